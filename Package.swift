@@ -1,0 +1,44 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependencies flow one way:
+//   fcast -> FcastLang -> FcastExec -> FcastPlugins -> FcastCore
+//   FcastPlugins -> CFcastPlugin;  plugins -> FcastPluginKit -> CFcastPlugin
+// Plugins never link the host: the C header is their only contract with it.
+let package = Package(
+    name: "fcast",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "fcast", targets: ["fcast"]),
+        // Each built-in algorithm library is a plugin, loaded with dlopen at run time.
+        .library(name: "fcast_naive", type: .dynamic, targets: ["NaivePlugin"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .target(name: "CFcastPlugin", path: "Sources/CFcastPlugin"),
+        .target(name: "FcastCore", path: "Sources/FcastCore"),
+        .target(name: "FcastPlugins", dependencies: ["CFcastPlugin"]),
+        .target(name: "FcastExec", dependencies: ["FcastCore", "FcastPlugins"]),
+        .target(name: "FcastLang", dependencies: ["FcastCore", "FcastPlugins", "FcastExec"]),
+        .executableTarget(
+            name: "fcast",
+            dependencies: [
+                "FcastLang", "FcastExec", "FcastPlugins", "FcastCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // What a Swift plugin author links.
+        .target(name: "FcastPluginKit", dependencies: ["CFcastPlugin"]),
+        .target(name: "NaivePlugin", dependencies: ["FcastPluginKit"], path: "plugins/naive"),
+
+        .testTarget(name: "FcastCoreTests", dependencies: ["FcastCore"]),
+        .testTarget(name: "FcastLangTests", dependencies: ["FcastLang"]),
+        .testTarget(
+            name: "FcastPluginsTests",
+            dependencies: ["FcastPlugins", "FcastExec", "FcastCore", "CFcastPlugin"]),
+        .testTarget(name: "NaivePluginTests", dependencies: ["NaivePlugin", "FcastPluginKit"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["FcastCore"]),
+    ]
+)

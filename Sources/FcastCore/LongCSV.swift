@@ -1,0 +1,654 @@
+import Foundation
+
+/// Options for reading a long-format CSV (`unique_id,ds,y`).
+public struct LongCSVOptions: Sendable {
+    /// Name of the series id column.
+    public var id = "unique_id"
+    /// Name of the timestamp column.
+    public var time = "ds"
+    /// Name of the value column.
+    public var value = "y"
+    /// The data's frequency; inferred from the timestamps when nil.
+    public var frequency: Frequency? = nil
+    /// Field delimiter (a single ASCII byte): `,` by default, `;` or tab also work.
+    public var delimiter: UInt8 = UInt8(ascii: ",")
+
+    public init() {}
+
+    public init(id: String = "unique_id", time: String = "ds", value: String = "y", frequency: Frequency? = nil) {
+        self.id = id
+        self.time = time
+        self.value = value
+        self.frequency = frequency
+    }
+}
+
+/// Reader for long-format CSV files: one row per (series, timestamp) with an id, a timestamp and a value.
+///
+/// Rules:
+/// - A header row is required; the three columns are found by name (any order, other columns ignored).
+/// - RFC 4180 quoting (`"a,b"`, `""` escapes), LF or CRLF line ends, optional trailing newline;
+///   empty lines are skipped; a UTF-8 byte order mark is ignored.
+/// - Empty values and `NA`, `N/A`, `NaN`/`nan`, `null`, `None` are missing values (NaN).
+/// - Rows may come in any order: series are numbered in order of first appearance and sorted
+///   by timestamp (stable) within each series. A repeated (id, timestamp) is an error.
+/// - The frequency is inferred from the most common spacing between consecutive timestamps over
+///   all series (calendar months, quarters and years are recognised), unless given. Every
+///   timestamp must then lie on its series' grid (a whole number of steps after its first one);
+///   gaps are allowed and reported by `Panel.describe()`.
+/// - Errors are `FcastError`s naming the file, the line and the column (1-based, in characters).
+public enum LongCSV {
+    public static func load(path: String, options: LongCSVOptions = .init()) throws -> Panel {
+        try FileIO.withContents(path: path) { try parse(bytes: $0, name: path, options: options) }
+    }
+
+    public static func parse(bytes: [UInt8], name: String, options: LongCSVOptions = .init()) throws -> Panel {
+        try bytes.withUnsafeBufferPointer { try parse(bytes: $0, name: name, options: options) }
+    }
+
+    public static func parse(text: String, name: String, options: LongCSVOptions = .init()) throws -> Panel {
+        try parse(bytes: Array(text.utf8), name: name, options: options)
+    }
+
+    public static func parse(bytes: UnsafeBufferPointer<UInt8>, name: String, options: LongCSVOptions = .init()) throws -> Panel {
+        guard let base = bytes.baseAddress, bytes.count > 0 else {
+            throw FcastError("the file is empty (a header row '\(options.id),\(options.time),\(options.value)' is required)", file: name)
+        }
+        var reader = LongCSVReader(base: base, end: bytes.count, name: name, options: options)
+        return try reader.read()
+    }
+}
+
+/// Reading whole files.
+public enum FileIO {
+    /// Calls `body` with the bytes of a file: memory-mapped (read-only, pre-faulted) when it is a
+    /// regular file, read in one go otherwise. The buffer is valid only during the call.
+    public static func withContents<R>(path: String, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) throws -> R {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw FcastError("cannot open '\(path)': \(String(cString: strerror(errno)))") }
+        var st = stat()
+        let statOK = fstat(fd, &st) == 0
+        if statOK && (st.st_mode & S_IFMT) == S_IFDIR {
+            close(fd)
+            throw FcastError("cannot read '\(path)': it is a directory")
+        }
+        if statOK && (st.st_mode & S_IFMT) == S_IFREG && st.st_size > 0 {
+            let size = Int(st.st_size)
+            #if os(Linux)
+            let flags = MAP_PRIVATE | MAP_POPULATE
+            #else
+            let flags = MAP_PRIVATE
+            #endif
+            let address = mmap(nil, size, PROT_READ, flags, fd, 0)
+            close(fd)
+            if let address, address != MAP_FAILED {
+                defer { munmap(address, size) }
+                return try body(UnsafeBufferPointer(start: address.assumingMemoryBound(to: UInt8.self), count: size))
+            }
+        } else {
+            close(fd)
+        }
+        let bytes = try readAll(path: path)
+        return try bytes.withUnsafeBufferPointer { try body($0) }
+    }
+
+    /// The bytes of a file, read in one go.
+    public static func readAll(path: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw FcastError("cannot open '\(path)': \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw FcastError("cannot read '\(path)': \(String(cString: strerror(errno)))") }
+        if (st.st_mode & S_IFMT) == S_IFDIR { throw FcastError("cannot read '\(path)': it is a directory") }
+        let size = Int(st.st_size)
+        var failure: Int32 = 0
+        var bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            var done = 0
+            while done < size {
+                let n = read(fd, buffer.baseAddress! + done, size - done)
+                if n < 0 { if errno == EINTR { continue }; failure = errno; break }
+                if n == 0 { break }
+                done += n
+            }
+            initialized = done
+        }
+        if failure != 0 { throw FcastError("cannot read '\(path)': \(String(cString: strerror(failure)))") }
+        // The file may have grown since fstat (or be a pipe): read whatever remains.
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+            if n < 0 { if errno == EINTR { continue }; throw FcastError("cannot read '\(path)': \(String(cString: strerror(errno)))") }
+            if n == 0 { break }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+        return bytes
+    }
+}
+
+// MARK: - Reader
+
+private let QUOTE: UInt8 = 34, LF: UInt8 = 10, CR: UInt8 = 13, SPACE: UInt8 = 32, TAB: UInt8 = 9
+
+/// One field of a row: content bytes `start..<end` (inside the quotes when quoted).
+struct FieldSpan {
+    var start = 0
+    var end = 0
+    var quoted = false
+    var escaped = false   // contains `""` that must be unescaped
+    /// Byte where the field begins (its opening quote when quoted).
+    var origin: Int { quoted ? start - 1 : start }
+}
+
+struct LongCSVReader {
+    let base: UnsafePointer<UInt8>
+    let end: Int
+    let name: String
+    let options: LongCSVOptions
+    let delimiter: UInt8
+
+    /// Current line number (1-based) at the scan position.
+    var line = 1
+
+    init(base: UnsafePointer<UInt8>, end: Int, name: String, options: LongCSVOptions) {
+        self.base = base
+        self.end = end
+        self.name = name
+        self.options = options
+        self.delimiter = options.delimiter
+    }
+
+    // MARK: Locations and errors
+
+    /// Line and character column (1-based) of byte `b`, given the row that contains it.
+    func locate(_ b: Int, rowStart: Int, rowLine: Int) -> (line: Int, column: Int) {
+        var l = rowLine, lineStart = rowStart
+        var i = rowStart
+        while i < b { if base[i] == LF { l += 1; lineStart = i + 1 }; i += 1 }
+        var column = 1
+        i = lineStart
+        while i < b { if base[i] & 0xC0 != 0x80 { column += 1 }; i += 1 }
+        return (l, column)
+    }
+
+    func error(_ message: String, at b: Int, rowStart: Int, rowLine: Int) -> FcastError {
+        let (l, c) = locate(b, rowStart: rowStart, rowLine: rowLine)
+        return FcastError(message, file: name, line: l, column: c)
+    }
+
+    /// The field's text for messages (unescaped, truncated).
+    func text(_ f: FieldSpan) -> String {
+        var bytes = Array(UnsafeBufferPointer(start: base + f.start, count: f.end - f.start))
+        if f.escaped { bytes = Self.unescape(bytes) }
+        var s = String(decoding: bytes, as: UTF8.self)
+        if s.count > 60 { s = String(s.prefix(57)) + "..." }
+        return s
+    }
+
+    static func unescape(_ bytes: some Collection<UInt8>) -> [UInt8] {
+        var out = [UInt8](); out.reserveCapacity(bytes.count)
+        var skip = false
+        for b in bytes {
+            if skip { skip = false; continue }
+            out.append(b)
+            if b == QUOTE { skip = true }
+        }
+        return out
+    }
+
+    // MARK: Tokenizer
+
+    /// Scans one row starting at `pos` (a line start), recording up to `capacity` field spans.
+    /// Returns the number of fields; `pos` moves past the row's line end and `line` past its lines.
+    @inline(__always)
+    mutating func scanRow(_ pos: inout Int, _ spans: UnsafeMutablePointer<FieldSpan>, _ capacity: Int) throws -> Int {
+        let rowStart = pos, rowLine = line
+        var p = pos
+        var n = 0
+        var extraLines = 0
+        let delimiter = self.delimiter
+        while true {
+            var field = FieldSpan()
+            if p < end && base[p] == QUOTE {
+                let open = p
+                field.quoted = true
+                p += 1
+                field.start = p
+                while true {
+                    guard p < end else {
+                        throw error("unterminated quoted field: the quote opened here is never closed",
+                                    at: open, rowStart: rowStart, rowLine: rowLine)
+                    }
+                    let c = base[p]
+                    if c == QUOTE {
+                        if p + 1 < end && base[p + 1] == QUOTE { field.escaped = true; p += 2; continue }
+                        field.end = p
+                        p += 1
+                        break
+                    }
+                    if c == LF { extraLines += 1 }
+                    p += 1
+                }
+                if p < end {
+                    let c = base[p]
+                    if c != delimiter && c != LF && c != CR {
+                        throw error("expected '\(Character(Unicode.Scalar(delimiter)))' or the end of the line after the closing quote, found '\(Character(Unicode.Scalar(c)))'",
+                                    at: p, rowStart: rowStart, rowLine: rowLine)
+                    }
+                }
+            } else {
+                field.start = p
+                while p < end {
+                    let c = base[p]
+                    if c == delimiter || c == LF || c == CR { break }
+                    p += 1
+                }
+                field.end = p
+            }
+            if n < capacity { spans[n] = field }
+            n += 1
+            if p < end && base[p] == delimiter { p += 1; continue }
+            // End of the row.
+            if p < end {
+                if base[p] == CR {
+                    p += 1
+                    if p < end && base[p] == LF { p += 1 }
+                } else {
+                    p += 1
+                }
+            }
+            break
+        }
+        pos = p
+        line += 1 + extraLines
+        return n
+    }
+
+    // MARK: Reading
+
+    mutating func read() throws -> Panel {
+        var pos = 0
+        if end >= 3 && base[0] == 0xEF && base[1] == 0xBB && base[2] == 0xBF { pos = 3 }
+
+        // Header.
+        while pos < end && (base[pos] == LF || base[pos] == CR) {
+            if base[pos] == CR && pos + 1 < end && base[pos + 1] == LF { pos += 1 }
+            pos += 1
+            line += 1
+        }
+        guard pos < end else {
+            throw FcastError("the file is empty (a header row '\(options.id),\(options.time),\(options.value)' is required)", file: name)
+        }
+        let headerLine = line
+        let maxHeader = 100_000
+        let headerSpans = UnsafeMutablePointer<FieldSpan>.allocate(capacity: maxHeader)
+        defer { headerSpans.deallocate() }
+        let columnCount = try scanRow(&pos, headerSpans, maxHeader)
+        guard columnCount <= maxHeader else {
+            throw FcastError("the header has \(columnCount) columns; at most \(maxHeader) are supported", file: name, line: headerLine)
+        }
+        let header = (0..<columnCount).map { text(headerSpans[$0]) }
+        let wanted = [("id", options.id), ("time", options.time), ("value", options.value)]
+        var columns = [Int]()
+        for (role, column) in wanted {
+            let matches = header.indices.filter { header[$0] == column }
+            guard let first = matches.first else {
+                var message = "no column '\(column)' (the \(role) column) in the header; the columns are: "
+                    + header.map { "'\($0)'" }.joined(separator: ", ")
+                let others = header.filter { h in !wanted.contains(where: { $0.1 == h }) }
+                if let hint = Self.suggestColumn(column, role: role, in: others) { message += "; did you mean '\(hint)'?" }
+                throw FcastError(message, file: name, line: headerLine)
+            }
+            if matches.count > 1 {
+                throw FcastError("column '\(column)' appears \(matches.count) times in the header (columns "
+                    + matches.map { String($0 + 1) }.joined(separator: ", ") + ")", file: name, line: headerLine)
+            }
+            if let previous = columns.firstIndex(of: first) {
+                throw FcastError("the \(wanted[previous].0) and \(role) columns are both '\(column)'", file: name)
+            }
+            columns.append(first)
+        }
+        let idColumn = columns[0], timeColumn = columns[1], valueColumn = columns[2]
+
+        // Rows.
+        let capacity = columnCount + 1
+        let spans = UnsafeMutablePointer<FieldSpan>.allocate(capacity: capacity)
+        defer { spans.deallocate() }
+        var estimate = 1          // an upper bound on the number of rows: the number of line ends + 1
+        var q = pos
+        while q < end, let hit = memchr(base + q, Int32(LF), end - q) {
+            estimate += 1
+            q = UnsafePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self)) - base + 1
+        }
+        var ds = [Int64](); ds.reserveCapacity(estimate)
+        var ys = [Double](); ys.reserveCapacity(estimate)
+        var lines = [Int32](); lines.reserveCapacity(estimate)
+        var interner = IDInterner()
+        var current = -1                   // series of the previous row
+        var grouped = true                 // rows of each series are contiguous so far
+        var seriesStart = [Int]()          // while grouped: first row of each series
+        var seriesOfRow = [Int32]()        // once not grouped: series of every row
+        var styleCode: UInt8 = 0
+        var sawTime = false
+        var scratch = [UInt8]()
+
+        while pos < end {
+            let c0 = base[pos]
+            if c0 == LF || c0 == CR {      // empty line
+                pos += 1
+                if c0 == CR && pos < end && base[pos] == LF { pos += 1 }
+                line += 1
+                continue
+            }
+            let rowStart = pos, rowLine = line
+            let n = try scanRow(&pos, spans, capacity)
+            if n != columnCount {
+                if n > columnCount {
+                    throw error("expected \(columnCount) fields as in the header, found \(n)",
+                                at: spans[columnCount].origin, rowStart: rowStart, rowLine: rowLine)
+                }
+                let last = spans[n - 1]
+                let after = last.quoted ? last.end + 1 : last.end
+                throw error("expected \(columnCount) fields as in the header, found \(n) (no '\(header[n])' field)",
+                            at: after, rowStart: rowStart, rowLine: rowLine)
+            }
+
+            // Series id.
+            let idField = spans[idColumn]
+            var series: Int
+            if idField.escaped {
+                scratch = Self.unescape(UnsafeBufferPointer(start: base + idField.start, count: idField.end - idField.start))
+                series = scratch.withUnsafeBufferPointer { interner.intern($0.baseAddress!, $0.count, previous: current) }
+            } else {
+                guard idField.end > idField.start else {
+                    throw error("empty series id in column '\(options.id)'", at: idField.origin, rowStart: rowStart, rowLine: rowLine)
+                }
+                series = interner.intern(base + idField.start, idField.end - idField.start, previous: current)
+            }
+            let row = ys.count
+            if series != current {
+                if grouped {
+                    if series == seriesStart.count {
+                        seriesStart.append(row)
+                    } else {
+                        grouped = false
+                        seriesOfRow.reserveCapacity(Swift.max(estimate, row * 2))
+                        for s in 0..<seriesStart.count {
+                            let stop = s + 1 < seriesStart.count ? seriesStart[s + 1] : row
+                            for _ in seriesStart[s]..<stop { seriesOfRow.append(Int32(s)) }
+                        }
+                    }
+                }
+                current = series
+            }
+            if !grouped { seriesOfRow.append(Int32(series)) }
+
+            // Timestamp.
+            let timeField = spans[timeColumn]
+            var ts = timeField.start, te = timeField.end
+            while ts < te && (base[ts] == SPACE || base[ts] == TAB) { ts += 1 }
+            while te > ts && (base[te - 1] == SPACE || base[te - 1] == TAB) { te -= 1 }
+            guard !timeField.escaped, let (t, code) = Timestamp.parseRaw(base + ts, te - ts) else {
+                let found = text(timeField)
+                throw error("expected a timestamp like 2020-03-01, 2020-03 or 2020-03-01 12:30:00 in column '\(options.time)', "
+                            + (found.isEmpty ? "found an empty field" : "found '\(found)'"),
+                            at: timeField.origin, rowStart: rowStart, rowLine: rowLine)
+            }
+            if !sawTime { styleCode = code; sawTime = true } else if code != styleCode { styleCode = Self.merge(styleCode, code) }
+
+            // Value.
+            let valueField = spans[valueColumn]
+            var vs = valueField.start, ve = valueField.end
+            while vs < ve && (base[vs] == SPACE || base[vs] == TAB) { vs += 1 }
+            while ve > vs && (base[ve - 1] == SPACE || base[ve - 1] == TAB) { ve -= 1 }
+            var value: Double? = nil
+            if !valueField.escaped { value = NumberParser.parseValue(base + vs, ve - vs) }
+            guard let value else {
+                throw error("expected a number in column '\(options.value)', found '\(text(valueField))'",
+                            at: valueField.origin, rowStart: rowStart, rowLine: rowLine)
+            }
+
+            ds.append(t)
+            ys.append(value)
+            lines.append(Int32(truncatingIfNeeded: rowLine))
+        }
+
+        let rowCount = ys.count
+        if rowCount == 0 && options.frequency == nil {
+            throw FcastError("no data rows after the header", file: name)
+        }
+
+        // Group rows by series (stable counting sort) unless they already are.
+        let seriesCount = interner.count
+        var offsets = [Int](repeating: 0, count: seriesCount + 1)
+        if grouped {
+            for s in 0..<seriesCount { offsets[s] = seriesStart[s] }
+            offsets[seriesCount] = rowCount
+        } else {
+            for s in seriesOfRow { offsets[Int(s) + 1] += 1 }
+            for s in 0..<seriesCount { offsets[s + 1] += offsets[s] }
+            var cursor = offsets
+            var newDs = [Int64](repeating: 0, count: rowCount)
+            var newY = [Double](repeating: 0, count: rowCount)
+            var newLines = [Int32](repeating: 0, count: rowCount)
+            newDs.withUnsafeMutableBufferPointer { nd in
+                newY.withUnsafeMutableBufferPointer { ny in
+                    newLines.withUnsafeMutableBufferPointer { nl in
+                        for r in 0..<rowCount {
+                            let s = Int(seriesOfRow[r])
+                            let at = cursor[s]
+                            cursor[s] = at + 1
+                            nd[at] = ds[r]; ny[at] = ys[r]; nl[at] = lines[r]
+                        }
+                    }
+                }
+            }
+            ds = newDs; ys = newY; lines = newLines
+            seriesOfRow = []
+        }
+        let ids = interner.strings()
+
+        // Sort each series by timestamp (stable: ties keep file order), then reject duplicates.
+        for s in 0..<seriesCount {
+            let lo = offsets[s], hi = offsets[s + 1]
+            guard hi - lo > 1 else { continue }
+            var sorted = true
+            for j in (lo + 1)..<hi where ds[j] < ds[j - 1] { sorted = false; break }
+            if !sorted {
+                var order = Array(lo..<hi)
+                order.sort { ds[$0] != ds[$1] ? ds[$0] < ds[$1] : lines[$0] < lines[$1] }
+                let d = order.map { ds[$0] }, v = order.map { ys[$0] }, l = order.map { lines[$0] }
+                ds.replaceSubrange(lo..<hi, with: d)
+                ys.replaceSubrange(lo..<hi, with: v)
+                lines.replaceSubrange(lo..<hi, with: l)
+            }
+            for j in (lo + 1)..<hi where ds[j] == ds[j - 1] {
+                let style = Timestamp.style(code: styleCode)
+                throw FcastError("duplicate timestamp \(Timestamp.format(ds[j], style: style)) for series '\(ids[s])': "
+                                 + "lines \(lines[j - 1]) and \(lines[j])", file: name, line: Int(lines[j]))
+            }
+        }
+
+        let style = Timestamp.style(code: styleCode)
+        let frequency = try FrequencyInference.resolve(ds: ds, offsets: offsets, ids: ids, lines: lines,
+                                                       given: options.frequency, style: style, name: name)
+        return Panel(ids: ids, offsets: offsets, ds: ds, y: ys, frequency: frequency, timestampStyle: style)
+    }
+
+    /// Combines two timestamp style codes: the richer one wins (seconds over minutes over dates),
+    /// keeping the separator already seen.
+    static func merge(_ a: UInt8, _ b: UInt8) -> UInt8 {
+        func seconds(_ c: UInt8) -> Int { c == 0 ? 0 : (c == 1 || c == 3 ? 1 : 2) }
+        if a == 0 { return b }
+        if b == 0 { return a }
+        let sepBase: UInt8 = a <= 2 ? 0 : 2
+        return sepBase + UInt8(Swift.max(seconds(a), seconds(b)))
+    }
+
+    /// A column to suggest for a missing one: a close spelling, or a usual name for its role.
+    static func suggestColumn(_ wanted: String, role: String, in columns: [String]) -> String? {
+        if let close = Suggest.closest(to: wanted, in: columns) { return close }
+        let usual: [String]
+        switch role {
+        case "id": usual = ["unique_id", "id", "series", "series_id", "item_id", "key", "name", "sku", "store"]
+        case "time": usual = ["ds", "date", "time", "timestamp", "datetime", "period", "month", "week", "day", "year", "quarter"]
+        default: usual = ["y", "value", "values", "target", "sales", "count", "demand", "amount", "quantity", "volume"]
+        }
+        for u in usual { if let c = columns.first(where: { $0.lowercased() == u }) { return c } }
+        return nil
+    }
+}
+
+// MARK: - Id interning
+
+/// Maps id byte strings to dense indices without allocating per row: an open-addressing hash
+/// table over an arena of the distinct ids' bytes.
+struct IDInterner {
+    private var arena = [UInt8]()
+    private var starts = [0]
+    private var hashes = [UInt64]()
+    private var table = [Int32](repeating: -1, count: 1024)
+    private var mask = 1023
+
+    var count: Int { hashes.count }
+
+    @inline(__always)
+    static func hash(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for i in 0..<n { h = (h ^ UInt64(p[i])) &* 0x100_0000_01b3 }
+        return h ^ (h >> 29)
+    }
+
+    @inline(__always)
+    private func equals(_ index: Int, _ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        let s = starts[index], e = starts[index + 1]
+        guard e - s == n else { return false }
+        return arena.withUnsafeBufferPointer { memcmp($0.baseAddress! + s, p, n) == 0 }
+    }
+
+    /// Index of the id, adding it if new. `previous` (the last row's id index, or -1) is checked first.
+    @inline(__always)
+    mutating func intern(_ p: UnsafePointer<UInt8>, _ n: Int, previous: Int) -> Int {
+        if previous >= 0 && equals(previous, p, n) { return previous }
+        let h = Self.hash(p, n)
+        var slot = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let found = Int(table[slot])
+            if found < 0 { break }
+            if hashes[found] == h && equals(found, p, n) { return found }
+            slot = (slot + 1) & mask
+        }
+        let index = hashes.count
+        arena.append(contentsOf: UnsafeBufferPointer(start: p, count: n))
+        starts.append(arena.count)
+        hashes.append(h)
+        table[slot] = Int32(index)
+        if hashes.count * 2 > table.count { grow() }
+        return index
+    }
+
+    private mutating func grow() {
+        let size = table.count * 2
+        table = [Int32](repeating: -1, count: size)
+        mask = size - 1
+        for (i, h) in hashes.enumerated() {
+            var slot = Int(truncatingIfNeeded: h) & mask
+            while table[slot] >= 0 { slot = (slot + 1) & mask }
+            table[slot] = Int32(i)
+        }
+    }
+
+    /// The ids as strings, in index order.
+    func strings() -> [String] {
+        arena.withUnsafeBufferPointer { a in
+            (0..<count).map { String(decoding: UnsafeBufferPointer(rebasing: a[starts[$0]..<starts[$0 + 1]]), as: UTF8.self) }
+        }
+    }
+}
+
+// MARK: - Numbers
+
+enum NumberParser {
+    /// Exact powers of ten representable as doubles.
+    static let powers: [Double] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+                                   1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22]
+
+    /// Parses a trimmed value field: a decimal number, or a missing marker (empty, NA, N/A, NaN,
+    /// null, None) which gives NaN. Returns nil when the field is not a number.
+    @inline(__always)
+    static func parseValue(_ p: UnsafePointer<UInt8>, _ n: Int) -> Double? {
+        if n == 0 { return .nan }
+        if let v = parseSimple(p, n) { return v }
+        if isMissing(p, n) { return .nan }
+        return parseStrtod(p, n)
+    }
+
+    static func isMissing(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        guard n <= 4 else { return false }
+        let s = String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
+        switch s {
+        case "NA", "na", "N/A", "n/a", "null", "NULL", "None", "none": return true
+        default: return s.lowercased() == "nan"
+        }
+    }
+
+    /// Fast exact path for plain decimals (`-12.5`, `25338.0`, `6.962125889799999`): at most 19
+    /// significant digits whose integer fits in 2^53 and a power of ten up to 22, where one
+    /// multiplication or division by an exact power of ten is correctly rounded. Nil otherwise.
+    @inline(__always)
+    static func parseSimple(_ p: UnsafePointer<UInt8>, _ n: Int) -> Double? {
+        var i = 0
+        var negative = false
+        if p[0] == 45 /* - */ { negative = true; i = 1 } else if p[0] == 43 /* + */ { i = 1 }
+        var mantissa: UInt64 = 0
+        var significant = 0
+        var exponent = 0
+        var digits = 0
+        while i < n {
+            let d = p[i] &- 48
+            if d > 9 { break }
+            if mantissa != 0 || d != 0 { significant += 1 }
+            mantissa = mantissa &* 10 &+ UInt64(d)
+            digits += 1
+            i += 1
+        }
+        if i < n && p[i] == 46 /* . */ {
+            i += 1
+            while i < n {
+                let d = p[i] &- 48
+                if d > 9 { break }
+                if mantissa != 0 || d != 0 { significant += 1 }
+                mantissa = mantissa &* 10 &+ UInt64(d)
+                exponent -= 1
+                digits += 1
+                i += 1
+            }
+        }
+        guard i == n, digits > 0, significant <= 19, mantissa <= (1 << 53) else { return nil }
+        var value = Double(mantissa)
+        if exponent < 0 {
+            guard exponent >= -22 else { return nil }
+            value /= powers[-exponent]
+        }
+        return negative ? -value : value
+    }
+
+    /// General path: `strtod` on a NUL-terminated stack copy; the whole field must be consumed.
+    static func parseStrtod(_ p: UnsafePointer<UInt8>, _ n: Int) -> Double? {
+        guard n < 256 else { return nil }
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: n + 1) { buffer -> Double? in
+            let b = buffer.baseAddress!
+            for i in 0..<n {
+                guard p[i] != 0 else { return nil }
+                b[i] = CChar(bitPattern: p[i])
+            }
+            b[n] = 0
+            // Reject hexadecimal floats and leading spaces that strtod would accept.
+            if n > 0 && (p[0] == SPACE || p[0] == TAB) { return nil }
+            for i in 0..<n where p[i] == 120 || p[i] == 88 { return nil }   // 'x' / 'X'
+            var endPointer: UnsafeMutablePointer<CChar>? = nil
+            let v = strtod(b, &endPointer)
+            guard let endPointer, endPointer - b == n else { return nil }
+            return v
+        }
+    }
+}

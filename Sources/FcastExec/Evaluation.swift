@@ -1,0 +1,154 @@
+import FcastCore
+
+/// Accuracy of a run against held-out actuals: one row per series x model.
+public struct ScoreTable: Sendable {
+    public struct Row: Sendable {
+        public var id: String
+        public var model: String
+        /// In the order of `metrics`; NaN where a metric is undefined (MASE of a constant history).
+        public var values: [Double]
+    }
+    public var metrics: [String]
+    public var rows: [Row]
+    /// Models in grid order.
+    public var models: [String]
+    public var failedTasks: [String: Int]
+    public var modelSeconds: [String: Double]
+    public var season: Int
+
+    public func column(_ metric: String) -> Int? { metrics.firstIndex(of: metric) }
+}
+
+public enum EvaluationError: Error, CustomStringConvertible {
+    case noOverlap(String)
+    case unknownMetric(String, [String])
+    public var description: String {
+        switch self {
+        case .noOverlap(let m): m
+        case .unknownMetric(let m, let known): "unknown metric '\(m)'; known metrics: \(known.joined(separator: ", "))"
+        }
+    }
+}
+
+public enum Evaluation {
+    public static let pointMetrics = ["mae", "rmse", "smape", "mase"]
+
+    /// Scores each successful task on the test points whose timestamps match its forecast
+    /// steps. MASE is scaled by the in-sample seasonal naive MAE with lag `season` (lag 1
+    /// where that is zero); series with a constant history get no MASE.
+    public static func evaluate(_ run: RunResult, test: Panel, season: Int? = nil) throws -> ScoreTable {
+        let season = season ?? run.train.frequency.defaultSeason
+        let levelNames = run.levels.map { "cover" + ParameterLabel.number($0) }
+        let metrics = pointMetrics + levelNames
+        var rows: [ScoreTable.Row] = []
+        var failed: [String: Int] = [:]
+        var seconds: [String: Double] = [:]
+        var matchedSeries = 0
+        for s in 0..<run.seriesCount {
+            let id = run.train.ids[s]
+            guard let ts = test.index(of: id) else { continue }
+            // Align actuals to forecast steps by timestamp.
+            let future = run.futureSlice(series: s)
+            var stepOf: [Int64: Int] = [:]
+            for (t, d) in future.enumerated() { stepOf[d] = t }
+            var steps: [Int] = []
+            var actual: [Double] = []
+            for i in test.range(ts) {
+                if let t = stepOf[test.ds[i]] { steps.append(t); actual.append(test.y[i]) }
+            }
+            if steps.isEmpty { continue }
+            matchedSeries += 1
+            let insample = Array(run.train.values(s))
+            let scale = Metrics.naiveScale(insample: insample, season: season)
+            for (m, model) in run.models.enumerated() {
+                let k = run.task(model: m, series: s)
+                seconds[model.name, default: 0] += run.taskSeconds[k]
+                guard case .ok = run.outcomes[k] else {
+                    if case .failed = run.outcomes[k] { failed[model.name, default: 0] += 1 }
+                    continue
+                }
+                let mean = run.meanSlice(model: m, series: s)
+                let f = steps.map { mean[mean.startIndex + $0] }
+                let mae = Metrics.mae(actual, f)
+                var values = [mae, Metrics.rmse(actual, f), Metrics.smape(actual, f), scale.map { mae / $0 } ?? .nan]
+                for l in run.levels.indices {
+                    let lo = run.loSlice(model: m, series: s, level: l), hi = run.hiSlice(model: m, series: s, level: l)
+                    values.append(Metrics.coverage(actual: actual, lo: steps.map { lo[lo.startIndex + $0] },
+                                                   hi: steps.map { hi[hi.startIndex + $0] }))
+                }
+                rows.append(.init(id: id, model: model.name, values: values))
+            }
+        }
+        guard matchedSeries > 0 else {
+            throw EvaluationError.noOverlap("the test data has no values at the forecast dates of any series (forecasts start at \(run.futureDs.first.map { Timestamp.format($0, style: run.train.timestampStyle) } ?? "?"); do the ids and dates match?)")
+        }
+        return ScoreTable(metrics: metrics, rows: rows, models: run.models.map(\.name), failedTasks: failed,
+                          modelSeconds: seconds, season: season)
+    }
+
+    /// One row per model: the mean of each metric over series (NaN values left out).
+    public struct SummaryRow: Sendable {
+        public var model: String
+        public var series: Int
+        public var failed: Int
+        public var means: [Double]
+        public var seconds: Double?
+    }
+
+    public static func summary(_ scores: ScoreTable, sortBy: String? = "mase") -> [SummaryRow] {
+        var out: [SummaryRow] = []
+        for model in scores.models {
+            let rows = scores.rows.filter { $0.model == model }
+            var means: [Double] = []
+            for j in scores.metrics.indices {
+                let vals = rows.map { $0.values[j] }.filter { !$0.isNaN }
+                means.append(vals.isEmpty ? .nan : vals.reduce(0, +) / Double(vals.count))
+            }
+            out.append(SummaryRow(model: model, series: rows.count, failed: scores.failedTasks[model] ?? 0,
+                                  means: means, seconds: scores.modelSeconds[model]))
+        }
+        if let sortBy, let j = scores.column(sortBy) {
+            out.sort { a, b in
+                let x = a.means[j], y = b.means[j]
+                if x.isNaN { return false }
+                if y.isNaN { return true }
+                return x < y
+            }
+        }
+        return out
+    }
+
+    /// The winning model per series: lowest `metric` (highest for coverage-like metrics is
+    /// not meaningful, so those are refused).
+    public struct BestRow: Sendable {
+        public var id: String
+        public var model: String
+        public var score: Double
+    }
+
+    public static func best(_ scores: ScoreTable, by metric: String) throws -> [BestRow] {
+        guard let j = scores.column(metric), pointMetrics.contains(metric) else {
+            throw EvaluationError.unknownMetric(metric, pointMetrics)
+        }
+        var best: [String: BestRow] = [:]
+        var order: [String] = []
+        for row in scores.rows {
+            let v = row.values[j]
+            guard !v.isNaN else { continue }
+            if let b = best[row.id] {
+                if v < b.score { best[row.id] = BestRow(id: row.id, model: row.model, score: v) }
+            } else {
+                best[row.id] = BestRow(id: row.id, model: row.model, score: v)
+                order.append(row.id)
+            }
+        }
+        return order.map { best[$0]! }
+    }
+}
+
+/// Formats numbers the way the language writes them (12, 0.5, 80).
+public enum ParameterLabel {
+    public static func number(_ x: Double) -> String {
+        x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : "\(x)"
+    }
+}

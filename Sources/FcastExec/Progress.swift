@@ -1,0 +1,113 @@
+import Foundation
+import Synchronization
+
+public enum ProgressStyle: Sendable {
+    /// A bar when the output is a terminal, a line every few seconds otherwise.
+    case auto, bar, lines, none
+}
+
+/// Where progress goes: stderr, or a sink (tests, the REPL).
+public struct ProgressOutput: Sendable {
+    public var isTerminal: Bool
+    public var write: @Sendable (String) -> Void
+    public init(isTerminal: Bool, write: @escaping @Sendable (String) -> Void) {
+        self.isTerminal = isTerminal
+        self.write = write
+    }
+    public static let standardError = ProgressOutput(isTerminal: isatty(2) != 0) { text in
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+    public static let silent = ProgressOutput(isTerminal: false) { _ in }
+}
+
+/// Reports done/total, rate, ETA and failures while a run goes; a ticker thread draws it so
+/// that workers only bump two counters.
+final class ProgressReporter: @unchecked Sendable {
+    let total: Int
+    let workers: Int
+    let output: ProgressOutput
+    let bar: Bool
+    let enabled: Bool
+    let interval: Double
+    private let done = Atomic<Int>(0)
+    private let failed = Atomic<Int>(0)
+    private let stopped = Atomic<Bool>(false)
+    private let start = DispatchTime.now().uptimeNanoseconds
+    private let tickerDone = DispatchSemaphore(value: 0)
+
+    init(total: Int, workers: Int, style: ProgressStyle, output: ProgressOutput) {
+        self.total = total
+        self.workers = workers
+        self.output = output
+        switch style {
+        case .auto: bar = output.isTerminal; enabled = true
+        case .bar: bar = true; enabled = true
+        case .lines: bar = false; enabled = true
+        case .none: bar = false; enabled = false
+        }
+        interval = bar ? 0.1 : 5
+        guard enabled else { return }
+        let t = Thread { [self] in
+            var last = 0.0
+            while !stopped.load(ordering: .relaxed) {
+                Thread.sleep(forTimeInterval: 0.05)
+                let now = elapsed
+                if now - last >= interval {
+                    last = now
+                    draw()
+                }
+            }
+            tickerDone.signal()
+        }
+        t.start()
+    }
+
+    var elapsed: Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+
+    func taskFinished(failed f: Bool) {
+        done.add(1, ordering: .relaxed)
+        if f { failed.add(1, ordering: .relaxed) }
+    }
+
+    private func draw() {
+        let d = done.load(ordering: .relaxed), f = failed.load(ordering: .relaxed)
+        let secs = elapsed
+        let rate = secs > 0 ? Double(d) / secs : 0
+        let eta = rate > 0 ? Double(total - d) / rate : .infinity
+        let pct = total > 0 ? Double(d) / Double(total) : 1
+        let failures = f > 0 ? ", \(f) failed" : ""
+        if bar {
+            let width = 28
+            let filled = Int(pct * Double(width))
+            let barText = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+            output.write("\r\u{1B}[2K\(barText) \(d)/\(total) \(Self.format(rate))/s ETA \(Self.duration(eta))\(failures)")
+        } else {
+            output.write("run: \(d)/\(total) tasks (\(Int(pct * 100))%), \(Self.format(rate))/s, ETA \(Self.duration(eta))\(failures)\n")
+        }
+    }
+
+    func finish(seconds: Double, cancelled: Bool) {
+        guard enabled else { return }
+        stopped.store(true, ordering: .relaxed)
+        tickerDone.wait()
+        let d = done.load(ordering: .relaxed), f = failed.load(ordering: .relaxed)
+        let rate = seconds > 0 ? Double(d) / seconds : 0
+        let head = bar ? "\r\u{1B}[2K" : ""
+        let what = cancelled ? "interrupted after \(d) of \(total) tasks" : "\(d) tasks"
+        output.write("\(head)run: \(what) in \(Self.duration(seconds)) (\(Self.format(rate))/s) on \(workers) worker\(workers == 1 ? "" : "s"), \(f) failed\n")
+    }
+
+    static func format(_ x: Double) -> String {
+        if x >= 100 { return String(Int(x.rounded())) }
+        if x >= 10 { return String(format: "%.1f", x) }
+        return String(format: "%.2f", x)
+    }
+
+    static func duration(_ s: Double) -> String {
+        guard s.isFinite else { return "--" }
+        if s < 60 { return String(format: s < 10 ? "%.2fs" : "%.1fs", s) }
+        let m = Int(s) / 60, sec = Int(s) % 60
+        if m < 60 { return "\(m)m\(String(format: "%02d", sec))s" }
+        return "\(m / 60)h\(String(format: "%02d", m % 60))m"
+    }
+}

@@ -1,0 +1,290 @@
+import FcastCore
+import FcastExec
+import FcastPlugins
+import Foundation
+
+struct BuiltinParameter: Sendable {
+    var name: String
+    var positional: Bool
+    var required: Bool
+    var help: String
+}
+
+/// A function of the language that is not an algorithm.
+struct Builtin: Sendable {
+    var name: String
+    var parameters: [BuiltinParameter]
+    /// Takes any number of further positional values (grid's models).
+    var variadic: String? = nil
+    /// Takes named arguments it does not declare (grid's shared model parameters).
+    var acceptsAnyNamed = false
+    var summary: String
+    var example: String
+    var body: @Sendable (Interpreter, BoundArguments) throws -> Value
+
+    var positionalCount: Int { parameters.filter(\.positional).count }
+
+    var signature: String {
+        var parts = parameters.map { p in
+            p.positional ? (p.required ? p.name : "[\(p.name)]") : "\(p.name): ..."
+        }
+        if let variadic { parts.insert("\(variadic)...", at: 0) }
+        if acceptsAnyNamed { parts.append("<model parameter>: ...") }
+        return "\(name)(\(parts.joined(separator: ", ")))"
+    }
+}
+
+/// Arguments matched to a builtin's parameters, with typed accessors that report errors
+/// at the argument's location.
+struct BoundArguments {
+    var callSpan: SourceSpan
+    var builtin: String
+    var values: [String: EvaluatedArgument] = [:]
+    var rest: [EvaluatedArgument] = []
+    var extraNamed: [EvaluatedArgument] = []
+
+    init(callSpan: SourceSpan, builtin: String) {
+        self.callSpan = callSpan
+        self.builtin = builtin
+    }
+
+    func span(_ name: String) -> SourceSpan { values[name]?.span ?? callSpan }
+    func has(_ name: String) -> Bool { values[name] != nil }
+
+    func wrongType(_ name: String, _ expected: String) -> Diagnostic {
+        Diagnostic("\(builtin)(): '\(name)' must be \(expected), got \(values[name]?.value.typeName ?? "nothing")",
+                   at: span(name))
+    }
+
+    func data(_ name: String) throws(Diagnostic) -> Panel {
+        guard case .data(let p)? = values[name]?.value else { throw wrongType(name, "a data set") }
+        return p
+    }
+    func string(_ name: String) throws(Diagnostic) -> String? {
+        guard let v = values[name]?.value else { return nil }
+        guard case .string(let s) = v else { throw wrongType(name, "a string") }
+        return s
+    }
+    func number(_ name: String) throws(Diagnostic) -> Double? {
+        guard let v = values[name]?.value else { return nil }
+        guard case .number(let x) = v else { throw wrongType(name, "a number") }
+        return x
+    }
+    func int(_ name: String, min: Int? = nil) throws(Diagnostic) -> Int? {
+        guard let x = try number(name) else { return nil }
+        guard x == x.rounded(), abs(x) < 1e15 else { throw wrongType(name, "a whole number") }
+        if let min, Int(x) < min {
+            throw Diagnostic("\(builtin)(): '\(name)' must be at least \(min), got \(Int(x))", at: span(name))
+        }
+        return Int(x)
+    }
+    func numbers(_ name: String) throws(Diagnostic) -> [Double]? {
+        guard let v = values[name]?.value else { return nil }
+        switch v {
+        case .number(let x): return [x]
+        case .list(let items):
+            var out: [Double] = []
+            for i in items {
+                guard case .number(let x) = i else { throw wrongType(name, "a number or a list of numbers") }
+                out.append(x)
+            }
+            return out
+        default: throw wrongType(name, "a number or a list of numbers")
+        }
+    }
+}
+
+enum Builtins {
+    static func named(_ name: String) -> Builtin? { table[name] }
+    static let table: [String: Builtin] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
+
+    static let all: [Builtin] = [
+        Builtin(
+            name: "load",
+            parameters: [
+                .init(name: "path", positional: true, required: true, help: "a long-format CSV file"),
+                .init(name: "id", positional: false, required: false, help: "the series id column (default \"unique_id\")"),
+                .init(name: "ds", positional: false, required: false, help: "the timestamp column (default \"ds\")"),
+                .init(name: "y", positional: false, required: false, help: "the value column (default \"y\")"),
+                .init(name: "freq", positional: false, required: false,
+                      help: "the frequency, when inference is not wanted: \"monthly\", \"daily\", \"15min\", ..."),
+            ],
+            summary: "Loads long-format data: one row per series and timestamp.",
+            example: "emp = load(\"examples/data/us_employment.csv\")",
+            body: { interp, a in
+                let path = try a.string("path")!
+                var options = LongCSVOptions()
+                if let id = try a.string("id") { options.id = id }
+                if let ds = try a.string("ds") { options.time = ds }
+                if let y = try a.string("y") { options.value = y }
+                if let f = try a.string("freq") {
+                    do { options.frequency = try Frequency.parse(f) } catch {
+                        throw Diagnostic("load(): \(error)", at: a.span("freq"))
+                    }
+                }
+                do {
+                    return .data(try LongCSV.load(path: interp.resolvePath(path), options: options))
+                } catch {
+                    throw Diagnostic("\(error)", at: a.span("path"))
+                }
+            }),
+        Builtin(
+            name: "describe",
+            parameters: [.init(name: "data", positional: true, required: true, help: "a data set")],
+            summary: "Summarises a data set: series, date range, frequency, lengths, gaps.",
+            example: "describe(emp)",
+            body: { interp, a in
+                interp.output(try a.data("data").describe().description + "\n")
+                return .none
+            }),
+        Builtin(
+            name: "split",
+            parameters: [
+                .init(name: "data", positional: true, required: true, help: "a data set"),
+                .init(name: "last", positional: false, required: true, help: "points per series to hold out"),
+            ],
+            summary: "Splits every series into a training part and its last N points: `train, test = split(d, last: 24)`.",
+            example: "train, test = split(emp, last: 24)",
+            body: { _, a in
+                let data = try a.data("data")
+                let n = try a.int("last", min: 1)!
+                do {
+                    let (train, test) = try data.split(last: n)
+                    return .list([.data(train), .data(test)])
+                } catch {
+                    throw Diagnostic("split(): \(error)", at: a.callSpan)
+                }
+            }),
+        Builtin(
+            name: "grid",
+            parameters: [],
+            variadic: "models",
+            acceptsAnyNamed: true,
+            summary: "A grid of models. Named arguments (season: 12) go to every model that takes them; list values expand into one model each.",
+            example: "g = grid(naive(), snaive(), drift(), season: 12)",
+            body: { interp, a in .grid(try interp.buildGrid(a)) }),
+        Builtin(
+            name: "run",
+            parameters: [
+                .init(name: "models", positional: true, required: true, help: "a model, a grid or a list of models"),
+                .init(name: "data", positional: true, required: true, help: "the training data"),
+                .init(name: "horizon", positional: false, required: true, help: "steps to forecast"),
+                .init(name: "level", positional: false, required: false, help: "prediction interval levels in percent, e.g. [80, 95]"),
+                .init(name: "workers", positional: false, required: false, help: "threads (default: all cores)"),
+                .init(name: "seed", positional: false, required: false, help: "seed for simulated intervals (default 1)"),
+            ],
+            summary: "Fits every model to every series in parallel and forecasts `horizon` steps.",
+            example: "res = run(g, train, horizon: 24, level: [80, 95])",
+            body: { interp, a in try interp.runGrid(a) }),
+        Builtin(
+            name: "evaluate",
+            parameters: [
+                .init(name: "run", positional: true, required: true, help: "a run result"),
+                .init(name: "test", positional: true, required: true, help: "the held-out actuals"),
+                .init(name: "season", positional: false, required: false,
+                      help: "the seasonal lag that scales MASE (default: from the frequency, 12 for monthly)"),
+            ],
+            summary: "Scores forecasts against actuals per series and model: MAE, RMSE, sMAPE, MASE, interval coverage.",
+            example: "scores = evaluate(res, test)",
+            body: { _, a in
+                guard case .run(let run)? = a.values["run"]?.value else { throw a.wrongType("run", "a run result") }
+                let test = try a.data("test")
+                let season = try a.int("season", min: 1)
+                do {
+                    return .scores(try Evaluation.evaluate(run, test: test, season: season))
+                } catch {
+                    throw Diagnostic("evaluate(): \(error)", at: a.callSpan)
+                }
+            }),
+        Builtin(
+            name: "summary",
+            parameters: [
+                .init(name: "scores", positional: true, required: true, help: "a score table"),
+                .init(name: "sort", positional: false, required: false, help: "the metric to sort by (default \"mase\")"),
+            ],
+            summary: "One row per model: each metric's mean over series, failures and fit time.",
+            example: "show(summary(scores))",
+            body: { _, a in
+                guard case .scores(let s)? = a.values["scores"]?.value else { throw a.wrongType("scores", "a score table") }
+                let sort = try a.string("sort") ?? "mase"
+                guard s.column(sort) != nil else {
+                    throw Diagnostic("summary(): no metric '\(sort)'", at: a.span("sort"),
+                                     notes: ["metrics: \(s.metrics.joined(separator: ", "))"])
+                }
+                return .summary(SummaryTable(metrics: s.metrics, rows: Evaluation.summary(s, sortBy: sort),
+                                             seriesCount: Set(s.rows.map(\.id)).count))
+            }),
+        Builtin(
+            name: "best",
+            parameters: [
+                .init(name: "scores", positional: true, required: true, help: "a score table"),
+                .init(name: "by", positional: false, required: false, help: "the metric to minimise (default \"mase\")"),
+            ],
+            summary: "The winning model per series.",
+            example: "b = best(scores, by: \"mase\")",
+            body: { _, a in
+                guard case .scores(let s)? = a.values["scores"]?.value else { throw a.wrongType("scores", "a score table") }
+                let by = try a.string("by") ?? "mase"
+                do {
+                    return .best(BestTable(metric: by, rows: try Evaluation.best(s, by: by), models: s.models))
+                } catch {
+                    throw Diagnostic("best(): \(error)", at: a.span("by"))
+                }
+            }),
+        Builtin(
+            name: "show",
+            parameters: [
+                .init(name: "value", positional: true, required: true, help: "any value"),
+                .init(name: "n", positional: false, required: false, help: "rows to show (default 20)"),
+            ],
+            summary: "Prints a value in full: tables with their rows, runs with their failures.",
+            example: "show(summary(scores))",
+            body: { interp, a in
+                let n = try a.int("n", min: 0) ?? 20
+                interp.output(Display.render(a.values["value"]!.value, limit: n, full: true) + "\n")
+                return .none
+            }),
+        Builtin(
+            name: "write",
+            parameters: [
+                .init(name: "value", positional: true, required: true, help: "a data set, run, score, summary or best table"),
+                .init(name: "path", positional: true, required: true, help: "the CSV file to write"),
+            ],
+            summary: "Writes a value as long CSV (forecasts as unique_id,ds,model,yhat,lo80,hi80,...).",
+            example: "write(res, \"out/forecasts.csv\")",
+            body: { interp, a in
+                let path = try a.string("path")!
+                do {
+                    let rows = try CSVExport.write(a.values["value"]!.value, to: interp.resolvePath(path))
+                    interp.output("wrote \(rows) rows to \(path)\n")
+                } catch let d as Diagnostic {
+                    throw Diagnostic(d.message, at: a.span("value"))
+                } catch {
+                    throw Diagnostic("write(): \(error)", at: a.span("path"))
+                }
+                return .none
+            }),
+        Builtin(
+            name: "ids",
+            parameters: [.init(name: "data", positional: true, required: true, help: "a data set")],
+            summary: "The series ids of a data set, as a list of strings.",
+            example: "take(ids(emp), 4)",
+            body: { _, a in .list(try a.data("data").ids.map { .string($0) }) }),
+        Builtin(
+            name: "take",
+            parameters: [
+                .init(name: "value", positional: true, required: true, help: "a list or a data set"),
+                .init(name: "n", positional: true, required: true, help: "how many"),
+            ],
+            summary: "The first n items of a list, or the first n series of a data set.",
+            example: "small = take(emp, 10)",
+            body: { _, a in
+                let n = try a.int("n", min: 0)!
+                switch a.values["value"]!.value {
+                case .list(let items): return .list(Array(items.prefix(n)))
+                case .data(let p): return .data(p.subset(Array(0..<min(n, p.count))))
+                default: throw a.wrongType("value", "a list or a data set")
+                }
+            }),
+    ]
+}

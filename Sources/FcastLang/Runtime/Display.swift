@@ -1,0 +1,231 @@
+import FcastCore
+import FcastExec
+import Foundation
+
+/// Plain-text tables: columns padded to their widest cell, numbers right-aligned.
+struct TextTable {
+    var header: [String]
+    var rows: [[String]]
+    var rightAligned: [Bool]
+
+    init(header: [String], rows: [[String]], rightAligned: [Bool]? = nil) {
+        self.header = header
+        self.rows = rows
+        self.rightAligned = rightAligned ?? header.indices.map { i in
+            rows.allSatisfy { i < $0.count && (Double($0[i]) != nil || $0[i] == "-" || $0[i] == "NaN") } && !rows.isEmpty
+        }
+    }
+
+    func render(indent: String = "") -> String {
+        var widths = header.map(\.count)
+        for r in rows { for (i, c) in r.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) } }
+        func line(_ cells: [String]) -> String {
+            let padded = cells.enumerated().map { i, c in
+                let pad = String(repeating: " ", count: max(0, widths[i] - c.count))
+                return rightAligned[i] ? pad + c : c + pad
+            }
+            var s = indent + padded.joined(separator: "  ")
+            while s.hasSuffix(" ") { s.removeLast() }
+            return s
+        }
+        var out = [line(header), indent + widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ")]
+        out += rows.map(line)
+        return out.joined(separator: "\n")
+    }
+}
+
+enum Fmt {
+    /// Four significant digits, no exponent for everyday magnitudes: 0.5834, 1.837, 60.82, 25338.
+    static func number(_ x: Double) -> String {
+        if x.isNaN { return "-" }
+        if x.isInfinite { return x > 0 ? "inf" : "-inf" }
+        if x == x.rounded() && abs(x) < 1e15 { return String(Int(x)) }
+        let a = abs(x)
+        if a >= 1e7 || a < 1e-4 { return String(format: "%.4g", x) }
+        let digits = max(0, 3 - Int(floor(log10(a))))
+        return String(format: "%.\(digits)f", x)
+    }
+
+    static func count(_ n: Int) -> String {
+        let s = String(n)
+        guard n >= 10_000 else { return s }
+        var out = ""
+        for (i, c) in s.reversed().enumerated() {
+            if i > 0 && i % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return String(out.reversed())
+    }
+
+    static func seconds(_ s: Double) -> String {
+        s < 0.01 ? String(format: "%.4f", s) : s < 10 ? String(format: "%.2f", s) : String(format: "%.1f", s)
+    }
+}
+
+/// How values look in a notebook: data sets as a summary and a head, tables aligned and cut
+/// to `limit` rows with a count of what was left out.
+enum Display {
+    static func render(_ v: Value, limit: Int, full: Bool = false) -> String {
+        switch v {
+        case .none: return "none"
+        case .number(let x): return Fmt.number(x)
+        case .string(let s): return full ? s : "\"\(s)\""
+        case .bool(let b): return b ? "true" : "false"
+        case .list(let items):
+            let shown = items.prefix(max(limit, 1) * (full ? 1 : 2)).map { render($0, limit: limit) }
+            let more = items.count > shown.count ? ", ... (\(items.count - shown.count) more)" : ""
+            return "[" + shown.joined(separator: ", ") + more + "]"
+        case .record(let fields):
+            return "{" + fields.map { "\($0.key): \(render($0.value, limit: limit))" }.joined(separator: ", ") + "}"
+        case .data(let p): return data(p, limit: full ? limit : 5)
+        case .model(let m):
+            let args = m.algorithm.parameters.compactMap { p -> String? in
+                guard let alts = m.alternatives[p.name] else { return nil }
+                return "\(p.name): " + (alts.count == 1 ? alts[0].description : "[" + alts.map(\.description).joined(separator: ", ") + "]")
+            }
+            return "model \(m.algorithm.name)(\(args.joined(separator: ", ")))"
+        case .grid(let specs):
+            return "grid of \(specs.count) model\(specs.count == 1 ? "" : "s"): " + specs.map(\.name).joined(separator: ", ")
+        case .run(let r): return run(r, limit: limit, full: full)
+        case .scores(let s): return scores(s, limit: limit)
+        case .summary(let s): return summary(s)
+        case .best(let b): return best(b, limit: limit)
+        }
+    }
+
+    static func data(_ p: Panel, limit: Int) -> String {
+        let first = p.ds.min(), last = p.ds.max()
+        let range = first.map { Timestamp.format($0, style: p.timestampStyle) + " .. " + Timestamp.format(last!, style: p.timestampStyle) } ?? "empty"
+        var out = "data set: \(Fmt.count(p.count)) series, \(Fmt.count(p.totalPoints)) points, \(p.frequency), \(range)"
+        var rows: [[String]] = []
+        outer: for s in 0..<p.count {
+            for i in p.range(s) {
+                if rows.count >= limit { break outer }
+                rows.append([p.ids[s], Timestamp.format(p.ds[i], style: p.timestampStyle), Fmt.number(p.y[i])])
+            }
+        }
+        if !rows.isEmpty {
+            out += "\n" + TextTable(header: ["unique_id", "ds", "y"], rows: rows, rightAligned: [false, false, true]).render(indent: "  ")
+            if p.totalPoints > rows.count { out += "\n  ... \(Fmt.count(p.totalPoints - rows.count)) more rows" }
+        }
+        return out
+    }
+
+    static func run(_ r: RunResult, limit: Int, full: Bool) -> String {
+        let levels = r.levels.isEmpty ? "" : ", levels " + r.levels.map(ParameterLabel.number).joined(separator: ", ")
+        var out = "run: \(r.models.count) model\(r.models.count == 1 ? "" : "s") x \(Fmt.count(r.seriesCount)) series, horizon \(r.horizon)\(levels)"
+        let failures = r.failures
+        out += "\n  \(Fmt.count(r.completedTasks)) of \(Fmt.count(r.outcomes.count)) tasks done in \(Fmt.seconds(r.wallSeconds))s on \(r.workers) worker\(r.workers == 1 ? "" : "s"), \(failures.count) failed"
+        if r.cancelled { out += " (interrupted: the rest were not run)" }
+        var rows: [[String]] = []
+        for (m, model) in r.models.enumerated() {
+            var ok = 0, failed = 0, secs = 0.0
+            for s in 0..<r.seriesCount {
+                let k = r.task(model: m, series: s)
+                secs += r.taskSeconds[k]
+                switch r.outcomes[k] {
+                case .ok: ok += 1
+                case .failed: failed += 1
+                case .notRun: break
+                }
+            }
+            rows.append([model.name, String(ok), String(failed), Fmt.seconds(secs)])
+        }
+        out += "\n" + TextTable(header: ["model", "ok", "failed", "seconds"], rows: rows,
+                                rightAligned: [false, true, true, true]).render(indent: "  ")
+        if !failures.isEmpty {
+            let n = full ? limit : min(limit, 5)
+            out += "\n  failures:"
+            for f in failures.prefix(n) {
+                out += "\n    \(r.train.ids[f.series])  \(r.models[f.model].name): \(f.failure.kind.rawValue): \(f.failure.message)"
+            }
+            if failures.count > n { out += "\n    ... \(failures.count - n) more (show(res, n: \(failures.count)) lists them all)" }
+        }
+        return out
+    }
+
+    static func scores(_ s: ScoreTable, limit: Int) -> String {
+        let rows = s.rows.prefix(limit).map { [$0.id, $0.model] + $0.values.map(Fmt.number) }
+        var out = "scores: \(Fmt.count(s.rows.count)) rows (series x model), MASE season \(s.season)\n"
+        out += TextTable(header: ["unique_id", "model"] + s.metrics, rows: Array(rows)).render(indent: "  ")
+        if s.rows.count > limit { out += "\n  ... \(Fmt.count(s.rows.count - limit)) more rows" }
+        return out
+    }
+
+    static func summary(_ s: SummaryTable) -> String {
+        let rows = s.rows.map { r in
+            [r.model, String(r.series), String(r.failed)] + r.means.map(Fmt.number) + [r.seconds.map(Fmt.seconds) ?? "-"]
+        }
+        return TextTable(header: ["model", "series", "failed"] + s.metrics + ["seconds"], rows: rows,
+                         rightAligned: [false] + Array(repeating: true, count: s.metrics.count + 3)).render()
+    }
+
+    static func best(_ b: BestTable, limit: Int) -> String {
+        var wins: [String: Int] = [:]
+        for r in b.rows { wins[r.model, default: 0] += 1 }
+        let counts = b.models.filter { wins[$0] != nil }.map { "\($0) \(wins[$0]!)" }.joined(separator: ", ")
+        var out = "best by \(b.metric) for \(Fmt.count(b.rows.count)) series; wins: \(counts)\n"
+        let rows = b.rows.prefix(limit).map { [$0.id, $0.model, Fmt.number($0.score)] }
+        out += TextTable(header: ["unique_id", "model", b.metric], rows: Array(rows), rightAligned: [false, false, true]).render(indent: "  ")
+        if b.rows.count > limit { out += "\n  ... \(Fmt.count(b.rows.count - limit)) more rows" }
+        return out
+    }
+}
+
+/// Values as long CSV files that other tools read.
+enum CSVExport {
+    static func write(_ v: Value, to path: String) throws -> Int {
+        switch v {
+        case .data(let p):
+            var rows: [[String]] = []
+            rows.reserveCapacity(p.totalPoints)
+            for s in 0..<p.count {
+                for i in p.range(s) {
+                    rows.append([p.ids[s], Timestamp.format(p.ds[i], style: p.timestampStyle), CSVWriter.format(p.y[i])])
+                }
+            }
+            try CSVWriter.write(header: ["unique_id", "ds", "y"], rows: rows, to: path)
+            return rows.count
+        case .run(let r):
+            let levelNames = r.levels.map(ParameterLabel.number)
+            var header = ["unique_id", "ds", "model", "yhat"]
+            for l in levelNames { header += ["lo\(l)", "hi\(l)"] }
+            var rows: [[String]] = []
+            for s in 0..<r.seriesCount {
+                let future = r.futureSlice(series: s)
+                for (m, model) in r.models.enumerated() {
+                    guard case .ok = r.outcomes[r.task(model: m, series: s)] else { continue }
+                    let mean = r.meanSlice(model: m, series: s)
+                    for t in 0..<r.horizon {
+                        var row = [r.train.ids[s], Timestamp.format(future[future.startIndex + t], style: r.train.timestampStyle),
+                                   model.name, CSVWriter.format(mean[mean.startIndex + t])]
+                        for l in r.levels.indices {
+                            let lo = r.loSlice(model: m, series: s, level: l), hi = r.hiSlice(model: m, series: s, level: l)
+                            row += [CSVWriter.format(lo[lo.startIndex + t]), CSVWriter.format(hi[hi.startIndex + t])]
+                        }
+                        rows.append(row)
+                    }
+                }
+            }
+            try CSVWriter.write(header: header, rows: rows, to: path)
+            return rows.count
+        case .scores(let s):
+            try CSVWriter.write(header: ["unique_id", "model"] + s.metrics,
+                                rows: s.rows.map { [$0.id, $0.model] + $0.values.map(CSVWriter.format) }, to: path)
+            return s.rows.count
+        case .summary(let s):
+            try CSVWriter.write(header: ["model", "series", "failed"] + s.metrics + ["seconds"],
+                                rows: s.rows.map { r in
+                                    [r.model, String(r.series), String(r.failed)] + r.means.map(CSVWriter.format)
+                                        + [r.seconds.map(CSVWriter.format) ?? ""]
+                                }, to: path)
+            return s.rows.count
+        case .best(let b):
+            try CSVWriter.write(header: ["unique_id", "model", b.metric],
+                                rows: b.rows.map { [$0.id, $0.model, CSVWriter.format($0.score)] }, to: path)
+            return b.rows.count
+        default:
+            throw Diagnostic("write() cannot write \(v.typeName); it writes data sets, runs, scores, summaries and best tables")
+        }
+    }
+}

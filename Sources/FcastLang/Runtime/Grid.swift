@@ -1,0 +1,80 @@
+import FcastCore
+import FcastExec
+import FcastPlugins
+
+extension Interpreter {
+    /// Models from a value: a model, a grid, or a list of them.
+    func modelCalls(_ v: Value, span: SourceSpan) throws(Diagnostic) -> [ModelCall] {
+        switch v {
+        case .model(let m): return [m]
+        case .grid(let specs):
+            return specs.map { s in ModelCall(algorithm: s.algorithm, alternatives: s.values.mapValues { [$0] }) }
+        case .list(let items):
+            var out: [ModelCall] = []
+            for i in items { out += try modelCalls(i, span: span) }
+            return out
+        default:
+            throw Diagnostic("expected a model, a grid or a list of models, got \(v.typeName)", at: span)
+        }
+    }
+
+    func buildGrid(_ a: BoundArguments) throws(Diagnostic) -> [ModelSpec] {
+        var calls: [ModelCall] = []
+        for arg in a.rest { calls += try modelCalls(arg.value, span: arg.span) }
+        guard !calls.isEmpty else {
+            throw Diagnostic("grid() needs at least one model, e.g. grid(naive(), snaive(), season: 12)", at: a.callSpan)
+        }
+        // Shared arguments go to every model that takes them and has not set them itself.
+        for shared in a.extraNamed {
+            let label = shared.label!
+            var used = false
+            for i in calls.indices {
+                guard let p = calls[i].algorithm.parameter(named: label) else { continue }
+                used = true
+                if calls[i].alternatives[label] == nil {
+                    calls[i].alternatives[label] = try ParameterCheck.alternatives(
+                        shared.value, for: p, algorithm: calls[i].algorithm.name, at: shared.span)
+                }
+            }
+            if !used {
+                let all = Set(calls.flatMap { $0.algorithm.parameters.map(\.name) })
+                let notes = Suggest.closest(to: label, among: all.sorted()).map { ["did you mean '\($0)'?"] } ?? []
+                throw Diagnostic("no model in this grid takes '\(label)'", at: shared.labelSpan ?? shared.span,
+                                 notes: notes + (all.isEmpty ? [] : ["parameters in this grid: \(all.sorted().joined(separator: ", "))"]))
+            }
+        }
+        var specs = calls.flatMap { $0.expand() }
+        ModelSpec.assignNames(&specs)
+        return specs
+    }
+
+    func runGrid(_ a: BoundArguments) throws(Diagnostic) -> Value {
+        let modelsArg = a.values["models"]!
+        var specs: [ModelSpec]
+        if case .grid(let g) = modelsArg.value {
+            specs = g
+        } else {
+            specs = try modelCalls(modelsArg.value, span: modelsArg.span).flatMap { $0.expand() }
+            ModelSpec.assignNames(&specs)
+        }
+        for spec in specs {
+            for p in spec.algorithm.parameters where p.required && spec.values[p.name] == nil {
+                throw Diagnostic("\(spec.algorithm.name) needs '\(p.name)' (\(p.help))", at: modelsArg.span,
+                                 notes: ["give it to the model, \(spec.algorithm.name)(\(p.name): ...), or to the grid, grid(..., \(p.name): ...)"])
+            }
+        }
+        let data = try a.data("data")
+        let horizon = try a.int("horizon", min: 1)!
+        let levels = try a.numbers("level") ?? []
+        for l in levels where !(l > 0 && l < 100) {
+            throw Diagnostic("run(): interval levels are percentages between 0 and 100, got \(ParameterLabel.number(l))",
+                             at: a.span("level"))
+        }
+        let workers = try a.int("workers", min: 1) ?? defaultWorkers
+        let seed = try a.int("seed", min: 0) ?? 1
+        guard data.count > 0 else { throw Diagnostic("run(): the data set has no series", at: a.span("data")) }
+        let options = RunOptions(horizon: horizon, levels: levels, workers: workers, seed: UInt64(seed))
+        let result = LocalExecutor.run(specs, on: data, options: options, progressOutput: progress)
+        return .run(result)
+    }
+}

@@ -1,0 +1,257 @@
+import FcastCore
+import FcastExec
+import FcastPlugins
+import Foundation
+
+/// Runs programs in a workspace that persists between them, as a notebook's kernel does.
+public final class Interpreter {
+    public let registry: PluginRegistry
+    /// The workspace: every binding made so far. `_` is the last value shown.
+    public private(set) var globals: [String: Value] = [:]
+    /// Where values and messages go (stdout for scripts, the REPL's screen).
+    public var output: (String) -> Void
+    /// Where run progress goes.
+    public var progress: ProgressOutput
+    /// Worker threads for runs when `workers:` is not given (0: all cores).
+    public var defaultWorkers = 0
+    /// Folder that relative paths in scripts resolve against (the current directory).
+    public var baseDirectory: String?
+
+    public init(registry: PluginRegistry, output: @escaping (String) -> Void = { print($0, terminator: "") },
+                progress: ProgressOutput = .standardError) {
+        self.registry = registry
+        self.output = output
+        self.progress = progress
+    }
+
+    public func reset() { globals = [:] }
+    public func bind(_ name: String, _ value: Value) { globals[name] = value }
+
+    /// Every name the language knows: builtins, algorithms and bindings (for completion and
+    /// did-you-mean).
+    public var knownNames: [String] {
+        Builtins.all.map(\.name) + registry.algorithms.map(\.name) + globals.keys.sorted()
+    }
+
+    // MARK: Statements
+
+    /// Runs one statement. An expression statement's value is shown (unless it is none) and
+    /// becomes `_`, as a notebook shows a cell's last value.
+    public func execute(_ stmt: Stmt) throws(Diagnostic) {
+        switch stmt {
+        case .expr(let e):
+            let v = try eval(e)
+            if !v.isNone {
+                globals["_"] = v
+                output(Display.render(v, limit: 10) + "\n")
+            }
+        case .bind(let names, let e, _):
+            let v = try eval(e)
+            if names.count == 1 {
+                globals[names[0].0] = v
+                return
+            }
+            guard case .list(let items) = v else {
+                throw Diagnostic("cannot unpack \(v.typeName) into \(names.count) names; expected a list of \(names.count) values",
+                                 at: e.span)
+            }
+            guard items.count == names.count else {
+                throw Diagnostic("cannot unpack \(items.count) values into \(names.count) names", at: e.span)
+            }
+            for (n, item) in zip(names, items) { globals[n.0] = item }
+        }
+    }
+
+    public func run(_ program: Program) throws(Diagnostic) {
+        for stmt in program.statements { try execute(stmt) }
+    }
+
+    // MARK: Expressions
+
+    public func eval(_ expr: Expr) throws(Diagnostic) -> Value {
+        switch expr {
+        case .number(let x, _): return .number(x)
+        case .string(let s, _): return .string(s)
+        case .bool(let b, _): return .bool(b)
+        case .none: return .none
+        case .name(let n, let span):
+            if let v = globals[n] { return v }
+            if Builtins.named(n) != nil || registry.algorithm(named: n) != nil {
+                throw Diagnostic("'\(n)' is a function; call it as \(n)(...)", at: span)
+            }
+            throw unknownName(n, at: span)
+        case .list(let items, _):
+            var out: [Value] = []
+            for item in items { out.append(try eval(item)) }
+            return .list(out)
+        case .record(let fields, _):
+            var out: [(key: String, value: Value)] = []
+            for f in fields { out.append((f.key, try eval(f.value))) }
+            return .record(out)
+        case .unary(let op, let e, let span):
+            let v = try eval(e)
+            guard case .number(let x) = v, op == "-" else {
+                throw Diagnostic("'\(op)' needs a number, got \(v.typeName)", at: span)
+            }
+            return .number(-x)
+        case .binary(let op, let l, let r, let span):
+            return try arithmetic(op, try eval(l), try eval(r), span: span)
+        case .field(let base, let name, let span):
+            return try field(try eval(base), name, span: span)
+        case .index(let base, let index, let span):
+            return try subscriptValue(try eval(base), try eval(index), span: span)
+        case .call(let callee, let args, let span):
+            return try call(callee, args, span: span)
+        }
+    }
+
+    func unknownName(_ n: String, at span: SourceSpan) -> Diagnostic {
+        let notes = Suggest.closest(to: n, among: knownNames).map { ["did you mean '\($0)'?"] } ?? []
+        return Diagnostic("unknown name '\(n)'", at: span, notes: notes)
+    }
+
+    private func arithmetic(_ op: String, _ a: Value, _ b: Value, span: SourceSpan) throws(Diagnostic) -> Value {
+        switch (a, b) {
+        case (.number(let x), .number(let y)):
+            switch op {
+            case "+": return .number(x + y)
+            case "-": return .number(x - y)
+            case "*": return .number(x * y)
+            case "/":
+                guard y != 0 else { throw Diagnostic("division by zero", at: span) }
+                return .number(x / y)
+            default: throw Diagnostic("unknown operator '\(op)'", at: span)
+            }
+        case (.string(let x), .string(let y)) where op == "+": return .string(x + y)
+        case (.list(let x), .list(let y)) where op == "+": return .list(x + y)
+        default:
+            throw Diagnostic("cannot apply '\(op)' to \(a.typeName) and \(b.typeName)", at: span)
+        }
+    }
+
+    private func field(_ v: Value, _ name: String, span: SourceSpan) throws(Diagnostic) -> Value {
+        if case .record(let fields) = v {
+            if let f = fields.first(where: { $0.key == name }) { return f.value }
+            let notes = Suggest.closest(to: name, among: fields.map(\.key)).map { ["did you mean '\($0)'?"] } ?? []
+            throw Diagnostic("the record has no field '\(name)'", at: span, notes: notes)
+        }
+        throw Diagnostic("\(v.typeName) has no fields", at: span)
+    }
+
+    private func subscriptValue(_ v: Value, _ i: Value, span: SourceSpan) throws(Diagnostic) -> Value {
+        guard case .list(let items) = v else { throw Diagnostic("cannot index \(v.typeName)", at: span) }
+        guard case .number(let x) = i, x == x.rounded() else {
+            throw Diagnostic("a list index must be a whole number, got \(i.typeName)", at: span)
+        }
+        let k = Int(x) < 0 ? items.count + Int(x) : Int(x)
+        guard items.indices.contains(k) else {
+            throw Diagnostic("index \(Int(x)) is out of range for a list of \(items.count)", at: span)
+        }
+        return items[k]
+    }
+
+    // MARK: Calls
+
+    private func call(_ callee: Expr, _ args: [Argument], span: SourceSpan) throws(Diagnostic) -> Value {
+        guard case .name(let name, let nameSpan) = callee else {
+            throw Diagnostic("only named functions can be called", at: callee.span)
+        }
+        var evaluated: [EvaluatedArgument] = []
+        for a in args {
+            evaluated.append(EvaluatedArgument(label: a.label, labelSpan: a.labelSpan, value: try eval(a.value),
+                                               span: a.value.span))
+        }
+        if let builtin = Builtins.named(name) {
+            let bound = try bind(evaluated, to: builtin, span: span)
+            do {
+                return try builtin.body(self, bound)
+            } catch let d as Diagnostic {
+                throw d
+            } catch {
+                throw Diagnostic("\(name): \(error)", at: span)
+            }
+        }
+        if let algorithm = registry.algorithm(named: name) {
+            return .model(try modelCall(algorithm, evaluated, span: span))
+        }
+        if globals[name] != nil { throw Diagnostic("'\(name)' is \(globals[name]!.typeName), not a function", at: nameSpan) }
+        throw unknownName(name, at: nameSpan)
+    }
+
+    /// Matches arguments to a builtin's parameters: positional first, then by name.
+    private func bind(_ args: [EvaluatedArgument], to builtin: Builtin, span: SourceSpan) throws(Diagnostic) -> BoundArguments {
+        var bound = BoundArguments(callSpan: span, builtin: builtin.name)
+        var position = 0
+        for a in args {
+            if let label = a.label {
+                guard let p = builtin.parameters.first(where: { $0.name == label }) else {
+                    if builtin.variadic != nil, builtin.acceptsAnyNamed {
+                        bound.extraNamed.append(a)
+                        continue
+                    }
+                    let notes = Suggest.closest(to: label, among: builtin.parameters.map(\.name))
+                        .map { ["did you mean '\($0)'?"] } ?? []
+                    throw Diagnostic("\(builtin.name)() has no parameter '\(label)'", at: a.labelSpan ?? a.span,
+                                     notes: notes + ["\(builtin.name) takes: \(builtin.signature)"])
+                }
+                guard bound.values[p.name] == nil else {
+                    throw Diagnostic("'\(label)' is given twice", at: a.labelSpan ?? a.span)
+                }
+                bound.values[p.name] = a
+            } else if builtin.variadic != nil, position >= builtin.positionalCount {
+                bound.rest.append(a)
+            } else {
+                let positional = builtin.parameters.filter(\.positional)
+                guard position < positional.count else {
+                    throw Diagnostic("\(builtin.name)() takes \(positional.count) positional argument\(positional.count == 1 ? "" : "s"), got more",
+                                     at: a.span, notes: ["\(builtin.name) takes: \(builtin.signature)"])
+                }
+                bound.values[positional[position].name] = a
+                position += 1
+            }
+        }
+        for p in builtin.parameters where p.required && bound.values[p.name] == nil {
+            throw Diagnostic("\(builtin.name)() needs '\(p.name)'", at: span,
+                             notes: ["\(builtin.name) takes: \(builtin.signature)"])
+        }
+        return bound
+    }
+
+    /// Checks an algorithm call against the plugin's schema.
+    func modelCall(_ algorithm: AlgorithmHandle, _ args: [EvaluatedArgument], span: SourceSpan) throws(Diagnostic) -> ModelCall {
+        var alternatives: [String: [ParameterValue]] = [:]
+        for a in args {
+            guard let label = a.label else {
+                throw Diagnostic("\(algorithm.name)() takes named arguments only, as \(algorithm.name)(\(algorithm.parameters.first.map { "\($0.name): ..." } ?? ""))",
+                                 at: a.span)
+            }
+            guard let p = algorithm.parameter(named: label) else {
+                throw unknownParameter(label, of: algorithm, at: a.labelSpan ?? a.span)
+            }
+            alternatives[label] = try ParameterCheck.alternatives(a.value, for: p, algorithm: algorithm.name, at: a.span)
+        }
+        return ModelCall(algorithm: algorithm, alternatives: alternatives)
+    }
+
+    func unknownParameter(_ label: String, of algorithm: AlgorithmHandle, at span: SourceSpan) -> Diagnostic {
+        let names = algorithm.parameters.map(\.name)
+        var notes = Suggest.closest(to: label, among: names).map { ["did you mean '\($0)'?"] } ?? []
+        notes.append(names.isEmpty ? "\(algorithm.name) takes no parameters"
+                                   : "\(algorithm.name) takes: \(names.joined(separator: ", "))")
+        return Diagnostic("unknown parameter '\(label)' for \(algorithm.name)", at: span, notes: notes)
+    }
+
+    /// Resolves a path against the base directory.
+    func resolvePath(_ path: String) -> String {
+        if path.hasPrefix("/") || baseDirectory == nil { return path }
+        if path.hasPrefix("~/") { return NSHomeDirectory() + String(path.dropFirst(1)) }
+        return baseDirectory! + "/" + path
+    }
+}
+
+public struct EvaluatedArgument: Sendable {
+    public var label: String?
+    public var labelSpan: SourceSpan?
+    public var value: Value
+    public var span: SourceSpan
+}

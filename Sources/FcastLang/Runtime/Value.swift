@@ -1,0 +1,72 @@
+import FcastCore
+import FcastExec
+import FcastPlugins
+
+/// A model as written in the language, before grid expansion: `snaive(season: [4, 12])`
+/// keeps both seasons as alternatives until a grid or run expands them.
+public struct ModelCall: Sendable {
+    public var algorithm: AlgorithmHandle
+    /// Per parameter, the alternatives (one value, or several from a list).
+    public var alternatives: [String: [ParameterValue]]
+
+    /// Every combination of the alternatives, in schema order (the cartesian product).
+    public func expand() -> [ModelSpec] {
+        var combos: [[String: ParameterValue]] = [[:]]
+        for p in algorithm.parameters {
+            guard let alts = alternatives[p.name] else { continue }
+            combos = combos.flatMap { c in alts.map { v in c.merging([p.name: v]) { $1 } } }
+        }
+        return combos.map { ModelSpec(algorithm: algorithm, values: $0) }
+    }
+}
+
+/// A value of the language.
+public indirect enum Value: Sendable {
+    case none
+    case number(Double)
+    case string(String)
+    case bool(Bool)
+    case list([Value])
+    case record([(key: String, value: Value)])
+    case data(Panel)
+    case model(ModelCall)
+    case grid([ModelSpec])
+    case run(RunResult)
+    case scores(ScoreTable)
+    case summary(SummaryTable)
+    case best(BestTable)
+
+    /// "a number", "a data set" — for messages.
+    public var typeName: String {
+        switch self {
+        case .none: "none"
+        case .number: "a number"
+        case .string: "a string"
+        case .bool: "a boolean"
+        case .list: "a list"
+        case .record: "a record"
+        case .data: "a data set"
+        case .model: "a model"
+        case .grid: "a grid"
+        case .run: "a run result"
+        case .scores: "a score table"
+        case .summary: "a summary table"
+        case .best: "a best-model table"
+        }
+    }
+
+    public var isNone: Bool { if case .none = self { true } else { false } }
+}
+
+public struct SummaryTable: Sendable {
+    public var metrics: [String]
+    public var rows: [Evaluation.SummaryRow]
+    public var seriesCount: Int
+}
+
+public struct BestTable: Sendable {
+    public var metric: String
+    public var rows: [Evaluation.BestRow]
+    /// Models in grid order, to count wins.
+    public var models: [String]
+}

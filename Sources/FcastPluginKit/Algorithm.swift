@@ -1,0 +1,119 @@
+import CFcastPlugin
+
+/// What a fitted model can do, as the host sees it (the FC_CAP_* flags).
+public struct Capabilities: OptionSet, Sendable {
+    public let rawValue: UInt64
+    public init(rawValue: UInt64) { self.rawValue = rawValue }
+    public static let intervals = Capabilities(rawValue: UInt64(FC_CAP_INTERVALS))
+    public static let threadSafe = Capabilities(rawValue: UInt64(FC_CAP_THREAD_SAFE))
+    public static let saveLoad = Capabilities(rawValue: UInt64(FC_CAP_SAVE_LOAD))
+    public static let exogenous = Capabilities(rawValue: UInt64(FC_CAP_EXOGENOUS))
+    public static let global = Capabilities(rawValue: UInt64(FC_CAP_GLOBAL))
+    public static let fitted = Capabilities(rawValue: UInt64(FC_CAP_FITTED))
+}
+
+/// An error a plugin reports for one task; it becomes an fc_status plus message.
+public struct PluginError: Error, Sendable {
+    public var status: fc_status
+    public var message: String
+    public init(_ status: fc_status, _ message: String) {
+        self.status = status
+        self.message = message
+    }
+    public static func invalidArgument(_ m: String) -> PluginError { .init(fc_status(FC_ERR_INVALID_ARGUMENT), m) }
+    public static func notEnoughData(_ m: String) -> PluginError { .init(fc_status(FC_ERR_NOT_ENOUGH_DATA), m) }
+    public static func badData(_ m: String) -> PluginError { .init(fc_status(FC_ERR_BAD_DATA), m) }
+    public static func numeric(_ m: String) -> PluginError { .init(fc_status(FC_ERR_NUMERIC), m) }
+    public static func unsupported(_ m: String) -> PluginError { .init(fc_status(FC_ERR_UNSUPPORTED), m) }
+    public static func cancelled() -> PluginError { .init(fc_status(FC_ERR_CANCELLED), "cancelled") }
+}
+
+/// A series as the host hands it over: views into the host's panel, valid during the call.
+public struct SeriesInput {
+    public let id: String
+    public let y: UnsafeBufferPointer<Double>
+    public let ds: UnsafeBufferPointer<Int64>
+    public let frequencyUnit: fc_frequency_unit
+    public let frequencyStep: Int
+    public var count: Int { y.count }
+
+    public init(id: String, y: UnsafeBufferPointer<Double>, ds: UnsafeBufferPointer<Int64>,
+                frequencyUnit: fc_frequency_unit, frequencyStep: Int) {
+        self.id = id
+        self.y = y
+        self.ds = ds
+        self.frequencyUnit = frequencyUnit
+        self.frequencyStep = frequencyStep
+    }
+
+    /// Fails with FC_ERR_BAD_DATA when a value is missing or not finite.
+    public func requireFinite(model: String) throws {
+        for (i, v) in y.enumerated() where !v.isFinite {
+            throw PluginError.badData("\(model) needs complete data, but value \(i + 1) of \(y.count) is \(v.isNaN ? "missing" : "\(v)")")
+        }
+    }
+}
+
+public struct ForecastRequest: Sendable {
+    public var horizon: Int
+    public var futureDs: [Int64]
+    /// Interval levels in percent (80, 95).
+    public var levels: [Double]
+    public var seed: UInt64
+    public init(horizon: Int, futureDs: [Int64] = [], levels: [Double] = [], seed: UInt64 = 0) {
+        self.horizon = horizon
+        self.futureDs = futureDs
+        self.levels = levels
+        self.seed = seed
+    }
+}
+
+/// A forecast: `lo[l][t]` and `hi[l][t]` for level `levels[l]` and step `t`.
+public struct Forecast: Sendable {
+    public var mean: [Double]
+    public var lo: [[Double]]
+    public var hi: [[Double]]
+    public init(mean: [Double], lo: [[Double]] = [], hi: [[Double]] = []) {
+        self.mean = mean
+        self.lo = lo
+        self.hi = hi
+    }
+}
+
+/// A fitted model. The kit frees it when the host calls free_model.
+public protocol FittedModel: AnyObject {
+    func predict(_ request: ForecastRequest) throws -> Forecast
+    /// A description of the fitted model, e.g. "ARIMA(0,1,1)"; nil uses the algorithm's name.
+    var modelDescription: String? { get }
+    /// In-sample one-step fitted values (FC_CAP_FITTED).
+    func fittedValues() throws -> [Double]
+    /// Serialised state (FC_CAP_SAVE_LOAD).
+    func save() throws -> [UInt8]
+}
+
+extension FittedModel {
+    public var modelDescription: String? { nil }
+    public func fittedValues() throws -> [Double] { throw PluginError.unsupported("fitted values are not available") }
+    public func save() throws -> [UInt8] { throw PluginError.unsupported("this model cannot be saved") }
+}
+
+/// A configured model (one grid entry), fitted to many series, possibly from many threads.
+public protocol ModelConfig: AnyObject {
+    func fit(_ series: SeriesInput) throws -> any FittedModel
+    func load(_ bytes: [UInt8]) throws -> any FittedModel
+}
+
+extension ModelConfig {
+    public func load(_ bytes: [UInt8]) throws -> any FittedModel {
+        throw PluginError.unsupported("this model cannot be loaded")
+    }
+}
+
+/// One algorithm: its schema and how to configure it.
+public protocol Algorithm: Sendable {
+    var name: String { get }
+    var summary: String { get }
+    var capabilities: Capabilities { get }
+    var parameters: [Parameter] { get }
+    func configure(_ values: ParameterValues) throws -> any ModelConfig
+}

@@ -1,0 +1,281 @@
+import CFcastPlugin
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A Swift plugin library: its algorithms exported as an fc_library.
+///
+/// A plugin declares one of these and exports the entry symbol:
+///
+///     private let library = PluginLibrary(name: "naive", version: "1.0.0", ...)
+///     @c(fcast_plugin_entry)
+///     public func fcastPluginEntry(_ major: UInt32, _ minor: UInt32,
+///                                  _ host: UnsafePointer<fc_host>?) -> UnsafePointer<fc_library>? {
+///         library.entry(hostMajor: major, hostMinor: minor, host: host)
+///     }
+///
+/// The C tables are built once and live for the process (the host never unloads plugins).
+public final class PluginLibrary: @unchecked Sendable {
+    private let table: UnsafeMutablePointer<fc_library>
+    private let algorithms: [any Algorithm]
+
+    public init(name: String, version: String, description: String, algorithms: [any Algorithm]) {
+        self.algorithms = algorithms
+        let list = UnsafeMutablePointer<UnsafePointer<fc_algorithm>?>.allocate(capacity: max(1, algorithms.count))
+        for (i, algorithm) in algorithms.enumerated() {
+            list[i] = UnsafePointer(makeAlgorithmTable(algorithm))
+        }
+        table = .allocate(capacity: 1)
+        table.initialize(to: fc_library(
+            struct_size: UInt32(MemoryLayout<fc_library>.size),
+            abi_major: UInt32(FC_ABI_MAJOR), abi_minor: UInt32(FC_ABI_MINOR),
+            name: permanent(name), version: permanent(version), description: permanent(description),
+            n_algorithms: algorithms.count, algorithms: UnsafePointer(list)))
+    }
+
+    /// The body of `fcast_plugin_entry`: refuses a host of another major version.
+    public func entry(hostMajor: UInt32, hostMinor: UInt32, host: UnsafePointer<fc_host>?) -> UnsafePointer<fc_library>? {
+        if let host { PluginHost.install(host) }
+        guard hostMajor == UInt32(FC_ABI_MAJOR) else {
+            PluginHost.log(.error, "plugin built for fcast ABI \(FC_ABI_MAJOR).\(FC_ABI_MINOR); host speaks \(hostMajor).\(hostMinor)")
+            return nil
+        }
+        return UnsafePointer(table)
+    }
+}
+
+/// The host's services, once the entry point has been called.
+public enum PluginHost {
+    public enum LogLevel: Int32 { case debug = 0, info = 1, warn = 2, error = 3 }
+    nonisolated(unsafe) private static var host: UnsafePointer<fc_host>?
+
+    static func install(_ h: UnsafePointer<fc_host>) { host = h }
+
+    public static func log(_ level: LogLevel, _ message: String) {
+        guard let log = host?.pointee.log else { return }
+        message.withCString { log(level.rawValue, $0) }
+    }
+
+    /// True when the host asked running fits to stop; long fits poll it and throw `.cancelled()`.
+    public static var shouldCancel: Bool {
+        guard let f = host?.pointee.should_cancel else { return false }
+        return f() != 0
+    }
+}
+
+// MARK: - C tables
+
+/// A C string that lives for the process.
+private func permanent(_ s: String) -> UnsafePointer<CChar> { UnsafePointer(strdup(s)!) }
+
+private final class AlgorithmBox {
+    let algorithm: any Algorithm
+    init(_ a: any Algorithm) { algorithm = a }
+}
+private final class ConfigBox {
+    let config: any ModelConfig
+    init(_ c: any ModelConfig) { config = c }
+}
+private final class ModelBox {
+    let model: any FittedModel
+    init(_ m: any FittedModel) { model = m }
+}
+
+private func makeAlgorithmTable(_ algorithm: any Algorithm) -> UnsafeMutablePointer<fc_algorithm> {
+    let params = algorithm.parameters
+    let specs = UnsafeMutablePointer<UnsafePointer<fc_param_spec>?>.allocate(capacity: max(1, params.count))
+    for (i, p) in params.enumerated() {
+        var choices: UnsafePointer<UnsafePointer<CChar>?>? = nil
+        if let cs = p.choices {
+            let arr = UnsafeMutablePointer<UnsafePointer<CChar>?>.allocate(capacity: cs.count + 1)
+            for (j, c) in cs.enumerated() { arr[j] = permanent(c) }
+            arr[cs.count] = nil
+            choices = UnsafePointer(arr)
+        }
+        var flags: UInt32 = 0
+        if p.required { flags |= UInt32(FC_PARAM_REQUIRED) }
+        if p.auto { flags |= UInt32(FC_PARAM_AUTO) }
+        let spec = UnsafeMutablePointer<fc_param_spec>.allocate(capacity: 1)
+        spec.initialize(to: fc_param_spec(
+            struct_size: UInt32(MemoryLayout<fc_param_spec>.size), name: permanent(p.name), type: p.cType,
+            flags: flags, default_text: p.defaultText.map(permanent), min_value: p.min, max_value: p.max,
+            choices: choices, list_length: UInt32(p.listLength), help: permanent(p.help)))
+        specs[i] = UnsafePointer(spec)
+    }
+    let table = UnsafeMutablePointer<fc_algorithm>.allocate(capacity: 1)
+    table.initialize(to: fc_algorithm(
+        struct_size: UInt32(MemoryLayout<fc_algorithm>.size),
+        name: permanent(algorithm.name), summary: permanent(algorithm.summary),
+        capabilities: algorithm.capabilities.rawValue,
+        n_params: params.count, params: UnsafePointer(specs),
+        algorithm_data: Unmanaged.passRetained(AlgorithmBox(algorithm)).toOpaque(),
+        configure: configureThunk, free_config: freeConfigThunk,
+        fit: fitThunk, predict: predictThunk, free_model: freeModelThunk,
+        describe: describeThunk, fitted: fittedThunk, save: saveThunk, load: loadThunk,
+        fit_global: nil, predict_global: nil))
+    return table
+}
+
+/// Runs `body`, turning any thrown error into a status and a message in the host's buffer.
+private func guarded(_ err: UnsafeMutablePointer<fc_error>?, _ body: () throws -> Void) -> fc_status {
+    do {
+        try body()
+        return fc_status(FC_OK)
+    } catch let e as PluginError {
+        report(err, e.status, e.message)
+        return e.status
+    } catch {
+        report(err, fc_status(FC_ERR_INTERNAL), "\(error)")
+        return fc_status(FC_ERR_INTERNAL)
+    }
+}
+
+private func report(_ err: UnsafeMutablePointer<fc_error>?, _ status: fc_status, _ message: String) {
+    guard let err else { return }
+    err.pointee.status = status
+    guard let buf = err.pointee.message, err.pointee.message_capacity > 0 else { return }
+    let cap = Int(err.pointee.message_capacity)
+    let bytes = Array(message.utf8.prefix(cap - 1))
+    bytes.withUnsafeBufferPointer { src in
+        buf.withMemoryRebound(to: UInt8.self, capacity: cap) { dst in
+            dst.update(from: src.baseAddress!, count: src.count)
+            dst[src.count] = 0
+        }
+    }
+}
+
+private let configureThunk: @convention(c) (
+    UnsafePointer<fc_algorithm>?, UnsafePointer<fc_param_value>?, Int,
+    UnsafeMutablePointer<UnsafeMutableRawPointer?>?, UnsafeMutablePointer<fc_error>?
+) -> fc_status = { selfPtr, values, n, out, err in
+    guarded(err) {
+        guard let selfPtr, let data = selfPtr.pointee.algorithm_data, let out else {
+            throw PluginError(fc_status(FC_ERR_INTERNAL), "configure called without its algorithm")
+        }
+        let algorithm = Unmanaged<AlgorithmBox>.fromOpaque(data).takeUnretainedValue().algorithm
+        let parsed = ParameterValues(UnsafeBufferPointer(start: values, count: values == nil ? 0 : n))
+        let config = try algorithm.configure(parsed)
+        out.pointee = Unmanaged.passRetained(ConfigBox(config)).toOpaque()
+    }
+}
+
+private let freeConfigThunk: @convention(c) (UnsafeMutableRawPointer?) -> Void = { p in
+    if let p { Unmanaged<ConfigBox>.fromOpaque(p).release() }
+}
+
+private func series(_ s: UnsafePointer<fc_series>) -> SeriesInput {
+    let v = s.pointee
+    return SeriesInput(
+        id: v.id.map { String(cString: $0) } ?? "?",
+        y: UnsafeBufferPointer(start: v.y, count: v.n),
+        ds: UnsafeBufferPointer(start: v.ds, count: v.ds == nil ? 0 : v.n),
+        frequencyUnit: v.freq_unit, frequencyStep: Int(v.freq_step))
+}
+
+private let fitThunk: @convention(c) (
+    UnsafeRawPointer?, UnsafePointer<fc_series>?, UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+    UnsafeMutablePointer<fc_error>?
+) -> fc_status = { configPtr, seriesPtr, out, err in
+    guarded(err) {
+        guard let configPtr, let seriesPtr, let out else {
+            throw PluginError(fc_status(FC_ERR_INTERNAL), "fit called with a null argument")
+        }
+        let config = Unmanaged<ConfigBox>.fromOpaque(configPtr).takeUnretainedValue().config
+        let model = try config.fit(series(seriesPtr))
+        out.pointee = Unmanaged.passRetained(ModelBox(model)).toOpaque()
+    }
+}
+
+private func model(_ p: UnsafeRawPointer) -> any FittedModel {
+    Unmanaged<ModelBox>.fromOpaque(p).takeUnretainedValue().model
+}
+
+private let predictThunk: @convention(c) (
+    UnsafeRawPointer?, UnsafePointer<fc_predict_request>?, UnsafeMutablePointer<fc_forecast>?,
+    UnsafeMutablePointer<fc_error>?
+) -> fc_status = { modelPtr, reqPtr, outPtr, err in
+    guarded(err) {
+        guard let modelPtr, let reqPtr, let outPtr else {
+            throw PluginError(fc_status(FC_ERR_INTERNAL), "predict called with a null argument")
+        }
+        let r = reqPtr.pointee
+        let request = ForecastRequest(
+            horizon: r.h,
+            futureDs: r.future_ds == nil ? [] : Array(UnsafeBufferPointer(start: r.future_ds, count: r.h)),
+            levels: r.levels == nil ? [] : Array(UnsafeBufferPointer(start: r.levels, count: r.n_levels)),
+            seed: r.seed)
+        let f = try model(modelPtr).predict(request)
+        let h = r.h
+        guard f.mean.count == h else {
+            throw PluginError(fc_status(FC_ERR_INTERNAL), "plugin returned \(f.mean.count) values for horizon \(h)")
+        }
+        let out = outPtr.pointee
+        out.mean?.update(from: f.mean, count: h)
+        if r.n_levels > 0, let lo = out.lo, let hi = out.hi {
+            guard f.lo.count == r.n_levels, f.hi.count == r.n_levels else {
+                throw PluginError.unsupported("this model gives no prediction intervals")
+            }
+            for l in 0..<r.n_levels {
+                (lo + l * h).update(from: f.lo[l], count: h)
+                (hi + l * h).update(from: f.hi[l], count: h)
+            }
+        }
+    }
+}
+
+private let freeModelThunk: @convention(c) (UnsafeMutableRawPointer?) -> Void = { p in
+    if let p { Unmanaged<ModelBox>.fromOpaque(p).release() }
+}
+
+private let describeThunk: @convention(c) (UnsafeRawPointer?, UnsafeMutablePointer<CChar>?, Int) -> Void = { p, buf, cap in
+    guard let p, let buf, cap > 0 else { return }
+    let text = model(p).modelDescription ?? ""
+    let bytes = Array(text.utf8.prefix(cap - 1))
+    buf.withMemoryRebound(to: UInt8.self, capacity: cap) { dst in
+        for (i, b) in bytes.enumerated() { dst[i] = b }
+        dst[bytes.count] = 0
+    }
+}
+
+private let fittedThunk: @convention(c) (
+    UnsafeRawPointer?, UnsafeMutablePointer<Double>?, Int, UnsafeMutablePointer<fc_error>?
+) -> fc_status = { p, out, n, err in
+    guarded(err) {
+        guard let p, let out else { throw PluginError(fc_status(FC_ERR_INTERNAL), "fitted called with a null argument") }
+        let values = try model(p).fittedValues()
+        for i in 0..<n { out[i] = i < values.count ? values[i] : .nan }
+    }
+}
+
+private let saveThunk: @convention(c) (
+    UnsafeRawPointer?, UnsafeMutablePointer<UInt8>?, Int, UnsafeMutablePointer<Int>?, UnsafeMutablePointer<fc_error>?
+) -> fc_status = { p, buf, cap, needed, err in
+    var status = fc_status(FC_OK)
+    let guardedStatus = guarded(err) {
+        guard let p else { throw PluginError(fc_status(FC_ERR_INTERNAL), "save called without a model") }
+        let bytes = try model(p).save()
+        needed?.pointee = bytes.count
+        guard let buf, cap >= bytes.count else {
+            status = fc_status(FC_ERR_BUFFER_TOO_SMALL)
+            return
+        }
+        buf.update(from: bytes, count: bytes.count)
+    }
+    return guardedStatus != fc_status(FC_OK) ? guardedStatus : status
+}
+
+private let loadThunk: @convention(c) (
+    UnsafeRawPointer?, UnsafePointer<UInt8>?, Int, UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+    UnsafeMutablePointer<fc_error>?
+) -> fc_status = { configPtr, bytes, len, out, err in
+    guarded(err) {
+        guard let configPtr, let out else { throw PluginError(fc_status(FC_ERR_INTERNAL), "load called with a null argument") }
+        let config = Unmanaged<ConfigBox>.fromOpaque(configPtr).takeUnretainedValue().config
+        let data = bytes == nil ? [] : Array(UnsafeBufferPointer(start: bytes, count: len))
+        let m = try config.load(data)
+        out.pointee = Unmanaged.passRetained(ModelBox(m)).toOpaque()
+    }
+}

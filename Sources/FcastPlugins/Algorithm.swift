@@ -1,0 +1,293 @@
+import CFcastPlugin
+import Foundation
+
+/// Why one task (one series x one model) failed, as the plugin reported it.
+public struct TaskFailure: Error, Sendable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        case invalidArgument = "invalid argument", notEnoughData = "not enough data", badData = "bad data"
+        case numeric = "numeric failure", unsupported, cancelled, `internal` = "plugin error"
+    }
+    public var kind: Kind
+    public var message: String
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+    init(status: fc_status, message: String) {
+        kind = switch Int(status) {
+        case FC_ERR_INVALID_ARGUMENT: .invalidArgument
+        case FC_ERR_NOT_ENOUGH_DATA: .notEnoughData
+        case FC_ERR_BAD_DATA: .badData
+        case FC_ERR_NUMERIC: .numeric
+        case FC_ERR_UNSUPPORTED: .unsupported
+        case FC_ERR_CANCELLED: .cancelled
+        default: .internal
+        }
+        self.message = message.isEmpty ? "the plugin reported status \(status) without a message" : message
+    }
+    public var description: String { message }
+}
+
+/// A buffer for the plugin's error message, and the call that reads it back.
+struct ErrorBuffer: ~Copyable {
+    static let capacity = 1024
+    let text = UnsafeMutablePointer<CChar>.allocate(capacity: ErrorBuffer.capacity)
+    var err: fc_error
+
+    init() {
+        text.initialize(repeating: 0, count: ErrorBuffer.capacity)
+        err = fc_error(struct_size: UInt32(MemoryLayout<fc_error>.size), status: 0, message: text,
+                       message_capacity: UInt32(ErrorBuffer.capacity))
+    }
+    deinit { text.deallocate() }
+
+    func failure(_ status: fc_status) -> TaskFailure {
+        TaskFailure(status: status, message: String(cString: text))
+    }
+}
+
+/// An algorithm offered by a loaded plugin library.
+public final class AlgorithmHandle: @unchecked Sendable {
+    public let name: String
+    public let summary: String
+    public let capabilities: AlgorithmCapabilities
+    public let parameters: [ParameterSchema]
+    public unowned let library: PluginLibrary
+    let table: UnsafePointer<fc_algorithm>
+    /// Serialises every call into an algorithm that is not thread safe.
+    let serial: NSLock?
+
+    init(table: UnsafePointer<fc_algorithm>, library: PluginLibrary) {
+        let t = table.pointee
+        self.table = table
+        self.library = library
+        name = t.name.map { String(cString: $0) } ?? "?"
+        summary = t.summary.map { String(cString: $0) } ?? ""
+        capabilities = AlgorithmCapabilities(rawValue: t.capabilities)
+        var ps: [ParameterSchema] = []
+        for i in 0..<t.n_params { if let p = t.params?[i] { ps.append(ParameterSchema(p.pointee)) } }
+        parameters = ps
+        serial = capabilities.contains(.threadSafe) ? nil : NSLock()
+    }
+
+    public func parameter(named name: String) -> ParameterSchema? { parameters.first { $0.name == name } }
+
+    func locked<T>(_ body: () throws -> T) rethrows -> T {
+        guard let serial else { return try body() }
+        serial.lock()
+        defer { serial.unlock() }
+        return try body()
+    }
+
+    /// Builds a model configuration. Values must already be checked against the schema
+    /// (the language does that, with locations); the plugin may still refuse a combination.
+    public func configure(_ values: [String: ParameterValue]) throws -> ModelConfiguration {
+        // Keep every C string alive for the call.
+        var keep: [UnsafeMutablePointer<CChar>] = []
+        var lists: [UnsafeMutableBufferPointer<Double>] = []
+        defer {
+            keep.forEach { free($0) }
+            lists.forEach { $0.deallocate() }
+        }
+        var cvalues: [fc_param_value] = []
+        for (i, p) in parameters.enumerated() {
+            let spec = table.pointee.params![i]!.pointee
+            var v = fc_param_value(struct_size: UInt32(MemoryLayout<fc_param_value>.size), name: spec.name,
+                                   type: spec.type, is_set: 0, int_value: 0, real_value: 0, string_value: nil,
+                                   list_values: nil, list_length: 0)
+            if let given = values[p.name] {
+                v.is_set = 1
+                switch given {
+                case .int(let x): v.int_value = Int64(x); v.real_value = Double(x)
+                case .real(let x): v.real_value = x; v.int_value = Int64(exactly: x.rounded()) ?? 0
+                case .bool(let b): v.int_value = b ? 1 : 0
+                case .string(let s):
+                    let c = strdup(s)!
+                    keep.append(c)
+                    v.string_value = UnsafePointer(c)
+                case .list(let l):
+                    let buf = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(1, l.count))
+                    _ = buf.initialize(from: l)
+                    lists.append(buf)
+                    v.list_values = UnsafePointer(buf.baseAddress)
+                    v.list_length = l.count
+                }
+            }
+            cvalues.append(v)
+        }
+        var errbuf = ErrorBuffer()
+        var config: UnsafeMutableRawPointer?
+        let status = locked {
+            cvalues.withUnsafeBufferPointer { buf in
+                table.pointee.configure(table, buf.baseAddress, buf.count, &config, &errbuf.err)
+            }
+        }
+        guard Int(status) == FC_OK, let config else {
+            throw errbuf.failure(Int(status) == FC_OK ? fc_status(FC_ERR_INTERNAL) : status)
+        }
+        return ModelConfiguration(algorithm: self, pointer: config)
+    }
+}
+
+/// A series handed to a plugin: views into the host's panel, valid during the call.
+public struct SeriesRef {
+    public var id: String
+    public var y: UnsafeBufferPointer<Double>
+    public var ds: UnsafeBufferPointer<Int64>
+    public var frequencyUnit: Int32
+    public var frequencyStep: Int32
+    public init(id: String, y: UnsafeBufferPointer<Double>, ds: UnsafeBufferPointer<Int64>,
+                frequencyUnit: Int32, frequencyStep: Int32) {
+        self.id = id
+        self.y = y
+        self.ds = ds
+        self.frequencyUnit = frequencyUnit
+        self.frequencyStep = frequencyStep
+    }
+}
+
+/// One configured model (a grid entry); fitted to many series, from many threads.
+public final class ModelConfiguration: @unchecked Sendable {
+    public let algorithm: AlgorithmHandle
+    let pointer: UnsafeMutableRawPointer
+
+    init(algorithm: AlgorithmHandle, pointer: UnsafeMutableRawPointer) {
+        self.algorithm = algorithm
+        self.pointer = pointer
+    }
+    deinit { algorithm.table.pointee.free_config?(pointer) }
+
+    public func fit(_ series: SeriesRef) throws(TaskFailure) -> FittedModelHandle {
+        var errbuf = ErrorBuffer()
+        var model: UnsafeMutableRawPointer?
+        let table = algorithm.table
+        let status: fc_status = series.id.withCString { cid in
+            var s = fc_series(struct_size: UInt32(MemoryLayout<fc_series>.size), id: cid,
+                              y: series.y.baseAddress, ds: series.ds.baseAddress, n: series.y.count,
+                              freq_unit: series.frequencyUnit, freq_step: series.frequencyStep, x: nil, n_x: 0)
+            return algorithm.locked { table.pointee.fit(pointer, &s, &model, &errbuf.err) }
+        }
+        guard Int(status) == FC_OK, let model else {
+            throw errbuf.failure(Int(status) == FC_OK ? fc_status(FC_ERR_INTERNAL) : status)
+        }
+        return FittedModelHandle(config: self, pointer: model)
+    }
+
+    public func load(_ bytes: [UInt8]) throws(TaskFailure) -> FittedModelHandle {
+        guard let load = algorithm.table.pointee.load else {
+            throw TaskFailure(.unsupported, "\(algorithm.name) cannot load saved models")
+        }
+        var errbuf = ErrorBuffer()
+        var model: UnsafeMutableRawPointer?
+        let status = bytes.withUnsafeBufferPointer { b in
+            algorithm.locked { load(pointer, b.baseAddress, b.count, &model, &errbuf.err) }
+        }
+        guard Int(status) == FC_OK, let model else { throw errbuf.failure(Int(status) == FC_OK ? fc_status(FC_ERR_INTERNAL) : status) }
+        return FittedModelHandle(config: self, pointer: model)
+    }
+}
+
+/// A forecast in host memory: `lo[l]`/`hi[l]` for `levels[l]`.
+public struct ForecastValues: Sendable {
+    public var mean: [Double]
+    public var lo: [[Double]]
+    public var hi: [[Double]]
+}
+
+/// A fitted model owned by its plugin; freed through the plugin's table.
+public final class FittedModelHandle: @unchecked Sendable {
+    public let config: ModelConfiguration
+    let pointer: UnsafeMutableRawPointer
+
+    init(config: ModelConfiguration, pointer: UnsafeMutableRawPointer) {
+        self.config = config
+        self.pointer = pointer
+    }
+    deinit {
+        let algorithm = config.algorithm
+        algorithm.locked { algorithm.table.pointee.free_model?(pointer) }
+    }
+
+    /// Forecasts into caller-owned buffers: `mean` holds h values, `lo`/`hi` levels.count x h.
+    public func predict(horizon h: Int, futureDs: [Int64], levels: [Double], seed: UInt64,
+                        mean: UnsafeMutablePointer<Double>, lo: UnsafeMutablePointer<Double>?,
+                        hi: UnsafeMutablePointer<Double>?) throws(TaskFailure) {
+        let algorithm = config.algorithm
+        if !levels.isEmpty && !algorithm.capabilities.contains(.intervals) {
+            throw TaskFailure(.unsupported, "\(algorithm.name) gives no prediction intervals")
+        }
+        var errbuf = ErrorBuffer()
+        let status: fc_status = futureDs.withUnsafeBufferPointer { fds in
+            levels.withUnsafeBufferPointer { lv in
+                var req = fc_predict_request(struct_size: UInt32(MemoryLayout<fc_predict_request>.size), h: h,
+                                             future_ds: fds.baseAddress, levels: lv.baseAddress, n_levels: lv.count,
+                                             seed: seed, x: nil, n_x: 0)
+                var out = fc_forecast(struct_size: UInt32(MemoryLayout<fc_forecast>.size), mean: mean,
+                                      lo: levels.isEmpty ? nil : lo, hi: levels.isEmpty ? nil : hi)
+                return algorithm.locked { algorithm.table.pointee.predict(pointer, &req, &out, &errbuf.err) }
+            }
+        }
+        guard Int(status) == FC_OK else { throw errbuf.failure(status) }
+    }
+
+    public func predict(horizon h: Int, futureDs: [Int64], levels: [Double], seed: UInt64 = 0) throws(TaskFailure) -> ForecastValues {
+        var mean = [Double](repeating: .nan, count: h)
+        var lo = [Double](repeating: .nan, count: h * levels.count)
+        var hi = [Double](repeating: .nan, count: h * levels.count)
+        do {
+            try mean.withUnsafeMutableBufferPointer { m in
+                try lo.withUnsafeMutableBufferPointer { l in
+                    try hi.withUnsafeMutableBufferPointer { u in
+                        try predict(horizon: h, futureDs: futureDs, levels: levels, seed: seed, mean: m.baseAddress!,
+                                    lo: l.baseAddress, hi: u.baseAddress)
+                    }
+                }
+            }
+        } catch let e as TaskFailure {
+            throw e
+        } catch {
+            throw TaskFailure(.internal, "\(error)")
+        }
+        return ForecastValues(mean: mean,
+                              lo: (0..<levels.count).map { Array(lo[($0 * h)..<(($0 + 1) * h)]) },
+                              hi: (0..<levels.count).map { Array(hi[($0 * h)..<(($0 + 1) * h)]) })
+    }
+
+    /// "ARIMA(0,1,1)(0,1,1)[12]", or the algorithm's name when the plugin has no description.
+    public var modelDescription: String {
+        let algorithm = config.algorithm
+        guard let describe = algorithm.table.pointee.describe else { return algorithm.name }
+        var buf = [CChar](repeating: 0, count: 256)
+        algorithm.locked { describe(pointer, &buf, buf.count) }
+        let s = String(cString: buf)
+        return s.isEmpty ? algorithm.name : s
+    }
+
+    public func fittedValues(count n: Int) throws(TaskFailure) -> [Double] {
+        let algorithm = config.algorithm
+        guard let fitted = algorithm.table.pointee.fitted else {
+            throw TaskFailure(.unsupported, "\(algorithm.name) gives no fitted values")
+        }
+        var out = [Double](repeating: .nan, count: n)
+        var errbuf = ErrorBuffer()
+        let status = algorithm.locked { fitted(pointer, &out, n, &errbuf.err) }
+        guard Int(status) == FC_OK else { throw errbuf.failure(status) }
+        return out
+    }
+
+    public func save() throws(TaskFailure) -> [UInt8] {
+        let algorithm = config.algorithm
+        guard let save = algorithm.table.pointee.save else {
+            throw TaskFailure(.unsupported, "\(algorithm.name) cannot save fitted models")
+        }
+        var errbuf = ErrorBuffer()
+        var needed = 0
+        var status = algorithm.locked { save(pointer, nil, 0, &needed, &errbuf.err) }
+        if Int(status) == FC_OK { return [] }
+        guard Int(status) == FC_ERR_BUFFER_TOO_SMALL else { throw errbuf.failure(status) }
+        var bytes = [UInt8](repeating: 0, count: needed)
+        status = algorithm.locked { save(pointer, &bytes, bytes.count, &needed, &errbuf.err) }
+        guard Int(status) == FC_OK else { throw errbuf.failure(status) }
+        return Array(bytes.prefix(needed))
+    }
+}

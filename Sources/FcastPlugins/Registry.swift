@@ -1,0 +1,162 @@
+import CFcastPlugin
+import Foundation
+import Synchronization
+
+/// A loaded plugin library. Never unloaded: Swift code cannot be safely dlclose'd, and
+/// fitted models point into it.
+public final class PluginLibrary: @unchecked Sendable {
+    public let path: String
+    public let name: String
+    public let version: String
+    public let description: String
+    public let abiMajor: Int
+    public let abiMinor: Int
+    public private(set) var algorithms: [AlgorithmHandle] = []
+
+    init(path: String, table: UnsafePointer<fc_library>) {
+        let t = table.pointee
+        self.path = path
+        name = t.name.map { String(cString: $0) } ?? URL(fileURLWithPath: path).lastPathComponent
+        version = t.version.map { String(cString: $0) } ?? "?"
+        description = t.description.map { String(cString: $0) } ?? ""
+        abiMajor = Int(t.abi_major)
+        abiMinor = Int(t.abi_minor)
+        for i in 0..<t.n_algorithms {
+            if let a = t.algorithms?[i] { algorithms.append(AlgorithmHandle(table: a, library: self)) }
+        }
+    }
+}
+
+/// A library that could not be loaded, and why.
+public struct PluginLoadFailure: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    public var reason: String
+    public var description: String { "\(path): \(reason)" }
+}
+
+/// The services the host hands every plugin (fc_host). Lives for the process.
+public enum HostServices {
+    static let cancelFlag = Atomic<Int32>(0)
+    nonisolated(unsafe) static var logSink: @Sendable (Int32, String) -> Void = { level, message in
+        let tag = ["debug", "info", "warning", "error"][Int(max(0, min(3, level)))]
+        FileHandle.standardError.write(Data("plugin \(tag): \(message)\n".utf8))
+    }
+
+    /// Asks running fits to stop (Ctrl-C); plugins poll it.
+    public static func requestCancel(_ on: Bool = true) { cancelFlag.store(on ? 1 : 0, ordering: .relaxed) }
+    public static var cancelRequested: Bool { cancelFlag.load(ordering: .relaxed) != 0 }
+
+    nonisolated(unsafe) static let table: UnsafePointer<fc_host> = {
+        let p = UnsafeMutablePointer<fc_host>.allocate(capacity: 1)
+        p.initialize(to: fc_host(
+            struct_size: UInt32(MemoryLayout<fc_host>.size), abi_major: UInt32(FC_ABI_MAJOR),
+            abi_minor: UInt32(FC_ABI_MINOR), host_version: UnsafePointer(strdup(FcastVersion.string)),
+            log: { level, message in
+                HostServices.logSink(level, message.map { String(cString: $0) } ?? "")
+            },
+            should_cancel: { HostServices.cancelFlag.load(ordering: .relaxed) }))
+        return UnsafePointer(p)
+    }()
+}
+
+public enum FcastVersion {
+    public static let string = "0.1.0"
+    public static let abi = "\(FC_ABI_MAJOR).\(FC_ABI_MINOR)"
+}
+
+/// Every algorithm the host knows, from the plugin libraries it found.
+public final class PluginRegistry: @unchecked Sendable {
+    public private(set) var libraries: [PluginLibrary] = []
+    public private(set) var failures: [PluginLoadFailure] = []
+    /// Algorithms in load order; the first library to offer a name wins.
+    public private(set) var algorithms: [AlgorithmHandle] = []
+    private var byName: [String: AlgorithmHandle] = [:]
+
+    public init() {}
+
+    public func algorithm(named name: String) -> AlgorithmHandle? { byName[name] }
+
+    /// The folders searched, in order: $FCAST_PLUGIN_PATH (colon-separated folders or
+    /// files), the executable's folder and its ../lib/fcast, and the per-user folder
+    /// ($XDG_DATA_HOME or ~/.local/share)/fcast/plugins.
+    public static func defaultSearchPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
+        var path: [String] = []
+        if let env = environment["FCAST_PLUGIN_PATH"] {
+            path += env.split(separator: ":").map(String.init).filter { !$0.isEmpty }
+        }
+        let exe = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
+        let exeDir = (try? exe.deletingLastPathComponent().path) ?? "."
+        path.append(exeDir)
+        path.append(URL(fileURLWithPath: exeDir).appendingPathComponent("../lib/fcast").standardized.path)
+        let dataHome = environment["XDG_DATA_HOME"] ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.local/share")
+        path.append(dataHome + "/fcast/plugins")
+        return path
+    }
+
+    /// A plugin file is named libfcast_<name>.so (libfcast_<name>.dylib on macOS).
+    public static func isPluginFileName(_ name: String) -> Bool {
+        name.hasPrefix("libfcast_") && (name.hasSuffix(".so") || name.hasSuffix(".dylib"))
+    }
+
+    /// Loads every plugin found on the search path. Folders that do not exist are skipped
+    /// unless they were named explicitly (`explicit`), which is reported.
+    public func discover(searchPath: [String], explicit: Set<String> = []) {
+        var seen = Set<String>()
+        let fm = FileManager.default
+        for entry in searchPath {
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: entry, isDirectory: &isDir) else {
+                if explicit.contains(entry) {
+                    failures.append(PluginLoadFailure(path: entry, reason: "no such file or folder"))
+                }
+                continue
+            }
+            let files: [String]
+            if isDir.boolValue {
+                let names = (try? fm.contentsOfDirectory(atPath: entry)) ?? []
+                files = names.filter(PluginRegistry.isPluginFileName).sorted().map { entry + "/" + $0 }
+            } else {
+                files = [entry]
+            }
+            for file in files {
+                let real = URL(fileURLWithPath: file).resolvingSymlinksInPath().path
+                guard seen.insert(real).inserted else { continue }
+                do { try load(path: file) } catch let f as PluginLoadFailure { failures.append(f) } catch {}
+            }
+        }
+    }
+
+    /// Loads one library and registers its algorithms.
+    @discardableResult
+    public func load(path: String) throws(PluginLoadFailure) -> PluginLibrary {
+        guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
+            let reason = dlerror().map { String(cString: $0) } ?? "dlopen failed"
+            throw PluginLoadFailure(path: path, reason: "cannot load: \(reason)")
+        }
+        guard let sym = dlsym(handle, FC_ENTRY_SYMBOL) else {
+            throw PluginLoadFailure(path: path, reason: "not an fcast plugin: it does not export '\(FC_ENTRY_SYMBOL)'")
+        }
+        let entry = unsafeBitCast(sym, to: fc_entry_fn.self)
+        guard let table = entry(UInt32(FC_ABI_MAJOR), UInt32(FC_ABI_MINOR), HostServices.table) else {
+            throw PluginLoadFailure(path: path, reason: "the plugin refused to load for fcast ABI \(FcastVersion.abi) (it returned no table)")
+        }
+        let t = table.pointee
+        guard t.struct_size >= UInt32(MemoryLayout<fc_library>.size) || t.abi_major != UInt32(FC_ABI_MAJOR) else {
+            throw PluginLoadFailure(path: path, reason: "library table too small (\(t.struct_size) bytes)")
+        }
+        guard t.abi_major == UInt32(FC_ABI_MAJOR) else {
+            throw PluginLoadFailure(path: path, reason: "built for fcast plugin ABI \(t.abi_major).\(t.abi_minor), but this fcast speaks ABI \(FcastVersion.abi); rebuild the plugin against this fcast's fcast_plugin.h")
+        }
+        let library = PluginLibrary(path: path, table: table)
+        for algorithm in library.algorithms {
+            if let existing = byName[algorithm.name] {
+                failures.append(PluginLoadFailure(path: path, reason: "algorithm '\(algorithm.name)' is already provided by \(existing.library.path); this one is ignored"))
+                continue
+            }
+            byName[algorithm.name] = algorithm
+            algorithms.append(algorithm)
+        }
+        libraries.append(library)
+        return library
+    }
+}

@@ -1,0 +1,74 @@
+import ArgumentParser
+import FcastLang
+import FcastPlugins
+import Foundation
+
+@main
+struct Fcast: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fcast",
+        abstract: "Forecast many time series at once: a small forecasting language, parallel model grids, algorithms as plugins.",
+        discussion: """
+            With no subcommand, fcast reads statements from standard input (a REPL at a terminal).
+            Plugins are found in $FCAST_PLUGIN_PATH, the executable's folder and ~/.local/share/fcast/plugins.
+            """,
+        version: "fcast \(FcastVersion.string) (plugin ABI \(FcastVersion.abi))",
+        subcommands: [Run.self, Plugins.self, Repl.self],
+        defaultSubcommand: Repl.self)
+}
+
+/// Loads every plugin on the search path, reporting those that fail on stderr.
+func loadPlugins(quiet: Bool = false) -> PluginRegistry {
+    let registry = PluginRegistry()
+    let env = ProcessInfo.processInfo.environment
+    let explicit = Set((env["FCAST_PLUGIN_PATH"] ?? "").split(separator: ":").map(String.init))
+    registry.discover(searchPath: PluginRegistry.defaultSearchPath(), explicit: explicit)
+    if !quiet {
+        for f in registry.failures { FileHandle.standardError.write(Data("fcast: warning: plugin \(f)\n".utf8)) }
+    }
+    return registry
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run a script (.fc), cell by cell.")
+
+    @ArgumentParser.Argument(help: "The script to run.")
+    var file: String
+
+    @Option(name: .long, help: "Worker threads for runs that do not set workers: (default: all cores).")
+    var workers: Int?
+
+    func run() throws {
+        let registry = loadPlugins()
+        let text: String
+        do {
+            text = try String(contentsOfFile: file, encoding: .utf8)
+        } catch {
+            throw ValidationError("cannot read \(file): \(error.localizedDescription)")
+        }
+        let interp = Interpreter(registry: registry)
+        if let workers { interp.defaultWorkers = workers }
+        let runner = ScriptRunner(interpreter: interp)
+        if !runner.run(Source(name: file, text: text)) { throw ExitCode(1) }
+    }
+}
+
+struct Plugins: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the loaded algorithms with their parameters and capabilities.")
+
+    func run() throws {
+        let registry = loadPlugins(quiet: true)
+        print(PluginListing.render(registry))
+    }
+}
+
+struct Repl: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Read statements interactively (the default).")
+
+    func run() throws {
+        let registry = loadPlugins()
+        let interp = Interpreter(registry: registry)
+        let runner = ScriptRunner(interpreter: interp)
+        if !runner.runLines() { throw ExitCode(1) }
+    }
+}

@@ -1,0 +1,92 @@
+// Fixed-order fits compared with R's forecast::Arima (R 4.2.2, forecast 8.20, Debian
+// r-cran-forecast), method "CSS-ML" (the default). Reference figures were produced with:
+//
+//   library(forecast)
+//   p <- function(name, fit) cat(name, coef(fit), fit$loglik, fit$sigma2, fit$aicc)
+//   p("lh (1,0,0)", Arima(lh, order=c(1,0,0)))
+//   p("lh (3,0,0)", Arima(lh, order=c(3,0,0)))
+//   p("lh (1,0,1)", Arima(lh, order=c(1,0,1)))
+//   p("LakeHuron (2,0,0)", Arima(LakeHuron, order=c(2,0,0)))
+//   p("WWWusage (3,1,0)", Arima(WWWusage, order=c(3,1,0)))
+//   p("WWWusage (1,1,1) drift", Arima(WWWusage, order=c(1,1,1), include.drift=TRUE))
+//   p("USAccDeaths (0,1,1)(0,1,1)", Arima(USAccDeaths, order=c(0,1,1), seasonal=c(0,1,1)))
+//   p("USAccDeaths (1,0,0)(1,1,0) drift", Arima(USAccDeaths, order=c(1,0,0), seasonal=c(1,1,0), include.drift=TRUE))
+//   p("log AirPassengers (0,1,1)(0,1,1)", Arima(log(AirPassengers), order=c(0,1,1), seasonal=c(0,1,1)))
+//   p("AirPassengers (2,1,1)(0,1,0)", Arima(AirPassengers, order=c(2,1,1), seasonal=c(0,1,0)))
+//   f <- forecast(Arima(USAccDeaths, order=c(0,1,1), seasonal=c(0,1,1)), h=3, level=c(80,95))
+//   cat(f$mean, f$lower[,1], f$upper[,2])
+//
+// R's optimiser (BFGS, reltol 1e-8) stops a little short of the optimum and its diffuse
+// prior is approximate (kappa = 1e6), so coefficients are compared to 2e-3 (absolute, or
+// relative for the regression terms) and log-likelihoods to 5e-3 (R's diffuse prior moves its seasonal fits by ~3e-3).
+import XCTest
+@testable import ArimaModel
+
+final class FixedOrderTests: XCTestCase {
+    struct Ref {
+        let name: String
+        let y: [Double]
+        let order: [Int]
+        let seasonal: [Int]
+        let period: Int
+        let drift: Bool
+        let coef: [Double]
+        let loglik: Double
+        let sigma2: Double
+        let aicc: Double
+    }
+
+    static let refs: [Ref] = [
+        Ref(name: "lh (1,0,0)", y: RData.lh, order: [1, 0, 0], seasonal: [0, 0, 0], period: 1, drift: false,
+            coef: [0.573930, 2.413288], loglik: -29.3792, sigma2: 0.206076, aicc: 65.3038),
+        Ref(name: "lh (3,0,0)", y: RData.lh, order: [3, 0, 0], seasonal: [0, 0, 0], period: 1, drift: false,
+            coef: [0.644797, -0.063374, -0.219806, 2.393127], loglik: -27.0924, sigma2: 0.194902, aicc: 65.6134),
+        Ref(name: "lh (1,0,1)", y: RData.lh, order: [1, 0, 1], seasonal: [0, 0, 0], period: 1, drift: false,
+            coef: [0.452202, 0.198167, 2.410060], loglik: -28.7620, sigma2: 0.205133, aicc: 66.4543),
+        Ref(name: "LakeHuron (2,0,0)", y: RData.lakeHuron, order: [2, 0, 0], seasonal: [0, 0, 0], period: 1, drift: false,
+            coef: [1.043614, -0.249498, 579.047322], loglik: -103.6332, sigma2: 0.493941, aicc: 215.6966),
+        Ref(name: "WWWusage (3,1,0)", y: RData.wWWusage, order: [3, 1, 0], seasonal: [0, 0, 0], period: 1, drift: false,
+            coef: [1.151340, -0.661227, 0.340713], loglik: -251.9970, sigma2: 9.65602, aicc: 512.4195),
+        Ref(name: "WWWusage (1,1,1) drift", y: RData.wWWusage, order: [1, 1, 1], seasonal: [0, 0, 0], period: 1, drift: true,
+            coef: [0.634369, 0.529699, 1.120474], loglik: -253.7897, sigma2: 10.0301, aicc: 516.0048),
+        Ref(name: "USAccDeaths (0,1,1)(0,1,1)", y: RData.uSAccDeaths, order: [0, 1, 1], seasonal: [0, 1, 1], period: 12, drift: false,
+            coef: [-0.430269, -0.552791], loglik: -425.4400, sigma2: 102860, aicc: 857.3164),
+        Ref(name: "USAccDeaths (1,0,0)(1,1,0) drift", y: RData.uSAccDeaths, order: [1, 0, 0], seasonal: [1, 1, 0], period: 12, drift: true,
+            coef: [0.779416, -0.341858, -13.219345], loglik: -436.7204, sigma2: 124374, aicc: 882.1680),
+        Ref(name: "log AirPassengers (0,1,1)(0,1,1)", y: RData.airPassengers.map { Foundation.log($0) }, order: [0, 1, 1], seasonal: [0, 1, 1], period: 12, drift: false,
+            coef: [-0.401828, -0.556945], loglik: 244.6995, sigma2: 0.00137126, aicc: -483.2101),
+        Ref(name: "AirPassengers (2,1,1)(0,1,0)", y: RData.airPassengers, order: [2, 1, 1], seasonal: [0, 1, 0], period: 12, drift: false,
+            coef: [0.595981, 0.214275, -0.981877], loglik: -504.9239, sigma2: 132.345, aicc: 1018.1652),
+    ]
+
+    func testAgainstR() throws {
+        for ref in Self.refs {
+            let fit = try ArimaModel.fit(y: ref.y, order: ref.order, seasonal: ref.seasonal, period: ref.period,
+                                         includeMean: true, includeDrift: ref.drift)
+            let c = fit.coefficients
+            XCTAssertEqual(c.count, ref.coef.count, ref.name)
+            for (i, (a, b)) in zip(c, ref.coef).enumerated() {
+                let tol = i >= fit.ar.count + fit.ma.count + fit.sar.count + fit.sma.count ? 2e-3 * max(1, abs(b)) : 2e-3
+                XCTAssertEqual(a, b, accuracy: tol, "\(ref.name) coefficient \(fit.coefficientNames[i])")
+            }
+            XCTAssertGreaterThan(fit.loglik, ref.loglik - 5e-3, "\(ref.name) loglik \(fit.loglik) vs R \(ref.loglik)")
+            XCTAssertEqual(fit.loglik, ref.loglik, accuracy: 2e-2, "\(ref.name) loglik")
+            XCTAssertEqual(fit.sigma2, ref.sigma2, accuracy: 5e-3 * ref.sigma2, "\(ref.name) sigma2")
+            XCTAssertEqual(fit.aicc, ref.aicc, accuracy: 5e-2, "\(ref.name) aicc")
+        }
+    }
+
+    func testForecastAgainstR() throws {
+        let fit = try ArimaModel.fit(y: RData.uSAccDeaths, order: [0, 1, 1], seasonal: [0, 1, 1], period: 12)
+        let f = fit.forecast(h: 3, levels: [80, 95])
+        let mean = [8336.061, 7531.829, 8314.644]
+        let lo80 = [7924.712, 7058.464, 7786.496]
+        let hi95 = [8965.166, 8255.778, 9122.377]
+        for i in 0..<3 {
+            XCTAssertEqual(f.mean[i], mean[i], accuracy: 2)
+            XCTAssertEqual(f.lo[0][i], lo80[i], accuracy: 3)
+            XCTAssertEqual(f.hi[1][i], hi95[i], accuracy: 3)
+        }
+        XCTAssertEqual(fit.description, "ARIMA(0,1,1)(0,1,1)[12]")
+    }
+}

@@ -1,0 +1,432 @@
+// Fixed-order estimation: conditional sum of squares for starting values, then exact
+// maximum likelihood through the Kalman filter; regression terms (mean, drift) and
+// sigma^2 are concentrated out of both objectives.
+import Foundation
+
+/// How the coefficients are estimated (as R's arima `method`).
+public enum ArimaMethod: String, Sendable {
+    /// Conditional sum of squares only (fast; used by the auto search's approximation).
+    case css = "CSS"
+    /// Exact maximum likelihood started from zeros.
+    case ml = "ML"
+    /// Exact maximum likelihood started from the CSS estimates (R's default).
+    case cssML = "CSS-ML"
+}
+
+/// The differenced data and regressors of one specification, and the two objectives.
+final class ArimaProblem {
+    let spec: ArimaSpec
+    let y: [Double]
+    let delta: [Double]
+    /// column-major: column 0 = differenced y, then differenced regressors.
+    var data: [Double]
+    let n: Int
+    let nc: Int
+    /// names of the regressors kept (in order): "intercept", "drift"
+    let regNames: [String]
+    let npArma: Int
+    let m: Int
+    var cssWork: [Double]
+
+    init(y: [Double], spec: ArimaSpec) throws(ArimaError) {
+        self.spec = spec
+        self.y = y
+        m = spec.period
+        delta = Poly.differencing(d: spec.d, D: spec.effD, m: spec.period)
+        let w = Poly.applyDifference(y, delta)
+        n = w.count
+        var cols: [[Double]] = [w]
+        var names: [String] = []
+        if spec.hasMean {
+            let c = Poly.applyDifference([Double](repeating: 1, count: y.count), delta)
+            if c.contains(where: { $0 != 0 }) { cols.append(c); names.append("intercept") }
+        }
+        if spec.hasDrift {
+            let c = Poly.applyDifference((0..<y.count).map { Double($0 + 1) }, delta)
+            if c.contains(where: { abs($0) > 1e-9 }) { cols.append(c); names.append("drift") }
+        }
+        regNames = names
+        nc = cols.count
+        data = cols.flatMap { $0 }
+        npArma = spec.p + spec.q + spec.effP + spec.effQ
+        let pf = spec.p + spec.effP * spec.period
+        let npar = npArma + names.count
+        if n - pf < npar + 1 || n < 1 {
+            throw .short("series too short for \(spec.description): \(y.count) observations, \(n) after differencing, need at least \(pf + npar + 1 + delta.count)")
+        }
+        cssWork = [Double](repeating: 0, count: nc * n)
+    }
+
+    /// Splits a parameter vector (transformed or not) into the four polynomials.
+    func polys(_ x: UnsafePointer<Double>, transformed: Bool) -> (ArmaPolys, [Double], [Double], [Double], [Double]) {
+        let p = spec.p, q = spec.q, P = spec.effP, Q = spec.effQ
+        var ar = [Double](repeating: 0, count: p), ma = [Double](repeating: 0, count: q)
+        var sar = [Double](repeating: 0, count: P), sma = [Double](repeating: 0, count: Q)
+        if transformed {
+            ar.withUnsafeMutableBufferPointer { Poly.pacfToAR(x, p, $0.baseAddress!) }
+            ma.withUnsafeMutableBufferPointer { Poly.pacfToAR(x + p, q, $0.baseAddress!) }
+            sar.withUnsafeMutableBufferPointer { Poly.pacfToAR(x + p + q, P, $0.baseAddress!) }
+            sma.withUnsafeMutableBufferPointer { Poly.pacfToAR(x + p + q + P, Q, $0.baseAddress!) }
+            for i in 0..<q { ma[i] = -ma[i] }
+            for i in 0..<Q { sma[i] = -sma[i] }
+        } else {
+            for i in 0..<p { ar[i] = x[i] }
+            for i in 0..<q { ma[i] = x[p + i] }
+            for i in 0..<P { sar[i] = x[p + q + i] }
+            for i in 0..<Q { sma[i] = x[p + q + P + i] }
+        }
+        let polys = ArmaPolys(phi: Poly.expandAR(ar, sar, m), theta: Poly.expandMA(ma, sma, m))
+        return (polys, ar, ma, sar, sma)
+    }
+
+    /// Conditional sum of squares with the regression profiled out. Returns (ssq, nu, beta).
+    func css(_ pol: ArmaPolys) -> (ssq: Double, nu: Int, beta: [Double]) {
+        let ncond = pol.phi.count
+        let nu = n - ncond
+        var phiIdx: [Int] = [], thIdx: [Int] = []
+        for k in 0..<pol.phi.count where pol.phi[k] != 0 { phiIdx.append(k + 1) }
+        for k in 0..<pol.theta.count where pol.theta[k] != 0 { thIdx.append(k + 1) }
+        var M = [Double](repeating: 0, count: nc * nc)
+        let n = self.n, nc = self.nc
+        data.withUnsafeBufferPointer { dat in
+        cssWork.withUnsafeMutableBufferPointer { e in
+        pol.phi.withUnsafeBufferPointer { phi in
+        pol.theta.withUnsafeBufferPointer { th in
+            for c in 0..<nc {
+                let u = dat.baseAddress! + c * n
+                let ec = e.baseAddress! + c * n
+                for t in 0..<min(ncond, n) { ec[t] = 0 }
+                if ncond >= n { continue }
+                for t in ncond..<n {
+                    var s = u[t]
+                    for k in phiIdx { s -= phi[k - 1] * u[t - k] }
+                    for k in thIdx where t - k >= ncond { s -= th[k - 1] * ec[t - k] }
+                    ec[t] = s
+                }
+            }
+            for i in 0..<nc {
+                for j in 0...i {
+                    var s = 0.0
+                    let ei = e.baseAddress! + i * n, ej = e.baseAddress! + j * n
+                    for t in ncond..<max(n, ncond) { s += ei[t] * ej[t] }
+                    M[i * nc + j] = s
+                    M[j * nc + i] = s
+                }
+            }
+        }}}}
+        let (beta, ssq) = LinAlg.profile(M, nc)
+        return (ssq, nu, beta)
+    }
+
+    func cssObjective(_ x: UnsafePointer<Double>) -> Double {
+        let (pol, _, _, _, _) = polys(x, transformed: true)
+        let r = css(pol)
+        guard r.nu > 0, r.ssq > 0, r.ssq.isFinite else { return 1e10 }
+        return 0.5 * log(r.ssq / Double(r.nu))
+    }
+
+    /// Exact likelihood pieces with the regression profiled out.
+    func exact(_ pol: ArmaPolys) -> (ssq: Double, sumLog: Double, beta: [Double])? {
+        guard let P0 = StateSpace.initialCovariance(pol) else { return nil }
+        let res = data.withUnsafeBufferPointer { StateSpace.filter(pol, data: $0.baseAddress!, n: n, nc: nc, P0: P0) }
+        guard res.ok else { return nil }
+        let (beta, ssq) = LinAlg.profile(res.cross, nc)
+        guard ssq.isFinite, res.sumLog.isFinite else { return nil }
+        return (ssq, res.sumLog, beta)
+    }
+
+    func mlObjective(_ x: UnsafePointer<Double>) -> Double {
+        let (pol, _, _, _, _) = polys(x, transformed: true)
+        guard let r = exact(pol), r.ssq > 0 else { return 1e10 }
+        let nn = Double(n)
+        return 0.5 * (log(r.ssq / nn) + r.sumLog / nn)
+    }
+}
+
+/// A fitted ARIMA model: coefficients, fit statistics, fitted values, forecasts.
+public struct ArimaFit: Sendable {
+    public let spec: ArimaSpec
+    public let method: ArimaMethod
+    /// Non-seasonal AR (phi_1..p, in 1 - sum phi B^i), MA (theta_1..q, in 1 + sum theta B^i),
+    /// seasonal AR and MA coefficients.
+    public let ar: [Double], ma: [Double], sar: [Double], sma: [Double]
+    /// Intercept (the process mean when d + D == 0), or nil.
+    public let intercept: Double?
+    /// Drift (slope per time step of the undifferenced series), or nil.
+    public let drift: Double?
+    /// Innovation variance as forecast::Arima reports it (ML: standardized ssq /
+    /// (n - d - D*period - number of coefficients); CSS: ssq / (n - conditioning)).
+    /// Used for the intervals.
+    public let sigma2: Double
+    /// Gaussian log-likelihood (for CSS fits, R's CSS pseudo-likelihood).
+    public let loglik: Double
+    public let aic: Double, aicc: Double, bic: Double
+    /// Number of observations after differencing.
+    public let nUsed: Int
+    /// The training series.
+    public let y: [Double]
+    /// One-step innovations (0 for the first d + D*period points), and y - residuals.
+    public let residuals: [Double]
+    public var fitted: [Double] { zip(y, residuals).map { $0 - $1 } }
+    /// Predicted ARMA state a_{n+1|n} of the differenced, de-meaned series.
+    let state: [Double]
+    let stateCov: [Double]
+
+    /// e.g. "ARIMA(2,1,1)(0,1,1)[12] with drift"
+    public var description: String { spec.description }
+
+    /// Coefficients in R's order: ar, ma, sar, sma, intercept, drift.
+    public var coefficients: [Double] {
+        var c = ar + ma + sar + sma
+        if let intercept { c.append(intercept) }
+        if let drift { c.append(drift) }
+        return c
+    }
+    public var coefficientNames: [String] {
+        var c = (0..<ar.count).map { "ar\($0 + 1)" } + (0..<ma.count).map { "ma\($0 + 1)" }
+        c += (0..<sar.count).map { "sar\($0 + 1)" } + (0..<sma.count).map { "sma\($0 + 1)" }
+        if intercept != nil { c.append("intercept") }
+        if drift != nil { c.append("drift") }
+        return c
+    }
+
+    var polys: ArmaPolys { ArmaPolys(phi: Poly.expandAR(ar, sar, spec.period), theta: Poly.expandMA(ma, sma, spec.period)) }
+
+    /// Regression mean of the undifferenced series at time index t (0-based).
+    @inline(__always) func regression(_ t: Int) -> Double {
+        (intercept ?? 0) + (drift ?? 0) * Double(t + 1)
+    }
+
+    /// Builds a fit from given coefficients (used by estimation and by deserialization):
+    /// runs the exact filter once for residuals and the final state.
+    init(spec: ArimaSpec, method: ArimaMethod, ar: [Double], ma: [Double], sar: [Double], sma: [Double],
+         intercept: Double?, drift: Double?, sigma2: Double?, loglik: Double, y: [Double]) throws(ArimaError) {
+        self.spec = spec; self.method = method
+        self.ar = ar; self.ma = ma; self.sar = sar; self.sma = sma
+        self.intercept = intercept; self.drift = drift
+        self.loglik = loglik; self.y = y
+        let delta = Poly.differencing(d: spec.d, D: spec.effD, m: spec.period)
+        let z = (0..<y.count).map { y[$0] - ((intercept ?? 0) + (drift ?? 0) * Double($0 + 1)) }
+        let u = Poly.applyDifference(z, delta)
+        nUsed = u.count
+        let pol = ArmaPolys(phi: Poly.expandAR(ar, sar, spec.period), theta: Poly.expandMA(ma, sma, spec.period))
+        let r = pol.r
+        var st = [Double](repeating: 0, count: r)
+        var sc = [Double](repeating: 0, count: r * r)
+        var innov = [Double](repeating: 0, count: u.count)
+        if let P0 = StateSpace.initialCovariance(pol) {
+            let res = u.withUnsafeBufferPointer { ub in
+                innov.withUnsafeMutableBufferPointer { ib in
+                    st.withUnsafeMutableBufferPointer { sb in
+                        sc.withUnsafeMutableBufferPointer { cb in
+                            StateSpace.filter(pol, data: ub.baseAddress!, n: u.count, nc: 1, P0: P0,
+                                              innov: ib.baseAddress!, state: sb.baseAddress!, stateCov: cb.baseAddress!)
+                        }
+                    }
+                }
+            }
+            if !res.ok { throw .numeric("Kalman filter failed for \(spec.description)") }
+        } else {
+            // Non-stationary AR (possible for CSS estimates): conditional recursions.
+            let ncond = pol.phi.count
+            for t in ncond..<max(u.count, ncond) {
+                var s = u[t]
+                for k in 0..<pol.phi.count { s -= pol.phi[k] * u[t - k - 1] }
+                for k in 0..<pol.theta.count where t - k - 1 >= ncond { s -= pol.theta[k] * innov[t - k - 1] }
+                innov[t] = s
+            }
+            // state a_{n+1|n} in Harvey form from the last observations
+            let n = u.count
+            for i in 0..<r {
+                var s = 0.0
+                for k in (i + 1)...r where k <= pol.phi.count && n + i - k >= 0 { s += pol.phi[k - 1] * u[n + i - k] }
+                if i <= r - 1 { for k in max(i, 1)..<max(r, max(i, 1)) where k <= pol.theta.count && n + i - k >= 0 { s += pol.theta[k - 1] * innov[n + i - k] } }
+                st[i] = s
+            }
+        }
+        var resid = [Double](repeating: 0, count: y.count)
+        for i in 0..<u.count { resid[i + delta.count] = innov[i] }
+        residuals = resid
+        // forecast::Arima's sigma^2: sum of squared innovations / (n - d - D m - #coefficients)
+        let ncoef = ar.count + ma.count + sar.count + sma.count + (intercept == nil ? 0 : 1) + (drift == nil ? 0 : 1)
+        if let sigma2 {
+            self.sigma2 = sigma2
+        } else {
+            let ss = resid.reduce(0) { $0 + $1 * $1 }
+            self.sigma2 = ss / Double(max(u.count - ncoef, 1))
+        }
+        state = st
+        stateCov = sc
+        let cssSigma2 = sigma2 ?? self.sigma2
+        let npar = Double(ar.count + ma.count + sar.count + sma.count + (intercept == nil ? 0 : 1) + (drift == nil ? 0 : 1) + 1)
+        let nstar = Double(nUsed)
+        if method == .css {
+            // R's auto.arima approximation: n * log(sigma2) + 2 k (its offset is a constant).
+            aic = nstar * log(cssSigma2) + 2 * npar
+        } else {
+            aic = -2 * loglik + 2 * npar
+        }
+        aicc = nstar - npar - 1 > 0 ? aic + 2 * npar * (npar + 1) / (nstar - npar - 1) : .infinity
+        bic = aic + npar * (log(nstar) - 2)
+    }
+
+    /// Point forecasts and normal prediction intervals at `levels` (in percent, e.g. [80, 95],
+    /// or fractions such as 0.8). lo[i][h], hi[i][h] belong to levels[i].
+    public func forecast(h: Int, levels: [Double] = [80, 95]) -> (mean: [Double], lo: [[Double]], hi: [[Double]]) {
+        guard h > 0 else { return ([], levels.map { _ in [] }, levels.map { _ in [] }) }
+        let pol = polys
+        let r = pol.r
+        let n = y.count
+        // ARMA forecasts of the differenced, de-meaned series
+        var a = state + [0]
+        var uf = [Double](repeating: 0, count: h)
+        var phi = [Double](repeating: 0, count: r)
+        for k in 0..<pol.phi.count { phi[k] = pol.phi[k] }
+        for s in 0..<h {
+            uf[s] = a[0]
+            let a0 = a[0]
+            for i in 0..<r { a[i] = a[i + 1] + phi[i] * a0 }
+        }
+        // integrate
+        let delta = Poly.differencing(d: spec.d, D: spec.effD, m: spec.period)
+        var z = (0..<n).map { y[$0] - regression($0) }
+        for s in 0..<h {
+            var v = uf[s]
+            let t = n + s
+            for k in 0..<delta.count { v -= delta[k] * z[t - k - 1] }
+            z.append(v)
+        }
+        var mean = [Double](repeating: 0, count: h)
+        for s in 0..<h { mean[s] = z[n + s] + regression(n + s) }
+        // variances from the psi weights of phi(B) Delta(B) y = theta(B) e
+        var full = [Double](repeating: 0, count: pol.phi.count + delta.count + 1)
+        let arp = [1.0] + pol.phi.map { -$0 }
+        let dp = [1.0] + delta
+        for i in 0..<arp.count { for j in 0..<dp.count { full[i + j] += arp[i] * dp[j] } }
+        let arFull = full.dropFirst().map { -$0 }
+        let psi = Poly.psiWeights(ar: Array(arFull), ma: pol.theta, count: h)
+        var v = 0.0
+        var se = [Double](repeating: 0, count: h)
+        for s in 0..<h { v += psi[s] * psi[s]; se[s] = sqrt(max(sigma2, 0) * v) }
+        var lo: [[Double]] = [], hi: [[Double]] = []
+        for L in levels {
+            let frac = L > 1 ? L / 100 : L
+            let zq = Normal.quantile(0.5 + frac / 2)
+            lo.append((0..<h).map { mean[$0] - zq * se[$0] })
+            hi.append((0..<h).map { mean[$0] + zq * se[$0] })
+        }
+        return (mean, lo, hi)
+    }
+}
+
+/// Fixed-order fitting.
+public enum ArimaModel {
+    /// Fits ARIMA(p,d,q)(P,D,Q)[period] to y.
+    /// - Throws: `ArimaError` (.invalidArgument for bad orders/season/NaN, .notEnoughData
+    ///   for too short a series, .numericFailure when no finite likelihood is found).
+    public static func fit(y: [Double], spec: ArimaSpec, method: ArimaMethod = .cssML) throws(ArimaError) -> ArimaFit {
+        try spec.validate()
+        try checkSeries(y)
+        let prob = try ArimaProblem(y: y, spec: spec)
+        return try estimate(prob, method: method)
+    }
+
+    public static func fit(y: UnsafeBufferPointer<Double>, spec: ArimaSpec, method: ArimaMethod = .cssML) throws(ArimaError) -> ArimaFit {
+        try fit(y: Array(y), spec: spec, method: method)
+    }
+
+    /// Convenience with R-like arguments.
+    public static func fit(y: [Double], order: [Int], seasonal: [Int] = [0, 0, 0], period: Int = 1,
+                           includeMean: Bool = true, includeDrift: Bool = false,
+                           method: ArimaMethod = .cssML) throws(ArimaError) -> ArimaFit {
+        let spec = try ArimaSpec(order: order, seasonal: seasonal, period: period, includeMean: includeMean, includeDrift: includeDrift)
+        return try fit(y: y, spec: spec, method: method)
+    }
+
+    static func checkSeries(_ y: [Double]) throws(ArimaError) {
+        if y.isEmpty { throw .short("y is empty") }
+        if let i = y.firstIndex(where: { !$0.isFinite }) {
+            throw .invalid("y contains a non-finite value (\(y[i])) at index \(i)")
+        }
+    }
+
+    static func estimate(_ prob: ArimaProblem, method: ArimaMethod, initial: [Double]? = nil) throws(ArimaError) -> ArimaFit {
+        let spec = prob.spec
+        let k = prob.npArma
+        // Scale: work on y / s so that huge or tiny magnitudes do not matter.
+        var x = initial ?? [Double](repeating: 0, count: k)
+        if method != .ml || initial == nil {
+            if method != .ml {
+                let r = Optimizer.minimize(x0: x, maxEval: 1000, ftolRel: 1e-9) { prob.cssObjective($0) }
+                // keep the ML start away from the saturated edge of the tanh transform
+                if r.f.isFinite && r.f < 1e9 { x = r.x.map { max(-2.6, min(2.6, $0)) } }
+            }
+        }
+        var sigma2 = 0.0, loglik = 0.0, beta: [Double] = []
+        let nn = Double(prob.n)
+        if method == .css {
+            let (pol, _, _, _, _) = x.withUnsafeBufferPointer { prob.polys($0.baseAddress ?? UnsafePointer(bitPattern: 8)!, transformed: true) }
+            let c = prob.css(pol)
+            sigma2 = c.ssq / Double(max(c.nu, 1))
+            beta = c.beta
+            let nu = Double(c.nu)
+            loglik = -0.5 * (nu * log(sigma2) + nu + nu * log(2 * Double.pi))
+        } else {
+            var r = Optimizer.minimize(x0: x, maxEval: 2000, ftolRel: 1e-11) { prob.mlObjective($0) }
+            if !(r.f.isFinite && r.f < 1e9) && initial == nil && method == .cssML {
+                r = Optimizer.minimize(x0: [Double](repeating: 0, count: k), maxEval: 2000, ftolRel: 1e-11) { prob.mlObjective($0) }
+            }
+            guard r.f.isFinite && r.f < 1e9 else { throw .numeric("maximum likelihood failed for \(spec.description)") }
+            x = r.x
+            let (pol, _, _, _, _) = x.withUnsafeBufferPointer { prob.polys($0.baseAddress ?? UnsafePointer(bitPattern: 8)!, transformed: true) }
+            guard let e = prob.exact(pol) else { throw .numeric("likelihood not finite for \(spec.description)") }
+            sigma2 = e.ssq / nn
+            beta = e.beta
+            let val = 0.5 * (log(sigma2) + e.sumLog / nn)
+            loglik = -0.5 * (2 * nn * val + nn + nn * log(2 * Double.pi))
+        }
+        // forecast::Arima reports the ML variance with a degrees-of-freedom correction,
+        // n / (n - #coefficients); CSS keeps ssq / (n - conditioning) as stats::arima does.
+        let ncoef = k + prob.regNames.count
+        let reported = method == .css ? sigma2 : sigma2 * nn / max(nn - Double(ncoef), 1)
+        guard sigma2.isFinite, loglik.isFinite else { throw .numeric("non-finite fit for \(spec.description)") }
+        let (_, ar, ma, sar, sma) = x.withUnsafeBufferPointer { prob.polys($0.baseAddress ?? UnsafePointer(bitPattern: 8)!, transformed: true) }
+        var intercept: Double? = nil, drift: Double? = nil
+        for (i, name) in prob.regNames.enumerated() {
+            if name == "intercept" { intercept = beta[i] } else { drift = beta[i] }
+        }
+        if spec.hasDrift && drift == nil { drift = 0 }
+        if spec.hasMean && intercept == nil { intercept = 0 }
+        return try ArimaFit(spec: spec, method: method, ar: ar, ma: ma, sar: sar, sma: sma,
+                            intercept: intercept, drift: drift, sigma2: reported, loglik: loglik, y: prob.y)
+    }
+}
+
+enum Normal {
+    /// Inverse of the standard normal CDF (Acklam's rational approximation refined by one
+    /// Halley step on erfc).
+    static func quantile(_ p: Double) -> Double {
+        if p <= 0 { return -.infinity }
+        if p >= 1 { return .infinity }
+        let a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00]
+        let b = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01, -1.328068155288572e+01]
+        let c = [-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00]
+        let d = [7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00]
+        let pl = 0.02425
+        var x: Double
+        if p < pl {
+            let q = sqrt(-2 * log(p))
+            x = (((((c[0]*q+c[1])*q+c[2])*q+c[3])*q+c[4])*q+c[5]) / ((((d[0]*q+d[1])*q+d[2])*q+d[3])*q+1)
+        } else if p <= 1 - pl {
+            let q = p - 0.5, r = q * q
+            x = (((((a[0]*r+a[1])*r+a[2])*r+a[3])*r+a[4])*r+a[5])*q / (((((b[0]*r+b[1])*r+b[2])*r+b[3])*r+b[4])*r+1)
+        } else {
+            let q = sqrt(-2 * log(1 - p))
+            x = -(((((c[0]*q+c[1])*q+c[2])*q+c[3])*q+c[4])*q+c[5]) / ((((d[0]*q+d[1])*q+d[2])*q+d[3])*q+1)
+        }
+        let e = 0.5 * erfc(-x / sqrt(2)) - p
+        let u = e * sqrt(2 * Double.pi) * exp(x * x / 2)
+        x = x - u / (1 + x * u / 2)
+        return x
+    }
+}

@@ -1,0 +1,276 @@
+// Exact Gaussian likelihood of an ARMA process (possibly with a regression mean) through
+// the state-space form of Harvey (1989) / Gardner, Harvey & Phillips (1980):
+//
+//   u_t = Z a_t,   a_{t+1} = T a_t + R e_{t+1},   Z = (1, 0, ..., 0),
+//   T = [phi | I; 0], R = (1, theta_1, ..., theta_{r-1})',   r = max(p, q + 1).
+//
+// The filter runs with unit innovation variance, so sigma^2 and the regression
+// coefficients are concentrated out: the innovations of y and of every regressor come
+// from one and the same gain sequence (the gains do not depend on the data), and beta is
+// the GLS estimate computed from their weighted cross-products. Once the filtered
+// covariance has vanished (invertible MA: P converges to R R'), the recursions switch to
+// the O(nnz) steady-state form a <- T(a + R v).
+import Foundation
+
+/// The ARMA part in expanded (multiplicative seasonal multiplied out) form.
+struct ArmaPolys: Sendable {
+    /// AR polynomial 1 - sum phi_k z^k, phi[k-1] = phi_k.
+    var phi: [Double]
+    /// MA polynomial 1 + sum theta_k z^k, theta[k-1] = theta_k.
+    var theta: [Double]
+    var r: Int { max(phi.count, theta.count + 1) }
+}
+
+enum StateSpace {
+    /// Autocovariances gamma(0...maxLag) of the unit-variance ARMA process and psi weights
+    /// psi(0...maxLag), or nil if the AR part is (numerically) non-stationary.
+    static func autocovariances(_ m: ArmaPolys, maxLag: Int) -> (gamma: [Double], psi: [Double])? {
+        let p = m.phi.count, q = m.theta.count
+        let psi = Poly.psiWeights(ar: m.phi, ma: m.theta, count: max(maxLag, q) + 1)
+        // c_h = sum_{j=h}^{q} theta_j psi_{j-h}, theta_0 = 1
+        func c(_ h: Int) -> Double {
+            var s = 0.0
+            if h > q { return 0 }
+            for j in h...q { s += (j == 0 ? 1 : m.theta[j - 1]) * psi[j - h] }
+            return s
+        }
+        var gamma = [Double](repeating: 0, count: max(maxLag, p) + 1)
+        if p == 0 {
+            for h in 0...maxLag { gamma[h] = c(h) }
+            return (gamma, psi)
+        }
+        // Solve gamma(h) - sum_k phi_k gamma(|h-k|) = c_h, h = 0..p.
+        let n = p + 1
+        var A = [Double](repeating: 0, count: n * n)
+        var b = [Double](repeating: 0, count: n)
+        for h in 0...p {
+            A[h * n + h] += 1
+            for k in 1...p { A[h * n + abs(h - k)] -= m.phi[k - 1] }
+            b[h] = c(h)
+        }
+        guard LinAlg.solve(&A, &b, n) else { return nil }
+        for h in 0...p { gamma[h] = b[h] }
+        if maxLag > p {
+            for h in (p + 1)...maxLag {
+                var s = c(h)
+                for k in 1...p { s += m.phi[k - 1] * gamma[h - k] }
+                gamma[h] = s
+            }
+        }
+        if !(gamma[0] > 0) || !gamma[0].isFinite { return nil }
+        return (gamma, psi)
+    }
+
+    /// Stationary covariance of the state vector (r x r, row-major), unit innovation variance.
+    /// a_t[i] = sum_{k>i} phi_k u_{t+i-k} + sum_{k>=i} theta_k e_{t+i-k}; each entry is the
+    /// covariance of two such sums, from the autocovariances and the psi weights.
+    static func initialCovariance(_ m: ArmaPolys) -> [Double]? {
+        let r = m.r
+        let p = m.phi.count, q = m.theta.count
+        guard let (gamma, psi) = autocovariances(m, maxLag: 2 * r + 1) else { return nil }
+        // term lists per state element: (coef, offset, isAR)
+        var arC = [[Double]](repeating: [], count: r), arO = [[Int]](repeating: [], count: r)
+        var maC = [[Double]](repeating: [], count: r), maO = [[Int]](repeating: [], count: r)
+        for i in 0..<r {
+            if i + 1 <= min(r, p) { for k in (i + 1)...min(r, p) where m.phi[k - 1] != 0 { arC[i].append(m.phi[k - 1]); arO[i].append(i - k) } }
+            if i <= min(r - 1, q) {
+                for k in i...min(r - 1, q) {
+                    let th = k == 0 ? 1.0 : m.theta[k - 1]
+                    if th != 0 { maC[i].append(th); maO[i].append(i - k) }
+                }
+            }
+        }
+        func ps(_ k: Int) -> Double { k < 0 ? 0 : psi[k] }
+        var P = [Double](repeating: 0, count: r * r)
+        for i in 0..<r {
+            for j in i..<r {
+                var s = 0.0
+                for a in 0..<arC[i].count {
+                    let ca = arC[i][a], oa = arO[i][a]
+                    for b in 0..<arC[j].count { s += ca * arC[j][b] * gamma[abs(oa - arO[j][b])] }
+                    for b in 0..<maC[j].count { s += ca * maC[j][b] * ps(oa - maO[j][b]) }
+                }
+                for a in 0..<maC[i].count {
+                    let ca = maC[i][a], oa = maO[i][a]
+                    for b in 0..<arC[j].count { s += ca * arC[j][b] * ps(arO[j][b] - oa) }
+                    for b in 0..<maC[j].count where maO[j][b] == oa { s += ca * maC[j][b] }
+                }
+                P[i * r + j] = s
+                P[j * r + i] = s
+            }
+        }
+        return P
+    }
+
+    struct FilterResult {
+        var sumLog = 0.0
+        /// nc x nc weighted cross-products of the innovations, sum v_i v_j / F.
+        var cross: [Double] = []
+        var ok = true
+    }
+
+    /// Runs the filter over `nc` columns (column-major data[c*n + t]) sharing one gain
+    /// sequence. If `innov` is given (single column use), stores the innovations there and
+    /// `state` receives the predicted state a_{n+1|n}, `stateCov` P_{n+1|n}.
+    static func filter(_ m: ArmaPolys, data: UnsafePointer<Double>, n: Int, nc: Int,
+                       P0: [Double],
+                       innov: UnsafeMutablePointer<Double>? = nil,
+                       gains: UnsafeMutablePointer<Double>? = nil,
+                       state: UnsafeMutablePointer<Double>? = nil,
+                       stateCov: UnsafeMutablePointer<Double>? = nil) -> FilterResult {
+        let r = m.r
+        var res = FilterResult()
+        res.cross = [Double](repeating: 0, count: nc * nc)
+        var phi = [Double](repeating: 0, count: r + 1)
+        for k in 0..<m.phi.count { phi[k] = m.phi[k] }
+        var R = [Double](repeating: 0, count: r)
+        R[0] = 1
+        for k in 0..<m.theta.count { R[k + 1] = m.theta[k] }
+        var phiIdx: [Int] = []
+        for k in 0..<r where phi[k] != 0 { phiIdx.append(k) }
+        var a = [Double](repeating: 0, count: nc * (r + 1))
+        var P = P0
+        var Pf = [Double](repeating: 0, count: r * r)
+        var A = [Double](repeating: 0, count: r * (r + 1))
+        var K = [Double](repeating: 0, count: r)
+        var v = [Double](repeating: 0, count: nc)
+        var fast = false
+        var sumLog = 0.0
+        let tol = 1e-11
+        res.cross.withUnsafeMutableBufferPointer { cross in
+        a.withUnsafeMutableBufferPointer { a in
+        P.withUnsafeMutableBufferPointer { P in
+        Pf.withUnsafeMutableBufferPointer { Pf in
+        A.withUnsafeMutableBufferPointer { A in
+        K.withUnsafeMutableBufferPointer { K in
+        v.withUnsafeMutableBufferPointer { v in
+        phi.withUnsafeBufferPointer { phi in
+        R.withUnsafeBufferPointer { R in
+            for t in 0..<n {
+                if fast {
+                    for c in 0..<nc {
+                        let ac = a.baseAddress! + c * (r + 1)
+                        let vc = data[c * n + t] - ac[0]
+                        v[c] = vc
+                        for i in 0..<r { ac[i] += R[i] * vc }
+                        let a0 = ac[0]
+                        for i in 0..<r { ac[i] = ac[i + 1] }
+                        for k in phiIdx { ac[k] += phi[k] * a0 }
+                    }
+                    for i in 0..<nc { for j in 0...i { cross[i * nc + j] += v[i] * v[j] } }
+                    if let innov { innov[t] = v[0] }
+                    if let gains { gains[t] = 1 }
+                    continue
+                }
+                let F = P[0]
+                if !(F > 0) || !F.isFinite { res.ok = false; return }
+                sumLog += log(F)
+                let invF = 1 / F
+                for i in 0..<r { K[i] = P[i * r] * invF }
+                for c in 0..<nc {
+                    let ac = a.baseAddress! + c * (r + 1)
+                    let vc = data[c * n + t] - ac[0]
+                    v[c] = vc
+                    for i in 0..<r { ac[i] += K[i] * vc }
+                    // predict: a <- T a
+                    let a0 = ac[0]
+                    for i in 0..<r { ac[i] = ac[i + 1] }
+                    for k in phiIdx { ac[k] += phi[k] * a0 }
+                }
+                for i in 0..<nc { for j in 0...i { cross[i * nc + j] += v[i] * v[j] * invF } }
+                if let innov { innov[t] = v[0] }
+                if let gains { gains[t] = F }
+                // filtered covariance
+                var mx = 0.0
+                for i in 0..<r {
+                    let ki = K[i]
+                    for j in 0..<r {
+                        let x = P[i * r + j] - ki * P[j]
+                        Pf[i * r + j] = x
+                        mx = max(mx, abs(x))
+                    }
+                }
+                if mx < tol {
+                    fast = true
+                    // P_{t+1|t} = R R'
+                    for i in 0..<r { for j in 0..<r { P[i * r + j] = R[i] * R[j] } }
+                    continue
+                }
+                // A = T Pf : A[i][j] = phi_i Pf[0][j] + Pf[i+1][j]
+                for i in 0..<r {
+                    let ph = phi[i]
+                    for j in 0..<r {
+                        A[i * (r + 1) + j] = ph * Pf[j] + (i + 1 < r ? Pf[(i + 1) * r + j] : 0)
+                    }
+                    A[i * (r + 1) + r] = 0
+                }
+                // P = A T' + R R' : P[i][j] = phi_j A[i][0] + A[i][j+1] + R_i R_j
+                for i in 0..<r {
+                    let ai0 = A[i * (r + 1)]
+                    for j in 0..<r {
+                        P[i * r + j] = phi[j] * ai0 + A[i * (r + 1) + j + 1] + R[i] * R[j]
+                    }
+                }
+            }
+            if let state { for i in 0..<r { state[i] = a[i] } }
+            if let stateCov { for i in 0..<(r * r) { stateCov[i] = P[i] } }
+        }}}}}}}}}
+        for i in 0..<nc { for j in 0..<i { res.cross[j * nc + i] = res.cross[i * nc + j] } }
+        res.sumLog = sumLog
+        return res
+    }
+}
+
+enum LinAlg {
+    /// Gaussian elimination with partial pivoting, A row-major n x n; solution in b.
+    static func solve(_ A: inout [Double], _ b: inout [Double], _ n: Int) -> Bool {
+        for col in 0..<n {
+            var piv = col
+            var best = abs(A[col * n + col])
+            for r in (col + 1)..<max(n, col + 1) where abs(A[r * n + col]) > best { best = abs(A[r * n + col]); piv = r }
+            if !(best > 1e-300) || !best.isFinite { return false }
+            if piv != col {
+                for j in 0..<n { A.swapAt(col * n + j, piv * n + j) }
+                b.swapAt(col, piv)
+            }
+            let d = A[col * n + col]
+            for r in (col + 1)..<max(n, col + 1) {
+                let f = A[r * n + col] / d
+                if f == 0 { continue }
+                for j in col..<n { A[r * n + j] -= f * A[col * n + j] }
+                b[r] -= f * b[col]
+            }
+        }
+        var i = n - 1
+        while i >= 0 {
+            var s = b[i]
+            for j in (i + 1)..<max(n, i + 1) { s -= A[i * n + j] * b[j] }
+            b[i] = s / A[i * n + i]
+            i -= 1
+        }
+        return b.allSatisfy { $0.isFinite }
+    }
+
+    /// Profiles the regression out of nc x nc cross-products (column 0 = response):
+    /// returns (beta, residual sum of squares). Regressors with no information get beta 0.
+    static func profile(_ M: [Double], _ nc: Int) -> (beta: [Double], ssq: Double) {
+        if nc == 1 { return ([], M[0]) }
+        let k = nc - 1
+        var A = [Double](repeating: 0, count: k * k)
+        var b = [Double](repeating: 0, count: k)
+        for i in 0..<k {
+            b[i] = M[(i + 1) * nc]
+            for j in 0..<k { A[i * k + j] = M[(i + 1) * nc + j + 1] }
+            if !(A[i * k + i] > 1e-12 * max(1, M[0])) {
+                for j in 0..<k { A[i * k + j] = 0; A[j * k + i] = 0 }
+                A[i * k + i] = 1; b[i] = 0
+            }
+        }
+        var beta = b
+        var AA = A
+        if !solve(&AA, &beta, k) { beta = [Double](repeating: 0, count: k) }
+        var s = M[0]
+        for i in 0..<k { s -= b[i] * beta[i] }
+        return (beta, max(s, 0))
+    }
+}

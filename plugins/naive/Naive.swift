@@ -1,0 +1,224 @@
+// The naive family: benchmark methods every forecaster compares against.
+// Point forecasts and Gaussian prediction intervals follow Hyndman & Athanasopoulos,
+// Forecasting: Principles and Practice, 3rd ed., section 5.5 (benchmark methods, table of
+// multi-step standard deviations), with σ̂ computed as R's forecast package does so that
+// figures agree with R: σ̂² is the mean squared one-step residual.
+import CFcastPlugin
+import FcastPluginKit
+
+private let library = PluginLibrary(
+    name: "naive", version: "1.0.0",
+    description: "Benchmark methods: naive, seasonal naive, historic mean, random walk with drift",
+    algorithms: [NaiveAlgorithm(kind: .naive), NaiveAlgorithm(kind: .snaive),
+                 NaiveAlgorithm(kind: .mean), NaiveAlgorithm(kind: .drift)])
+
+@_cdecl("fcast_plugin_entry")
+public func fcastPluginEntry(_ major: UInt32, _ minor: UInt32,
+                             _ host: UnsafePointer<fc_host>?) -> UnsafePointer<fc_library>? {
+    library.entry(hostMajor: major, hostMinor: minor, host: host)
+}
+
+enum NaiveKind: String, Sendable { case naive, snaive, mean, drift }
+
+struct NaiveAlgorithm: Algorithm {
+    let kind: NaiveKind
+    var name: String { kind.rawValue }
+    var summary: String {
+        switch kind {
+        case .naive: "Naive: every forecast is the last observation (random walk)"
+        case .snaive: "Seasonal naive: each forecast is the observation one season earlier"
+        case .mean: "Historic average: every forecast is the mean of the history"
+        case .drift: "Random walk with drift: the line from the first to the last observation, extended"
+        }
+    }
+    var capabilities: Capabilities { [.intervals, .threadSafe, .saveLoad, .fitted] }
+    var parameters: [Parameter] {
+        kind == .snaive
+            ? [.int("season", min: 1, max: 100_000, required: true,
+                    help: "season length in periods (12 for monthly data with a yearly pattern)")]
+            : []
+    }
+    func configure(_ values: ParameterValues) throws -> any ModelConfig {
+        if kind == .snaive {
+            guard let season = values.int("season") else {
+                throw PluginError.invalidArgument("snaive needs 'season', the season length in periods")
+            }
+            guard season >= 1 else { throw PluginError.invalidArgument("'season' must be at least 1, got \(season)") }
+            return NaiveConfig(kind: kind, lag: season)
+        }
+        return NaiveConfig(kind: kind, lag: 1)
+    }
+}
+
+final class NaiveConfig: ModelConfig {
+    let kind: NaiveKind
+    let lag: Int
+    init(kind: NaiveKind, lag: Int) {
+        self.kind = kind
+        self.lag = lag
+    }
+
+    /// Fewest points that give a forecast and a residual variance.
+    var minimumLength: Int {
+        switch kind {
+        case .naive: 2
+        case .snaive: lag + 1
+        case .mean: 2
+        case .drift: 3
+        }
+    }
+
+    func fit(_ series: SeriesInput) throws -> any FittedModel {
+        try series.requireFinite(model: kind.rawValue)
+        let y = series.y
+        guard y.count >= minimumLength else {
+            let what = kind == .snaive ? "\(minimumLength) points (one season of \(lag) plus one)" : "\(minimumLength) points"
+            throw PluginError.notEnoughData("\(kind.rawValue) needs at least \(what); series has \(y.count)")
+        }
+        return NaiveModel(kind: kind, lag: lag, history: Array(y))
+    }
+
+    func load(_ bytes: [UInt8]) throws -> any FittedModel {
+        try NaiveModel.decode(bytes, kind: kind, lag: lag)
+    }
+}
+
+final class NaiveModel: FittedModel {
+    let kind: NaiveKind
+    let lag: Int
+    /// The fitted state is small for every method here, so the model keeps the history
+    /// it needs: the last season (naive family) or the summary statistics (mean, drift).
+    let history: [Double]
+    let level: Double         // mean (mean) or last value (naive, drift)
+    let slope: Double         // drift per step
+    let sigma2: Double        // one-step residual variance (mean squared residual)
+    let slopeVariance: Double // drift only: variance of the estimated slope
+
+    init(kind: NaiveKind, lag: Int, history y: [Double]) {
+        self.kind = kind
+        self.lag = lag
+        let n = y.count
+        switch kind {
+        case .mean:
+            let m = y.reduce(0, +) / Double(n)
+            let ss = y.reduce(0) { $0 + ($1 - m) * ($1 - m) }
+            level = m
+            slope = 0
+            sigma2 = ss / Double(n - 1)   // sample variance, as R's meanf
+            slopeVariance = 0
+            history = [m]
+        case .naive, .snaive:
+            var ss = 0.0
+            for t in lag..<n { ss += (y[t] - y[t - lag]) * (y[t] - y[t - lag]) }
+            level = y[n - 1]
+            slope = 0
+            sigma2 = ss / Double(n - lag)
+            slopeVariance = 0
+            history = Array(y[(n - lag)...])
+        case .drift:
+            let b = (y[n - 1] - y[0]) / Double(n - 1)
+            var ss = 0.0
+            for t in 1..<n { let e = y[t] - y[t - 1] - b; ss += e * e }
+            level = y[n - 1]
+            slope = b
+            sigma2 = ss / Double(n - 1)
+            // Var(b̂) = s² / (T-1) with s² the unbiased residual variance (T-2 degrees of freedom).
+            slopeVariance = ss / Double(n - 2) / Double(n - 1)
+            history = [y[n - 1]]
+        }
+        storedLength = n
+        storedFitted = NaiveModel.fittedValues(kind: kind, lag: lag, y: y, slope: slope, mean: level)
+    }
+
+    private init(kind: NaiveKind, lag: Int, history: [Double], level: Double, slope: Double, sigma2: Double,
+                 slopeVariance: Double, fitted: [Double]) {
+        self.kind = kind
+        self.lag = lag
+        self.history = history
+        self.level = level
+        self.slope = slope
+        self.sigma2 = sigma2
+        self.slopeVariance = slopeVariance
+        self.storedLength = fitted.count
+        self.storedFitted = fitted
+    }
+
+    private let storedLength: Int
+    private let storedFitted: [Double]
+
+    private static func fittedValues(kind: NaiveKind, lag: Int, y: [Double], slope: Double, mean: Double) -> [Double] {
+        switch kind {
+        case .mean: return Array(repeating: mean, count: y.count)
+        case .naive, .snaive, .drift:
+            return (0..<y.count).map { t in t < lag ? .nan : y[t - lag] + slope }
+        }
+    }
+
+    var modelDescription: String? {
+        switch kind {
+        case .naive: "naive"
+        case .snaive: "snaive[\(lag)]"
+        case .mean: "mean"
+        case .drift: "drift"
+        }
+    }
+
+    func predict(_ request: ForecastRequest) throws -> Forecast {
+        let h = request.horizon
+        var mean = [Double](repeating: 0, count: h)
+        var se = [Double](repeating: 0, count: h)
+        let n = Double(storedLength)
+        for i in 0..<h {
+            let step = Double(i + 1)
+            switch kind {
+            case .mean:
+                mean[i] = level
+                se[i] = (sigma2 * (1 + 1 / n)).squareRoot()                          // σ̂√(1 + 1/T)
+            case .naive:
+                mean[i] = level
+                se[i] = (sigma2 * step).squareRoot()                                  // σ̂√h
+            case .snaive:
+                mean[i] = history[i % lag]
+                let k = Double(i / lag)                                               // whole seasons passed
+                se[i] = (sigma2 * (k + 1)).squareRoot()                               // σ̂√(k+1)
+            case .drift:
+                mean[i] = level + step * slope
+                se[i] = (sigma2 * step + step * step * slopeVariance).squareRoot()    // σ̂√(h(1+h/T)) with exact Var(b̂)
+            }
+        }
+        let (lo, hi) = Normal.intervals(mean: mean, se: se, levels: request.levels)
+        return Forecast(mean: mean, lo: lo, hi: hi)
+    }
+
+    func fittedValues() throws -> [Double] { storedFitted }
+
+    // Saved form: a few little-endian doubles. Version byte first so the format can grow.
+    func save() throws -> [UInt8] {
+        var out: [UInt8] = [1]
+        func put(_ x: Double) { withUnsafeBytes(of: x.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+        for x in [level, slope, sigma2, slopeVariance, Double(history.count), Double(storedFitted.count)] { put(x) }
+        history.forEach(put)
+        storedFitted.forEach(put)
+        return out
+    }
+
+    static func decode(_ bytes: [UInt8], kind: NaiveKind, lag: Int) throws -> NaiveModel {
+        guard bytes.first == 1, (bytes.count - 1) % 8 == 0 else {
+            throw PluginError.badData("not a saved \(kind.rawValue) model (format version \(bytes.first.map(String.init) ?? "none"))")
+        }
+        var values: [Double] = []
+        var i = 1
+        while i < bytes.count {
+            var bits: UInt64 = 0
+            for j in 0..<8 { bits |= UInt64(bytes[i + j]) << (8 * UInt64(j)) }
+            values.append(Double(bitPattern: bits))
+            i += 8
+        }
+        guard values.count >= 6 else { throw PluginError.badData("saved \(kind.rawValue) model is truncated") }
+        let nh = Int(values[4]), nf = Int(values[5])
+        guard values.count == 6 + nh + nf else { throw PluginError.badData("saved \(kind.rawValue) model is truncated") }
+        return NaiveModel(kind: kind, lag: lag, history: Array(values[6..<(6 + nh)]), level: values[0],
+                          slope: values[1], sigma2: values[2], slopeVariance: values[3],
+                          fitted: Array(values[(6 + nh)...]))
+    }
+}
