@@ -33,12 +33,15 @@ let package = Package(
         .target(name: "FcastPluginKit", dependencies: ["CFcastPlugin"]),
         .target(name: "NaivePlugin", dependencies: ["FcastPluginKit"], path: "plugins/naive"),
 
+        // Paths, processes and C-plugin compilation for the tests.
+        .target(name: "FcastTestSupport"),
+
         .testTarget(name: "FcastCoreTests", dependencies: ["FcastCore"]),
-        .testTarget(name: "FcastLangTests", dependencies: ["FcastLang"]),
+        .testTarget(name: "FcastLangTests", dependencies: ["FcastLang", "FcastTestSupport"]),
         .testTarget(
             name: "FcastPluginsTests",
-            dependencies: ["FcastPlugins", "FcastExec", "FcastCore", "CFcastPlugin"]),
+            dependencies: ["FcastPlugins", "FcastExec", "FcastCore", "CFcastPlugin", "FcastTestSupport"]),
         .testTarget(name: "NaivePluginTests", dependencies: ["NaivePlugin", "FcastPluginKit"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["FcastCore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["FcastCore", "FcastTestSupport"]),
     ]
 )

@@ -215,7 +215,7 @@ public struct PanelDescription: Sendable, CustomStringConvertible {
     /// Earliest and latest timestamp over all series (nil when there are no points).
     public var firstTime: Int64? = nil
     public var lastTime: Int64? = nil
-    /// Series length distribution (nearest-rank percentiles).
+    /// Series length distribution (percentiles: the sorted lengths at the nearest index).
     public var lengthMin = 0, lengthP25 = 0, lengthMedian = 0, lengthP75 = 0, lengthMax = 0
     /// Series with missing periods on the frequency grid, and the total number of missing periods.
     public var seriesWithGaps = 0
@@ -245,7 +245,7 @@ public struct PanelDescription: Sendable, CustomStringConvertible {
         var lines: [String] = []
         lines.append("\(plural(seriesCount, "series")), "
                      + "\(plural(totalPoints, "point")), \(frequency)")
-        func row(_ label: String, _ text: String) { lines.append(label.padding(toLength: 9, withPad: " ", startingAt: 0) + text) }
+        func row(_ label: String, _ text: String) { lines.append(label.padding(toLength: 10, withPad: " ", startingAt: 0) + text) }
         if let first = firstTime, let last = lastTime {
             row("dates", Timestamp.format(first, style: timestampStyle) + " .. " + Timestamp.format(last, style: timestampStyle))
         }

@@ -48,7 +48,7 @@ enum Fmt {
 
     static func count(_ n: Int) -> String {
         let s = String(n)
-        guard n >= 10_000 else { return s }
+        guard n >= 1000 else { return s }
         var out = ""
         for (i, c) in s.reversed().enumerated() {
             if i > 0 && i % 3 == 0 { out.append(",") }

@@ -40,14 +40,14 @@ extension Parser {
 
         // Open brackets at the cursor, with what is known about calls.
         struct Frame {
-            var kind: TokenKind
+            var kind: LexTokenKind
             var callee: String?
             var isCall: Bool
             var used: [String]
         }
         var frames: [Frame] = []
         for (k, t) in tokens.enumerated() {
-            let before: Token? = k > 0 ? tokens[k - 1] : nil
+            let before: LexToken? = k > 0 ? tokens[k - 1] : nil
             switch t.kind {
             case .lparen:
                 var frame = Frame(kind: .lparen, callee: nil, isCall: false, used: [])

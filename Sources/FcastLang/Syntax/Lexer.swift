@@ -9,7 +9,7 @@
 // `.invalid` token and stops. The parser reports that diagnostic when it reaches the
 // token, so errors come out in source order.
 
-enum TokenKind: Equatable, Sendable {
+enum LexTokenKind: Equatable, Sendable {
     case name(String)
     case number(Double)
     case string(String)
@@ -51,8 +51,8 @@ enum TokenKind: Equatable, Sendable {
     }
 }
 
-struct Token: Sendable {
-    var kind: TokenKind
+struct LexToken: Sendable {
+    var kind: LexTokenKind
     var span: SourceSpan
     /// The raw text of the token.
     var text: String
@@ -72,10 +72,10 @@ struct Token: Sendable {
 
 struct LexResult {
     /// Always ends with `.eof`; an `.invalid` token before it marks `error`.
-    var tokens: [Token]
+    var tokens: [LexToken]
     var error: Diagnostic?
     /// Brackets still open at the end (innermost last).
-    var openBrackets: [Token]
+    var openBrackets: [LexToken]
     /// A closing bracket did not match the innermost open one.
     var mismatchedBracket: Bool
     /// The input ended inside a string: its contents so far, and whether the line ended
@@ -89,8 +89,8 @@ struct Lexer {
     let source: Source
     let bytes: [UInt8]
     var pos = 0
-    var tokens: [Token] = []
-    var brackets: [Token] = []
+    var tokens: [LexToken] = []
+    var brackets: [LexToken] = []
     var mismatched = false
     var error: Diagnostic?
     var unterminatedString: (contents: String, continued: Bool)?
@@ -141,18 +141,45 @@ struct Lexer {
         return (s, end - p)
     }
 
-    private func span(_ a: Int, _ b: Int) -> SourceSpan { source.span(from: a, to: b) }
+    /// The last location computed: tokens come in order, so each location is found by
+    /// moving forward from the previous one (no rescanning of long lines).
+    private var cursor = SourceLocation(file: "", line: 1, column: 1, offset: 0)
+
+    private mutating func location(_ offset: Int) -> SourceLocation {
+        guard offset >= cursor.offset, cursor.file == source.name else {
+            cursor = source.location(atOffset: offset)
+            return cursor
+        }
+        var line = cursor.line
+        var from = cursor.offset
+        var column = cursor.column
+        while line < source.lineStarts.count, source.lineStarts[line] <= offset {
+            from = source.lineStarts[line]
+            line += 1
+            column = 1
+        }
+        var ascii = true
+        for i in from..<offset where bytes[i] >= 0x80 { ascii = false; break }
+        column += ascii ? offset - from : String(decoding: bytes[from..<offset], as: UTF8.self).count
+        cursor = SourceLocation(file: source.name, line: line, column: column, offset: offset)
+        return cursor
+    }
+
+    private mutating func span(_ a: Int, _ b: Int) -> SourceSpan {
+        let start = location(a)
+        return SourceSpan(start: start, end: location(b))
+    }
 
     private func text(_ a: Int, _ b: Int) -> String { String(decoding: bytes[a..<b], as: UTF8.self) }
 
-    private mutating func emit(_ kind: TokenKind, _ start: Int, _ end: Int) {
-        tokens.append(Token(kind: kind, span: span(start, end), text: text(start, end)))
+    private mutating func emit(_ kind: LexTokenKind, _ start: Int, _ end: Int) {
+        tokens.append(LexToken(kind: kind, span: span(start, end), text: text(start, end)))
         atLineStart = false
     }
 
     private mutating func fail(_ d: Diagnostic, _ start: Int, _ end: Int) {
         error = d
-        tokens.append(Token(kind: .invalid, span: d.span ?? span(start, end), text: text(start, end)))
+        tokens.append(LexToken(kind: .invalid, span: d.span ?? span(start, end), text: text(start, end)))
     }
 
     private mutating func run() {
@@ -162,7 +189,7 @@ struct Lexer {
             lexOne()
         }
         let end = span(n, n)
-        tokens.append(Token(kind: .eof, span: end, text: ""))
+        tokens.append(LexToken(kind: .eof, span: end, text: ""))
     }
 
     private mutating func lexOne() {
@@ -274,16 +301,16 @@ struct Lexer {
         default:
             if last.kind.isContinuation { return }
         }
-        tokens.append(Token(kind: .newline, span: span(offset, offset + 1), text: "\n"))
+        tokens.append(LexToken(kind: .newline, span: span(offset, offset + 1), text: "\n"))
     }
 
-    private mutating func open(_ kind: TokenKind) {
+    private mutating func open(_ kind: LexTokenKind) {
         pos += 1
         emit(kind, pos - 1, pos)
         brackets.append(tokens[tokens.count - 1])
     }
 
-    private mutating func close(_ kind: TokenKind, opener: TokenKind) {
+    private mutating func close(_ kind: LexTokenKind, opener: LexTokenKind) {
         pos += 1
         emit(kind, pos - 1, pos)
         if let top = brackets.last {

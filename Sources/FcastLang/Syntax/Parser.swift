@@ -59,7 +59,7 @@ public enum Parser {
 
 struct ParserState {
     let source: Source
-    let tokens: [Token]
+    let tokens: [LexToken]
     let lexError: Diagnostic?
     var i = 0
 
@@ -69,14 +69,14 @@ struct ParserState {
         self.lexError = lexed.error
     }
 
-    var peek: Token { tokens[i] }
+    var peek: LexToken { tokens[i] }
 
-    func peek(_ k: Int) -> Token { tokens[min(i + k, tokens.count - 1)] }
+    func peek(_ k: Int) -> LexToken { tokens[min(i + k, tokens.count - 1)] }
 
-    var previous: Token? { i > 0 ? tokens[i - 1] : nil }
+    var previous: LexToken? { i > 0 ? tokens[i - 1] : nil }
 
     @discardableResult
-    mutating func advance() -> Token {
+    mutating func advance() -> LexToken {
         let t = tokens[i]
         if i < tokens.count - 1 { i += 1 }
         return t
@@ -84,7 +84,7 @@ struct ParserState {
 
     /// A diagnostic about `token`; if the token is where lexing failed, the lexer's
     /// diagnostic instead (it explains the real problem).
-    func error(_ message: String, at token: Token, notes: [String] = []) -> Diagnostic {
+    func error(_ message: String, at token: LexToken, notes: [String] = []) -> Diagnostic {
         if case .invalid = token.kind, let lexError { return lexError }
         return Diagnostic(message, at: token.span, notes: notes)
     }
@@ -159,7 +159,8 @@ struct ParserState {
         case .equals:
             throw error("expected a name before '='", at: t)
         case .pipe:
-            throw error("expected an expression before '|>'", at: t)
+            throw error("expected an expression before '|>'", at: t,
+                        notes: ["a line that starts with '|>' continues the statement above it; in the REPL, end the line with '|>' instead"])
         default:
             break
         }
@@ -348,7 +349,7 @@ struct ParserState {
     }
 
     /// "expected ')' to close '(' at 2:14, found 'x'"
-    func unclosed(_ open: Token, closer: String, separator: String) -> Diagnostic {
+    func unclosed(_ open: LexToken, closer: String, separator: String) -> Diagnostic {
         let t = peek
         let message = "expected '\(closer)' to close '\(open.text)' at \(open.span.start.lineColumn)"
         if case .eof = t.kind {
@@ -356,7 +357,11 @@ struct ParserState {
         }
         var notes: [String] = []
         if startsExpression(t.kind), let prev = previous, prev.kind.endsExpression {
-            notes.append("put a ',' between \(separator)")
+            if t.span.start.line > prev.span.end.line {
+                notes.append("is '\(closer)' missing at the end of line \(prev.span.end.line)?")
+            } else {
+                notes.append("put a ',' between \(separator)")
+            }
         }
         if case .colon = t.kind {
             if open.kind == .lparen {
@@ -369,7 +374,7 @@ struct ParserState {
         return error(message + ", found \(t.description)", at: t, notes: notes)
     }
 
-    func startsExpression(_ k: TokenKind) -> Bool {
+    func startsExpression(_ k: LexTokenKind) -> Bool {
         switch k {
         case .name, .number, .string, .trueKeyword, .falseKeyword, .noneKeyword,
              .lparen, .lbracket, .lbrace, .minus: return true
@@ -377,7 +382,7 @@ struct ParserState {
         }
     }
 
-    mutating func expectClose(_ kind: TokenKind, for open: Token) throws(Diagnostic) -> Token {
+    mutating func expectClose(_ kind: LexTokenKind, for open: LexToken) throws(Diagnostic) -> LexToken {
         if peek.kind == kind { return advance() }
         let closer = kind == .rparen ? ")" : kind == .rbracket ? "]" : "}"
         var d = unclosed(open, closer: closer, separator: "items")

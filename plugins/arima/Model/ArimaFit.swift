@@ -128,7 +128,7 @@ final class ArimaProblem {
     /// Exact likelihood pieces with the regression profiled out.
     func exact(_ pol: ArmaPolys) -> (ssq: Double, sumLog: Double, beta: [Double])? {
         guard let P0 = StateSpace.initialCovariance(pol) else { return nil }
-        let res = data.withUnsafeBufferPointer { StateSpace.filter(pol, data: $0.baseAddress!, n: n, nc: nc, P0: P0) }
+        let res = data.withUnsafeBufferPointer { StateSpace.chandrasekhar(pol, data: $0.baseAddress!, n: n, nc: nc, P0: P0) }
         guard res.ok else { return nil }
         let (beta, ssq) = LinAlg.profile(res.cross, nc)
         guard ssq.isFinite, res.sumLog.isFinite else { return nil }

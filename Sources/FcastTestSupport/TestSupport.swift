@@ -1,0 +1,98 @@
+import Foundation
+
+/// Paths and process helpers shared by the test targets.
+public enum TestSupport {
+    /// The repository root (this file is Sources/FcastTestSupport/TestSupport.swift).
+    public static let repoRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The build folder holding the test binary, `fcast` and the plugin libraries.
+    public static let buildDir: URL = {
+        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var dir = exe.deletingLastPathComponent()
+        // On macOS the tests run inside an .xctest bundle.
+        while dir.path.contains(".xctest") { dir = dir.deletingLastPathComponent() }
+        if FileManager.default.fileExists(atPath: dir.appendingPathComponent("fcast").path) { return dir }
+        return repoRoot.appendingPathComponent(".build/debug")
+    }()
+
+    public static var fcastBinary: URL { buildDir.appendingPathComponent("fcast") }
+    public static var naivePlugin: URL { buildDir.appendingPathComponent("libfcast_naive.so") }
+    public static var pluginHeaderDir: URL { repoRoot.appendingPathComponent("Sources/CFcastPlugin/include") }
+    public static func exampleData(_ name: String) -> URL { repoRoot.appendingPathComponent("examples/data/\(name)") }
+
+    public static func temporaryDirectory() -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fcast-test-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    public struct ProcessResult {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+    }
+
+    /// Runs a program to completion, with optional standard input and extra environment.
+    @discardableResult
+    public static func run(_ executable: URL, _ arguments: [String], stdin: String? = nil,
+                           environment: [String: String] = [:], directory: URL? = nil) throws -> ProcessResult {
+        let p = Process()
+        p.executableURL = executable
+        p.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        if let directory { p.currentDirectoryURL = directory }
+        let out = Pipe(), err = Pipe(), inp = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = inp
+        try p.run()
+        if let stdin { inp.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try inp.fileHandleForWriting.close()
+        // Read both pipes while the process runs, so a full pipe cannot block it.
+        final class Box: @unchecked Sendable { var data = Data() }
+        let outBox = Box()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async {
+            outBox.data = out.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        let outData = outBox.data
+        p.waitUntilExit()
+        return ProcessResult(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                             stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Runs `fcast` with the given arguments.
+    @discardableResult
+    public static func fcast(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
+                             directory: URL? = nil) throws -> ProcessResult {
+        try run(fcastBinary, arguments, stdin: stdin, environment: environment, directory: directory ?? repoRoot)
+    }
+
+    /// Compiles C source into a shared library `libfcast_<name>.so` in `dir` with the system C compiler.
+    public static func compileCPlugin(source: String, name: String, in dir: URL) throws -> URL {
+        let src = dir.appendingPathComponent("\(name).c")
+        try source.write(to: src, atomically: true, encoding: .utf8)
+        let lib = dir.appendingPathComponent("libfcast_\(name).so")
+        let r = try run(URL(fileURLWithPath: "/usr/bin/env"),
+                        ["cc", "-shared", "-fPIC", "-O1", "-I", pluginHeaderDir.path, "-o", lib.path, src.path, "-lm"])
+        guard r.status == 0 else {
+            throw NSError(domain: "TestSupport", code: Int(r.status), userInfo: [NSLocalizedDescriptionKey: "cc failed: \(r.stderr)"])
+        }
+        return lib
+    }
+
+    /// Writes text to a file in `dir`.
+    @discardableResult
+    public static func write(_ text: String, to name: String, in dir: URL) throws -> URL {
+        let url = dir.appendingPathComponent(name)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+}

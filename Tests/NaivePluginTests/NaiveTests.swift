@@ -1,0 +1,120 @@
+import FcastPluginKit
+import XCTest
+
+@testable import NaivePlugin
+
+/// Forecasts and intervals of the naive family against values computed by hand from the
+/// formulas of Hyndman & Athanasopoulos, FPP3 §5.5, with σ̂² the mean squared one-step
+/// residual (as R's forecast::naive/snaive/rwf compute it).
+final class NaiveTests: XCTestCase {
+    /// Φ⁻¹(0.90) and Φ⁻¹(0.975), the 80% and 95% multipliers (R: qnorm(0.9), qnorm(0.975)).
+    let z80 = 1.2815515655446004
+    let z95 = 1.959963984540054
+
+    func forecast(_ kind: NaiveKind, season: Int? = nil, _ y: [Double], h: Int, levels: [Double] = [80, 95]) throws -> Forecast {
+        let algorithm = NaiveAlgorithm(kind: kind)
+        let config = try algorithm.configure(ParameterValues(season.map { ["season": .int($0)] } ?? [:]))
+        let ds = (0..<y.count).map { Int64($0) * 86_400 }
+        let model = try y.withUnsafeBufferPointer { yb in
+            try ds.withUnsafeBufferPointer { db in
+                try config.fit(SeriesInput(id: "s", y: yb, ds: db, frequencyUnit: 4, frequencyStep: 1))
+            }
+        }
+        return try model.predict(ForecastRequest(horizon: h, levels: levels))
+    }
+
+    func testNormalQuantileMatchesR() {
+        XCTAssertEqual(Normal.quantile(0.9), z80, accuracy: 1e-14)
+        XCTAssertEqual(Normal.quantile(0.975), z95, accuracy: 1e-14)
+        XCTAssertEqual(Normal.quantile(0.5), 0, accuracy: 1e-15)
+        XCTAssertEqual(Normal.quantile(1e-10), -6.361340902404056, accuracy: 1e-9)  // qnorm(1e-10)
+        XCTAssertEqual(Normal.quantile(0.01), -2.3263478740408408, accuracy: 1e-13) // qnorm(0.01)
+    }
+
+    func testNaive() throws {
+        // y = 1 3 2 5 4. Residuals y_t - y_{t-1}: 2, -1, 3, -1; σ̂² = (4+1+9+1)/4 = 3.75.
+        // Forecast 4 at every step; se_h = sqrt(3.75 h).
+        let f = try forecast(.naive, [1, 3, 2, 5, 4], h: 3)
+        XCTAssertEqual(f.mean, [4, 4, 4])
+        for h in 1...3 {
+            let se = (3.75 * Double(h)).squareRoot()
+            XCTAssertEqual(f.lo[0][h - 1], 4 - z80 * se, accuracy: 1e-12)
+            XCTAssertEqual(f.hi[1][h - 1], 4 + z95 * se, accuracy: 1e-12)
+        }
+        // h = 1, 80%: 4 ± 1.2815516·1.9364917 = 4 ± 2.4817139 = [1.5182861, 6.4817139]
+        XCTAssertEqual(f.lo[0][0], 1.5182861, accuracy: 1e-7)
+        XCTAssertEqual(f.hi[0][0], 6.4817139, accuracy: 1e-7)
+    }
+
+    func testSeasonalNaive() throws {
+        // Quarterly, m = 4. Residuals y_t - y_{t-4}: 2 2 3 1 2 3 2 3; σ̂² = 44/8 = 5.5.
+        // Forecasts repeat the last season 14 25 35 44; se = sqrt(5.5) for h = 1..4, sqrt(11) for h = 5..8.
+        let y: [Double] = [10, 20, 30, 40, 12, 22, 33, 41, 14, 25, 35, 44]
+        let f = try forecast(.snaive, season: 4, y, h: 6)
+        XCTAssertEqual(f.mean, [14, 25, 35, 44, 14, 25])
+        XCTAssertEqual(f.hi[0][0] - f.mean[0], z80 * 5.5.squareRoot(), accuracy: 1e-12)
+        XCTAssertEqual(f.hi[0][3] - f.mean[3], z80 * 5.5.squareRoot(), accuracy: 1e-12)
+        XCTAssertEqual(f.hi[0][4] - f.mean[4], z80 * 11.0.squareRoot(), accuracy: 1e-12)
+        XCTAssertEqual(f.lo[1][5], 25 - z95 * 11.0.squareRoot(), accuracy: 1e-12)
+        // 80% at h = 1: 14 ± 1.2815516·2.3452079 = 14 ± 3.0055048 = [10.9944952, 17.0055048]
+        XCTAssertEqual(f.lo[0][0], 10.9944952, accuracy: 1e-7)
+    }
+
+    func testMean() throws {
+        // y = 1 2 3 4 10: mean 4, sample variance 50/4 = 12.5; se = sqrt(12.5·(1 + 1/5)) = sqrt(15).
+        let f = try forecast(.mean, [1, 2, 3, 4, 10], h: 2)
+        XCTAssertEqual(f.mean, [4, 4])
+        XCTAssertEqual(f.hi[0][1], 4 + z80 * 15.0.squareRoot(), accuracy: 1e-12)
+        XCTAssertEqual(f.lo[1][0], 4 - z95 * 15.0.squareRoot(), accuracy: 1e-12)
+    }
+
+    func testDrift() throws {
+        // y = 1 3 2 5 4: slope b = (4 - 1)/4 = 0.75; forecasts 4.75, 5.5, 6.25.
+        // Residuals 2-b, -1-b, 3-b, -1-b = 1.25 -1.75 2.25 -1.75, Σe² = 12.75;
+        // σ̂² = 12.75/4 = 3.1875; Var(b̂) = (12.75/3)/4 = 1.0625;
+        // se_h² = 3.1875 h + 1.0625 h²: 4.25, 10.625, 19.125.
+        let f = try forecast(.drift, [1, 3, 2, 5, 4], h: 3)
+        XCTAssertEqual(f.mean[0], 4.75, accuracy: 1e-12)
+        XCTAssertEqual(f.mean[2], 6.25, accuracy: 1e-12)
+        for (h, v) in [4.25, 10.625, 19.125].enumerated() {
+            XCTAssertEqual(f.hi[0][h] - f.mean[h], z80 * v.squareRoot(), accuracy: 1e-12)
+        }
+    }
+
+    func testTooShortSeriesIsAClearError() {
+        XCTAssertThrowsError(try forecast(.snaive, season: 12, [1, 2, 3], h: 2)) { error in
+            let e = error as! PluginError
+            XCTAssertEqual(Int(e.status), 2)  // FC_ERR_NOT_ENOUGH_DATA
+            XCTAssertTrue(e.message.contains("at least 13 points"), e.message)
+            XCTAssertTrue(e.message.contains("series has 3"), e.message)
+        }
+    }
+
+    func testMissingValuesAreRejected() {
+        XCTAssertThrowsError(try forecast(.naive, [1, .nan, 3], h: 1)) { error in
+            XCTAssertTrue((error as! PluginError).message.contains("value 2 of 3 is missing"))
+        }
+    }
+
+    func testSaveAndLoadGiveTheSameForecast() throws {
+        let algorithm = NaiveAlgorithm(kind: .drift)
+        let config = try algorithm.configure(ParameterValues([:]))
+        let y: [Double] = [3, 5, 4, 8, 9, 12]
+        let ds = (0..<y.count).map { Int64($0) }
+        let model = try y.withUnsafeBufferPointer { yb in
+            try ds.withUnsafeBufferPointer { try config.fit(SeriesInput(id: "s", y: yb, ds: $0, frequencyUnit: 4, frequencyStep: 1)) }
+        }
+        let restored = try config.load(try model.save())
+        let request = ForecastRequest(horizon: 4, levels: [90])
+        let a = try model.predict(request), b = try restored.predict(request)
+        XCTAssertEqual(a.mean, b.mean)
+        XCTAssertEqual(a.lo, b.lo)
+        let fitted = try model.fittedValues(), restoredFitted = try restored.fittedValues()
+        XCTAssertTrue(fitted[0].isNaN && restoredFitted[0].isNaN)
+        XCTAssertEqual(Array(fitted.dropFirst()), Array(restoredFitted.dropFirst()))
+        // y_{t-1} + b with b = (12 - 3)/5 = 1.8
+        let expected: [Double] = [4.8, 6.8, 5.8, 9.8, 10.8]
+        for (a, b) in zip(fitted.dropFirst(), expected) { XCTAssertEqual(a, b, accuracy: 1e-12) }
+        XCTAssertThrowsError(try config.load([9, 1, 2]))
+    }
+}

@@ -1,0 +1,240 @@
+// Automatic order selection after Hyndman & Khandakar (2008), as documented for R's
+// forecast::auto.arima: D from the seasonal-strength heuristic, d from repeated KPSS
+// tests, then a stepwise (or exhaustive) search over (p, q, P, Q, constant) on an
+// information criterion; for long series the candidates are fitted by conditional sum of
+// squares and the winner is refitted by exact maximum likelihood.
+import Foundation
+
+public enum InformationCriterion: String, Sendable {
+    case aicc, aic, bic
+}
+
+public struct AutoArimaOptions: Sendable {
+    /// Seasonal period (1 = non-seasonal).
+    public var period: Int = 1
+    public var maxP: Int = 5, maxQ: Int = 5
+    /// Maxima of the seasonal orders.
+    public var maxSP: Int = 2, maxSQ: Int = 2
+    /// Maximum p + q + P + Q in the exhaustive search.
+    public var maxOrder: Int = 5
+    public var maxD: Int = 2, maxSD: Int = 1
+    public var startP: Int = 2, startQ: Int = 2, startSP: Int = 1, startSQ: Int = 1
+    /// Fixed differencing orders (nil: chosen by the tests).
+    public var d: Int? = nil, D: Int? = nil
+    public var stepwise: Bool = true
+    public var ic: InformationCriterion = .aicc
+    public var allowDrift: Bool = true
+    public var allowMean: Bool = true
+    /// nil: use the CSS approximation when n > 150 or period > 12 (R's default).
+    public var approximation: Bool? = nil
+    /// Maximum number of models the stepwise search fits.
+    public var maxModels: Int = 94
+
+    public init(period: Int = 1) { self.period = period }
+
+    func validate() throws(ArimaError) {
+        if period < 1 { throw .invalid("season must be >= 1, got \(period)") }
+        if period > 400 { throw .invalid("season must be <= 400, got \(period)") }
+        for (name, v) in [("max_p", maxP), ("max_q", maxQ), ("max_P", maxSP), ("max_Q", maxSQ), ("max_order", maxOrder),
+                          ("max_d", maxD), ("max_D", maxSD), ("start_p", startP), ("start_q", startQ),
+                          ("start_P", startSP), ("start_Q", startSQ)] where v < 0 {
+            throw .invalid("\(name) must be >= 0, got \(v)")
+        }
+        if let d, d < 0 { throw .invalid("d must be >= 0, got \(d)") }
+        if let D, D < 0 { throw .invalid("D must be >= 0, got \(D)") }
+        if maxD > 3 { throw .invalid("max_d must be <= 3, got \(maxD)") }
+        if maxSD > 2 { throw .invalid("max_D must be <= 2, got \(maxSD)") }
+        if maxP > 20 || maxQ > 20 { throw .invalid("max_p and max_q must be <= 20") }
+        if maxSP > 5 || maxSQ > 5 { throw .invalid("max_P and max_Q must be <= 5") }
+        if maxModels < 1 { throw .invalid("max_models must be >= 1, got \(maxModels)") }
+    }
+}
+
+/// One candidate model tried by the search.
+public struct ArimaCandidate: Sendable {
+    public let spec: ArimaSpec
+    public let ic: Double
+}
+
+public enum AutoArima {
+    /// Selects and fits a model. Throws ArimaError for invalid options, NaN in y, an empty
+    /// series, or when no candidate can be fitted.
+    public static func fit(y: [Double], options: AutoArimaOptions) throws(ArimaError) -> ArimaFit {
+        try search(y: y, options: options).fit
+    }
+
+    public static func fit(y: UnsafeBufferPointer<Double>, options: AutoArimaOptions) throws(ArimaError) -> ArimaFit {
+        try fit(y: Array(y), options: options)
+    }
+
+    static func constantFit(_ y: [Double], spec: ArimaSpec, mean: Double?, drift: Double?) throws(ArimaError) -> ArimaFit {
+        try ArimaFit(spec: spec, method: .cssML, ar: [], ma: [], sar: [], sma: [], intercept: mean, drift: drift,
+                     sigma2: 0, loglik: 0, y: y)
+    }
+
+    /// The search, also returning every candidate tried with its criterion value.
+    public static func search(y: [Double], options o: AutoArimaOptions) throws(ArimaError) -> (fit: ArimaFit, candidates: [ArimaCandidate]) {
+        try o.validate()
+        try ArimaModel.checkSeries(y)
+        let n = y.count
+        var m = o.period
+        if UnitRoot.isConstant(y) {
+            let allZero = y.allSatisfy { $0 == 0 }
+            let spec = ArimaSpec(p: 0, d: 0, q: 0, period: 1, includeMean: !allZero)
+            return (try constantFit(y, spec: spec, mean: allZero ? nil : y[0], drift: nil), [])
+        }
+        if n < 3 {
+            // too short for any test: the random walk
+            let spec = ArimaSpec(p: 0, d: 1, q: 0, period: 1, includeMean: false)
+            return (try ArimaModel.fit(y: y, spec: spec), [])
+        }
+        var ic = o.ic
+        if n <= 3 { ic = .aic }
+        var maxP = min(o.maxP, n / 3), maxQ = min(o.maxQ, n / 3)
+        var maxSP = m > 1 ? min(o.maxSP, n / 3 / m) : 0
+        var maxSQ = m > 1 ? min(o.maxSQ, n / 3 / m) : 0
+        if m > 1 && n <= m + 1 { m = 1; maxSP = 0; maxSQ = 0 }
+        // seasonal differencing
+        var D = 0
+        if let fixed = o.D, m > 1 { D = fixed }
+        else if m > 1 && (maxSP > 0 || maxSQ > 0) { D = UnitRoot.nsdiffs(y, period: m, maxD: o.maxSD) }
+        var x = y
+        for _ in 0..<D { x = (m..<x.count).map { x[$0] - x[$0 - m] } }
+        let d = o.d ?? UnitRoot.ndiffs(x, maxD: o.maxD)
+        if m == 1 { D = 0 }
+        var dx = x
+        for _ in 0..<d { dx = zip(dx.dropFirst(), dx).map { $0 - $1 } }
+        if dx.count < 1 {
+            throw .short("series too short: \(n) observations leave nothing after d = \(d), D = \(D) differences")
+        }
+        let allowDrift = o.allowDrift && d + D == 1
+        let allowMean = o.allowMean && d + D == 0
+        let constantAllowed = allowDrift || allowMean
+        if UnitRoot.isConstant(dx) {
+            // differenced series is constant: no ARMA part to fit
+            var spec = ArimaSpec(p: 0, d: d, q: 0, P: 0, D: D, Q: 0, period: max(m, 1), includeMean: false, includeDrift: false)
+            var drift: Double? = nil, mean: Double? = nil
+            if d + D == 1 && o.allowDrift { spec.includeDrift = true; drift = dx[0] / Double(D > 0 ? m : 1) }
+            if d + D == 0 && o.allowMean { spec.includeMean = true; mean = dx[0] }
+            return (try constantFit(y, spec: spec, mean: mean, drift: drift), [])
+        }
+        if dx.count < 4 {
+            maxP = 0; maxQ = 0; maxSP = 0; maxSQ = 0
+        }
+        let approx = o.approximation ?? (n > 150 || m > 12)
+        let method: ArimaMethod = approx ? .css : .cssML
+
+        struct Key: Hashable { let p, q, P, Q: Int; let c: Bool }
+        var tried: [Key: Double] = [:]
+        var order: [Key] = []
+        var fits: [Key: ArimaFit] = [:]
+        func spec(_ k: Key) -> ArimaSpec {
+            ArimaSpec(p: k.p, d: d, q: k.q, P: k.P, D: D, Q: k.Q, period: max(m, 1),
+                      includeMean: k.c && allowMean, includeDrift: k.c && allowDrift)
+        }
+        func criterion(_ f: ArimaFit) -> Double {
+            let v: Double
+            switch ic { case .aicc: v = f.aicc; case .aic: v = f.aic; case .bic: v = f.bic }
+            return v.isNaN ? .infinity : v
+        }
+        /// Fits one candidate; infinite criterion when it fails or has roots within 1.01.
+        func evaluate(_ k: Key, method: ArimaMethod) -> (ArimaFit?, Double) {
+            let s = spec(k)
+            guard let f = try? ArimaModel.fit(y: y, spec: s, method: method) else { return (nil, .infinity) }
+            let pol = f.polys
+            if !Poly.arRootsOutside(pol.phi, radius: 1.01) || !Poly.maRootsOutside(pol.theta, radius: 1.01) {
+                return (f, .infinity)
+            }
+            return (f, criterion(f))
+        }
+        var bestKey: Key? = nil
+        var bestIC = Double.infinity
+        @discardableResult
+        func tryModel(_ p: Int, _ q: Int, _ P: Int, _ Q: Int, _ c: Bool) -> Bool {
+            let k = Key(p: p, q: q, P: P, Q: Q, c: c && constantAllowed)
+            if tried[k] != nil { return false }
+            if tried.count >= o.maxModels { return false }
+            let (f, v) = evaluate(k, method: method)
+            tried[k] = v
+            order.append(k)
+            if let f { fits[k] = f }
+            if v < bestIC { bestIC = v; bestKey = k; return true }
+            return false
+        }
+
+        if o.stepwise {
+            var p = min(o.startP, maxP), q = min(o.startQ, maxQ)
+            var P = min(o.startSP, maxSP), Q = min(o.startSQ, maxSQ)
+            var c = constantAllowed
+            tryModel(p, q, P, Q, c)
+            tryModel(0, 0, 0, 0, c)
+            if m > 1 {
+                if maxP > 0 || maxSP > 0 { tryModel(maxP > 0 ? 1 : 0, 0, maxSP > 0 ? 1 : 0, 0, c) }
+                if maxQ > 0 || maxSQ > 0 { tryModel(0, maxQ > 0 ? 1 : 0, 0, maxSQ > 0 ? 1 : 0, c) }
+            } else {
+                if maxP > 0 { tryModel(1, 0, 0, 0, c) }
+                if maxQ > 0 { tryModel(0, 1, 0, 0, c) }
+            }
+            if constantAllowed { tryModel(0, 0, 0, 0, false) }
+            if let b = bestKey { p = b.p; q = b.q; P = b.P; Q = b.Q; c = b.c }
+            var improved = true
+            while improved && tried.count < o.maxModels {
+                improved = false
+                let moves: [(Int, Int, Int, Int, Bool)] = [
+                    (0, 0, -1, 0, c), (0, 0, 0, -1, c), (0, 0, 1, 0, c), (0, 0, 0, 1, c),
+                    (0, 0, -1, -1, c), (0, 0, -1, 1, c), (0, 0, 1, -1, c), (0, 0, 1, 1, c),
+                    (-1, 0, 0, 0, c), (0, -1, 0, 0, c), (1, 0, 0, 0, c), (0, 1, 0, 0, c),
+                    (-1, -1, 0, 0, c), (-1, 1, 0, 0, c), (1, -1, 0, 0, c), (1, 1, 0, 0, c),
+                    (0, 0, 0, 0, !c),
+                ]
+                for (dp, dq, dP, dQ, cc) in moves {
+                    let np = p + dp, nq = q + dq, nP = P + dP, nQ = Q + dQ
+                    if np < 0 || nq < 0 || nP < 0 || nQ < 0 { continue }
+                    if np > maxP || nq > maxQ || nP > maxSP || nQ > maxSQ { continue }
+                    if cc && !constantAllowed { continue }
+                    if tryModel(np, nq, nP, nQ, cc) {
+                        p = np; q = nq; P = nP; Q = nQ; c = cc
+                        improved = true
+                        break
+                    }
+                }
+            }
+        } else {
+            for p in 0...maxP { for q in 0...maxQ { for P in 0...maxSP { for Q in 0...maxSQ where p + q + P + Q <= o.maxOrder {
+                for c in (constantAllowed ? [true, false] : [false]) {
+                    tryModel(p, q, P, Q, c)
+                }
+            }}}}
+        }
+        let candidates = order.map { ArimaCandidate(spec: spec($0), ic: tried[$0]!) }
+        if approx {
+            // refit the best candidates exactly until one is admissible
+            let ranked = order.filter { tried[$0]!.isFinite }.sorted { tried[$0]! < tried[$1]! }
+            for k in ranked {
+                let (f, v) = evaluate(k, method: .cssML)
+                if let f, v.isFinite { return (f, candidates) }
+            }
+        } else if let b = bestKey, bestIC.isFinite, let f = fits[b] {
+            return (f, candidates)
+        }
+        // Nothing admissible: fall back to the plain differenced model.
+        let fallback = ArimaSpec(p: 0, d: d, q: 0, P: 0, D: D, Q: 0, period: max(m, 1),
+                                 includeMean: allowMean, includeDrift: allowDrift)
+        if let f = try? ArimaModel.fit(y: y, spec: fallback, method: .cssML) { return (f, candidates) }
+        throw .numeric("no ARIMA model could be fitted (d = \(d), D = \(D))")
+    }
+}
+
+extension AutoArima {
+    /// Seasonal strength of y (STL decomposition), in [0, 1]; D = 1 when above 0.64.
+    public static func seasonalStrength(_ y: [Double], period: Int) -> Double {
+        UnitRoot.seasonalStrength(y, period: period)
+    }
+    /// The differencing orders (d, D) the automatic search would use.
+    public static func differencingOrders(_ y: [Double], period m: Int, maxD: Int = 2, maxSD: Int = 1) -> (d: Int, D: Int) {
+        let D = m > 1 ? UnitRoot.nsdiffs(y, period: m, maxD: maxSD) : 0
+        var x = y
+        for _ in 0..<D { x = (m..<x.count).map { x[$0] - x[$0 - m] } }
+        return (UnitRoot.ndiffs(x, maxD: maxD), D)
+    }
+}
