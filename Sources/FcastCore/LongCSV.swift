@@ -427,21 +427,27 @@ struct LongCSVReader {
             for s in seriesOfRow { offsets[Int(s) + 1] += 1 }
             for s in 0..<seriesCount { offsets[s + 1] += offsets[s] }
             var cursor = offsets
-            var newDs = [Int64](repeating: 0, count: rowCount)
-            var newY = [Double](repeating: 0, count: rowCount)
-            var newLines = [Int32](repeating: 0, count: rowCount)
-            newDs.withUnsafeMutableBufferPointer { nd in
-                newY.withUnsafeMutableBufferPointer { ny in
-                    newLines.withUnsafeMutableBufferPointer { nl in
-                        for r in 0..<rowCount {
-                            let s = Int(seriesOfRow[r])
-                            let at = cursor[s]
-                            cursor[s] = at + 1
-                            nd[at] = ds[r]; ny[at] = ys[r]; nl[at] = lines[r]
+            func scatter<T>(_ source: [T]) -> [T] {
+                [T](unsafeUninitializedCapacity: rowCount) { out, initialized in
+                    cursor.withUnsafeMutableBufferPointer { c in
+                        for s in 0..<seriesCount { c[s] = offsets[s] }
+                        seriesOfRow.withUnsafeBufferPointer { series in
+                            source.withUnsafeBufferPointer { src in
+                                for r in 0..<rowCount {
+                                    let s = Int(series[r])
+                                    let at = c[s]
+                                    c[s] = at + 1
+                                    (out.baseAddress! + at).initialize(to: src[r])
+                                }
+                            }
                         }
                     }
+                    initialized = rowCount
                 }
             }
+            let newDs = scatter(ds); ds = []
+            let newY = scatter(ys); ys = []
+            let newLines = scatter(lines); lines = []
             ds = newDs; ys = newY; lines = newLines
             seriesOfRow = []
         }
@@ -486,7 +492,7 @@ struct LongCSVReader {
 
     /// A column to suggest for a missing one: a close spelling, or a usual name for its role.
     static func suggestColumn(_ wanted: String, role: String, in columns: [String]) -> String? {
-        if let close = Suggest.closest(to: wanted, in: columns) { return close }
+        if let close = Suggest.closest(to: wanted, among: columns) { return close }
         let usual: [String]
         switch role {
         case "id": usual = ["unique_id", "id", "series", "series_id", "item_id", "key", "name", "sku", "store"]
@@ -525,10 +531,16 @@ struct IDInterner {
         return arena.withUnsafeBufferPointer { memcmp($0.baseAddress! + s, p, n) == 0 }
     }
 
-    /// Index of the id, adding it if new. `previous` (the last row's id index, or -1) is checked first.
+    /// Index of the id, adding it if new. `previous` (the last row's id index, or -1) and the id
+    /// after it are checked first: rows grouped by series repeat the previous id, and rows sorted
+    /// by time then id cycle through the ids in the same order.
     @inline(__always)
     mutating func intern(_ p: UnsafePointer<UInt8>, _ n: Int, previous: Int) -> Int {
-        if previous >= 0 && equals(previous, p, n) { return previous }
+        if previous >= 0 {
+            if equals(previous, p, n) { return previous }
+            let next = previous + 1 < hashes.count ? previous + 1 : 0
+            if equals(next, p, n) { return next }
+        }
         let h = Self.hash(p, n)
         var slot = Int(truncatingIfNeeded: h) & mask
         while true {

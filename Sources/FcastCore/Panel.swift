@@ -88,13 +88,23 @@ public struct Panel: Sendable {
     /// Every series must have more than `n` points (so training keeps at least one); otherwise the
     /// error names the offending series. `n == 0` gives an empty test panel with the same ids.
     public func split(last n: Int) throws -> (train: Panel, test: Panel) {
+        try split(last: n, droppingLast: 0)
+    }
+
+    /// As `split(last:)` after setting aside the last `m` points of every series: `test` holds the
+    /// `n` points before those, `train` everything earlier. Every series needs more than `n + m` points.
+    public func split(last n: Int, droppingLast m: Int) throws -> (train: Panel, test: Panel) {
         guard n >= 0 else { throw FcastError("split: the number of held-out points must be 0 or more, not \(n)") }
+        guard m >= 0 else { throw FcastError("split: the number of dropped points must be 0 or more, not \(m)") }
+        let needed = n + m
         var short: [Int] = []
-        for i in 0..<count where length(i) <= n { short.append(i) }
+        for i in 0..<count where length(i) <= needed { short.append(i) }
         if !short.isEmpty {
             let first = short[0]
-            var message = "cannot hold out the last \(n) points: series '\(ids[first])' has only \(length(first)) "
-                + "(each series needs at least \(n + 1))"
+            var message = m == 0
+                ? "cannot hold out the last \(n) points: series '\(ids[first])' has only \(length(first)) "
+                : "cannot hold out \(n) points before the last \(m): series '\(ids[first])' has only \(length(first)) "
+            message += "(each series needs at least \(needed + 1))"
             if short.count > 1 {
                 let others = short.dropFirst().prefix(3).map { "'\(ids[$0])' (\(length($0)))" }
                 message += "; \(short.count - 1) more series are too short, e.g. " + others.joined(separator: ", ")
@@ -104,12 +114,13 @@ public struct Panel: Sendable {
         var trainOffsets = [0], testOffsets = [0]
         trainOffsets.reserveCapacity(count + 1); testOffsets.reserveCapacity(count + 1)
         var trainDs = [Int64](), testDs = [Int64](), trainY = [Double](), testY = [Double]()
-        trainDs.reserveCapacity(totalPoints - n * count); trainY.reserveCapacity(totalPoints - n * count)
+        let trainTotal = totalPoints - needed * count
+        trainDs.reserveCapacity(trainTotal); trainY.reserveCapacity(trainTotal)
         testDs.reserveCapacity(n * count); testY.reserveCapacity(n * count)
         for i in 0..<count {
-            let r = range(i), cut = r.upperBound - n
+            let r = range(i), stop = r.upperBound - m, cut = stop - n
             trainDs.append(contentsOf: ds[r.lowerBound..<cut]); trainY.append(contentsOf: y[r.lowerBound..<cut])
-            testDs.append(contentsOf: ds[cut..<r.upperBound]); testY.append(contentsOf: y[cut..<r.upperBound])
+            testDs.append(contentsOf: ds[cut..<stop]); testY.append(contentsOf: y[cut..<stop])
             trainOffsets.append(trainY.count); testOffsets.append(testY.count)
         }
         var train = Panel(ids: ids, offsets: trainOffsets, ds: trainDs, y: trainY,
@@ -118,6 +129,18 @@ public struct Panel: Sendable {
                          frequency: frequency, timestampStyle: timestampStyle)
         train.idIndex = idIndex; test.idIndex = idIndex   // same ids: share the index
         return (train, test)
+    }
+
+    /// Rolling-origin cross-validation windows, oldest first: window `w` (of `windows`) tests the
+    /// `horizon` points that end `(windows - 1 - w) * step` points before each series' end and
+    /// trains on everything before them. `step` defaults to `horizon` (adjacent test windows).
+    /// The last window is `split(last: horizon)`.
+    public func crossValidation(horizon: Int, windows: Int, step: Int? = nil) throws -> [(train: Panel, test: Panel)] {
+        guard horizon >= 1 else { throw FcastError("cross-validation: the horizon must be at least 1, not \(horizon)") }
+        guard windows >= 1 else { throw FcastError("cross-validation: the number of windows must be at least 1, not \(windows)") }
+        let step = step ?? horizon
+        guard step >= 1 else { throw FcastError("cross-validation: the step must be at least 1, not \(step)") }
+        return try (0..<windows).map { w in try split(last: horizon, droppingLast: (windows - 1 - w) * step) }
     }
 
     // MARK: Checks

@@ -105,7 +105,7 @@ final class ProgressReporter: @unchecked Sendable {
 
     static func duration(_ s: Double) -> String {
         guard s.isFinite else { return "--" }
-        if s < 60 { return String(format: s < 10 ? "%.2fs" : "%.1fs", s) }
+        if s < 60 { return String(format: s < 1 ? "%.3fs" : s < 10 ? "%.2fs" : "%.1fs", s) }
         let m = Int(s) / 60, sec = Int(s) % 60
         if m < 60 { return "\(m)m\(String(format: "%02d", sec))s" }
         return "\(m / 60)h\(String(format: "%02d", m % 60))m"

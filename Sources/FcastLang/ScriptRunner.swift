@@ -49,14 +49,11 @@ public struct ScriptRunner {
             let padded = String(repeating: "\n", count: startLine - 1) + buffer
             buffer = ""
             let source = Source(name: "<stdin>", text: padded)
-            do {
+            do throws(Diagnostic) {
                 let program = try Parser.parse(source)
                 for stmt in program.statements { try interpreter.execute(stmt) }
-            } catch let d as Diagnostic {
-                errorOutput(d.render(source: source, color: color) + "\n")
-                ok = false
             } catch {
-                errorOutput("error: \(error)\n")
+                errorOutput(error.render(source: source, color: color) + "\n")
                 ok = false
             }
         }

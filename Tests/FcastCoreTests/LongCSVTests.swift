@@ -210,6 +210,22 @@ final class LongCSVTests: XCTestCase {
         XCTAssertEqual(d.seriesWithNaN, 1)
     }
 
+    func testOtherDelimiterAndUTCSuffix() throws {
+        var options = LongCSVOptions(id: "store", time: "when", value: "sales")
+        options.delimiter = UInt8(ascii: ";")
+        let text = "when;store;sales\n2020-01-01T00:00:00Z;\"a;b\";1,5\n2020-01-01T01:00:00Z;\"a;b\";2\n"
+        // "1,5" is not a number (the decimal separator is '.'): the error points at it.
+        let e = assertFcastError(try LongCSV.parse(text: text, name: "semi.csv", options: options))
+        XCTAssertEqual(e?.line, 2)
+        XCTAssertEqual(e?.column, 28)
+        XCTAssertEqual(e?.message, "expected a number in column 'sales', found '1,5'")
+        let panel = try LongCSV.parse(text: text.replacingOccurrences(of: "1,5", with: "1.5"), name: "semi.csv", options: options)
+        XCTAssertEqual(panel.ids, ["a;b"])
+        XCTAssertEqual(panel.y, [1.5, 2])
+        XCTAssertEqual(panel.frequency, .hourly)
+        XCTAssertEqual(panel.timestampStyle, .dateTime(separator: "T", seconds: true))
+    }
+
     func testNumberParsingIsExact() throws {
         let values = ["0.1", "25338.0", "-0.000123", "123456789012345678", "1.7976931348623157e308", "4.9e-324",
                       "6.962125889799999", "0.30000000000000004", "1e22", "9007199254740993", "+3.5", ".5", "5."]

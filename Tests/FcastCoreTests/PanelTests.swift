@@ -69,6 +69,27 @@ final class PanelTests: XCTestCase {
         XCTAssertNotNil(assertFcastError(try sample().split(last: -1)))
     }
 
+    func testCrossValidationWindows() throws {
+        // A: 6 points [1...6], horizon 2, 2 windows, step 1:
+        //   window 0 drops the last 1 point: test [4, 5], train [1, 2, 3]
+        //   window 1 = split(last: 2): test [5, 6], train [1, 2, 3, 4]
+        let a = sample().subset([0])
+        let windows = try a.crossValidation(horizon: 2, windows: 2, step: 1)
+        XCTAssertEqual(windows.count, 2)
+        XCTAssertEqual(windows[0].train.y, [1, 2, 3])
+        XCTAssertEqual(windows[0].test.y, [4, 5])
+        XCTAssertEqual(windows[1].train.y, [1, 2, 3, 4])
+        XCTAssertEqual(windows[1].test.y, [5, 6])
+        // Default step = horizon: adjacent windows [3, 4] and [5, 6].
+        let adjacent = try a.crossValidation(horizon: 2, windows: 2)
+        XCTAssertEqual(adjacent[0].test.y, [3, 4])
+        XCTAssertEqual(adjacent[0].test.ds, [Fixture.time("2020-03-01"), Fixture.time("2020-04-01")])
+        // 2 windows of 2 need at least 2 + 2 + 1 = 5 points: B (4) and C (3) are too short.
+        let e = assertFcastError(try sample().crossValidation(horizon: 2, windows: 2))
+        XCTAssertContains(e?.message ?? "", "series 'B' has only 4 (each series needs at least 5)")
+        XCTAssertNotNil(assertFcastError(try a.crossValidation(horizon: 0, windows: 2)))
+    }
+
     func testDescribe() {
         let d = sample().describe()
         XCTAssertEqual(d.seriesCount, 3)

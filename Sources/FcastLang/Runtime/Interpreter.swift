@@ -17,7 +17,11 @@ public final class Interpreter {
     /// Folder that relative paths in scripts resolve against (the current directory).
     public var baseDirectory: String?
 
-    public init(registry: PluginRegistry, output: @escaping (String) -> Void = { print($0, terminator: "") },
+    /// Writes straight to stdout (no buffering), so output and progress on stderr interleave
+    /// in the order they happen.
+    public static let standardOutput: @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) }
+
+    public init(registry: PluginRegistry, output: @escaping (String) -> Void = Interpreter.standardOutput,
                 progress: ProgressOutput = .standardError) {
         self.registry = registry
         self.output = output

@@ -1,3 +1,4 @@
+import FcastCore
 import FcastExec
 import FcastPlugins
 

@@ -119,7 +119,7 @@ final class ArimaProblem {
     }
 
     func cssObjective(_ x: UnsafePointer<Double>) -> Double {
-        let (pol, _, _, _, _) = polys(x, transformed: true)
+        let (pol, _, _, _, _) = polys(x, transformed: false)
         let r = css(pol)
         guard r.nu > 0, r.ssq > 0, r.ssq.isFinite else { return 1e10 }
         return 0.5 * log(r.ssq / Double(r.nu))
@@ -240,7 +240,8 @@ public struct ArimaFit: Sendable {
             for i in 0..<r {
                 var s = 0.0
                 for k in (i + 1)...r where k <= pol.phi.count && n + i - k >= 0 { s += pol.phi[k - 1] * u[n + i - k] }
-                if i <= r - 1 { for k in max(i, 1)..<max(r, max(i, 1)) where k <= pol.theta.count && n + i - k >= 0 { s += pol.theta[k - 1] * innov[n + i - k] } }
+                // future innovations (k <= i) are zero
+                if i + 1 < r { for k in (i + 1)..<r where k <= pol.theta.count && n + i - k >= 0 { s += pol.theta[k - 1] * innov[n + i - k] } }
                 st[i] = s
             }
         }
@@ -350,22 +351,38 @@ public enum ArimaModel {
         }
     }
 
-    static func estimate(_ prob: ArimaProblem, method: ArimaMethod, initial: [Double]? = nil) throws(ArimaError) -> ArimaFit {
+    /// Maps raw coefficients (ar, ma, sar, sma) into the transformed space of the ML search.
+    static func toTransformed(_ raw: [Double], _ spec: ArimaSpec) -> [Double] {
+        let p = spec.p, q = spec.q, P = spec.effP, Q = spec.effQ
+        var out: [Double] = []
+        out += Poly.arToPacf(Array(raw[0..<p]))
+        out += Poly.arToPacf(raw[p..<(p + q)].map { -$0 })
+        out += Poly.arToPacf(Array(raw[(p + q)..<(p + q + P)]))
+        out += Poly.arToPacf(raw[(p + q + P)..<(p + q + P + Q)].map { -$0 })
+        return out.map { max(-2.6, min(2.6, $0)) }
+    }
+
+    static func estimate(_ prob: ArimaProblem, method: ArimaMethod) throws(ArimaError) -> ArimaFit {
         let spec = prob.spec
         let k = prob.npArma
-        // Scale: work on y / s so that huge or tiny magnitudes do not matter.
-        var x = initial ?? [Double](repeating: 0, count: k)
-        if method != .ml || initial == nil {
-            if method != .ml {
-                let r = Optimizer.minimize(x0: x, maxEval: 1000, ftolRel: 1e-9) { prob.cssObjective($0) }
-                // keep the ML start away from the saturated edge of the tanh transform
-                if r.f.isFinite && r.f < 1e9 { x = r.x.map { max(-2.6, min(2.6, $0)) } }
+        // CSS in the raw coefficients (as R does: unconstrained, started at zero).
+        var raw = [Double](repeating: 0, count: k)
+        var x = [Double](repeating: 0, count: k)
+        var transformed = true
+        if method != .ml {
+            let r = Optimizer.minimize(x0: raw, maxEval: 2000, ftolRel: 1e-9) { prob.cssObjective($0) }
+            if r.f.isFinite && r.f < 1e9 { raw = r.x }
+            if method == .css {
+                x = raw
+                transformed = false
+            } else {
+                x = toTransformed(raw, spec)
             }
         }
         var sigma2 = 0.0, loglik = 0.0, beta: [Double] = []
         let nn = Double(prob.n)
         if method == .css {
-            let (pol, _, _, _, _) = x.withUnsafeBufferPointer { prob.polys($0.baseAddress ?? UnsafePointer(bitPattern: 8)!, transformed: true) }
+            let (pol, _, _, _, _) = x.withUnsafeBufferPointer { prob.polys($0.baseAddress ?? UnsafePointer(bitPattern: 8)!, transformed: false) }
             let c = prob.css(pol)
             sigma2 = c.ssq / Double(max(c.nu, 1))
             beta = c.beta
@@ -373,7 +390,7 @@ public enum ArimaModel {
             loglik = -0.5 * (nu * log(sigma2) + nu + nu * log(2 * Double.pi))
         } else {
             var r = Optimizer.minimize(x0: x, maxEval: 2000, ftolRel: 1e-11) { prob.mlObjective($0) }
-            if !(r.f.isFinite && r.f < 1e9) && initial == nil && method == .cssML {
+            if !(r.f.isFinite && r.f < 1e9) && method == .cssML {
                 r = Optimizer.minimize(x0: [Double](repeating: 0, count: k), maxEval: 2000, ftolRel: 1e-11) { prob.mlObjective($0) }
             }
             guard r.f.isFinite && r.f < 1e9 else { throw .numeric("maximum likelihood failed for \(spec.description)") }
@@ -390,7 +407,7 @@ public enum ArimaModel {
         let ncoef = k + prob.regNames.count
         let reported = method == .css ? sigma2 : sigma2 * nn / max(nn - Double(ncoef), 1)
         guard sigma2.isFinite, loglik.isFinite else { throw .numeric("non-finite fit for \(spec.description)") }
-        let (_, ar, ma, sar, sma) = x.withUnsafeBufferPointer { prob.polys($0.baseAddress ?? UnsafePointer(bitPattern: 8)!, transformed: true) }
+        let (_, ar, ma, sar, sma) = x.withUnsafeBufferPointer { prob.polys($0.baseAddress ?? UnsafePointer(bitPattern: 8)!, transformed: transformed) }
         var intercept: Double? = nil, drift: Double? = nil
         for (i, name) in prob.regNames.enumerated() {
             if name == "intercept" { intercept = beta[i] } else { drift = beta[i] }

@@ -55,4 +55,9 @@ public enum Suggest {
         }
         return prev[m]
     }
+
+    /// `"did you mean 'x'?"` or nil.
+    public static func didYouMean(_ word: String, in candidates: some Sequence<String>) -> String? {
+        closest(to: word, among: candidates).map { "did you mean '\($0)'?" }
+    }
 }
