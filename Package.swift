@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Dependencies flow one way:
-//   fcast -> FcastLang -> FcastExec -> FcastPlugins -> FcastCore
+//   fcast -> FcastLang -> {FcastPlot, FcastExec} -> FcastPlugins, FcastCore
 //   FcastPlugins -> CFcastPlugin;  plugins -> FcastPluginKit -> CFcastPlugin
 // Plugins never link the host: the C header is their only contract with it.
 let package = Package(
@@ -21,7 +21,8 @@ let package = Package(
         .target(name: "FcastCore", path: "Sources/FcastCore"),
         .target(name: "FcastPlugins", dependencies: ["CFcastPlugin"]),
         .target(name: "FcastExec", dependencies: ["FcastCore", "FcastPlugins"]),
-        .target(name: "FcastLang", dependencies: ["FcastCore", "FcastPlugins", "FcastExec"]),
+        .target(name: "FcastPlot", dependencies: ["FcastCore", "FcastExec"]),
+        .target(name: "FcastLang", dependencies: ["FcastCore", "FcastPlugins", "FcastExec", "FcastPlot"]),
         .executableTarget(
             name: "fcast",
             dependencies: [
@@ -41,6 +42,7 @@ let package = Package(
         .testTarget(
             name: "FcastPluginsTests",
             dependencies: ["FcastPlugins", "FcastExec", "FcastCore", "CFcastPlugin", "FcastTestSupport"]),
+        .testTarget(name: "FcastPlotTests", dependencies: ["FcastPlot", "FcastCore", "FcastExec", "FcastTestSupport"]),
         .testTarget(name: "NaivePluginTests", dependencies: ["NaivePlugin", "FcastPluginKit"]),
         .testTarget(name: "EndToEndTests", dependencies: ["FcastCore", "FcastTestSupport"]),
     ]

@@ -2,7 +2,7 @@ import CFcastPlugin
 
 /// One entry of an algorithm's parameter schema (an fc_param_spec).
 public struct Parameter: Sendable {
-    public enum Kind: Sendable { case int, real, bool, string, intList, realList }
+    public enum Kind: Sendable { case int, real, bool, string, intList, realList, json }
     public var name: String
     public var kind: Kind
     public var required = false
@@ -47,6 +47,10 @@ public struct Parameter: Sendable {
                               help: String) -> Parameter {
         Parameter(name, .string, default: d.map { "\"\($0)\"" }, auto: auto, choices: choices, help: help)
     }
+    /// Any language value, handed over as JSON text (records, lists of records, ...).
+    public static func json(_ name: String, default d: String? = nil, help: String) -> Parameter {
+        Parameter(name, .json, default: d, help: help)
+    }
     public static func intList(_ name: String, default d: [Int]?, length: Int = 0, min: Int? = nil,
                                max: Int? = nil, auto: Bool = false, help: String) -> Parameter {
         Parameter(name, .intList, default: d.map { "[" + $0.map(String.init).joined(separator: ", ") + "]" },
@@ -62,6 +66,7 @@ public struct Parameter: Sendable {
         case .string: fc_param_type(FC_PARAM_STRING)
         case .intList: fc_param_type(FC_PARAM_INT_LIST)
         case .realList: fc_param_type(FC_PARAM_REAL_LIST)
+        case .json: fc_param_type(FC_PARAM_JSON)
         }
     }
 }
@@ -70,7 +75,7 @@ public struct Parameter: Sendable {
 /// absent; `int("season", default:)` etc. fall back to the schema's default.
 public struct ParameterValues: Sendable {
     public enum Value: Sendable, Equatable {
-        case int(Int), real(Double), bool(Bool), string(String), list([Double])
+        case int(Int), real(Double), bool(Bool), string(String), list([Double]), json(String)
     }
     public private(set) var given: [String: Value]
 
@@ -86,6 +91,7 @@ public struct ParameterValues: Sendable {
             case FC_PARAM_BOOL: given[name] = .bool(v.int_value != 0)
             case FC_PARAM_REAL: given[name] = .real(v.real_value)
             case FC_PARAM_STRING: given[name] = .string(v.string_value.map { String(cString: $0) } ?? "")
+            case FC_PARAM_JSON: given[name] = .json(v.string_value.map { String(cString: $0) } ?? "null")
             case FC_PARAM_INT_LIST, FC_PARAM_REAL_LIST:
                 given[name] = .list(Array(UnsafeBufferPointer(start: v.list_values, count: v.list_length)))
             default: continue
@@ -127,4 +133,9 @@ public struct ParameterValues: Sendable {
         return nil
     }
     public func intList(_ name: String) -> [Int]? { list(name).map { $0.map { Int($0) } } }
+    /// The JSON text of a FC_PARAM_JSON parameter (decode it with JSONSerialization or Codable).
+    public func json(_ name: String) -> String? {
+        if case .json(let s) = given[name] { return s }
+        return nil
+    }
 }

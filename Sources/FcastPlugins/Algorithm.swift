@@ -101,7 +101,7 @@ public final class AlgorithmHandle: @unchecked Sendable {
                 case .int(let x): v.int_value = Int64(x); v.real_value = Double(x)
                 case .real(let x): v.real_value = x; v.int_value = Int64(exactly: x.rounded()) ?? 0
                 case .bool(let b): v.int_value = b ? 1 : 0
-                case .string(let s):
+                case .string(let s), .json(let s):
                     let c = strdup(s)!
                     keep.append(c)
                     v.string_value = UnsafePointer(c)
@@ -257,9 +257,11 @@ public final class FittedModelHandle: @unchecked Sendable {
     public var modelDescription: String {
         let algorithm = config.algorithm
         guard let describe = algorithm.table.pointee.describe else { return algorithm.name }
-        var buf = [CChar](repeating: 0, count: 256)
-        algorithm.locked { describe(pointer, &buf, buf.count) }
-        let s = String(cString: buf)
+        var buf = [UInt8](repeating: 0, count: 256)
+        buf.withUnsafeMutableBufferPointer { b in
+            b.withMemoryRebound(to: CChar.self) { c in algorithm.locked { describe(pointer, c.baseAddress, c.count) } }
+        }
+        let s = String(decoding: buf.prefix { $0 != 0 }, as: UTF8.self)
         return s.isEmpty ? algorithm.name : s
     }
 

@@ -85,7 +85,7 @@ public final class PluginRegistry: @unchecked Sendable {
             path += env.split(separator: ":").map(String.init).filter { !$0.isEmpty }
         }
         let exe = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
-        let exeDir = (try? exe.deletingLastPathComponent().path) ?? "."
+        let exeDir = exe.deletingLastPathComponent().path
         path.append(exeDir)
         path.append(URL(fileURLWithPath: exeDir).appendingPathComponent("../lib/fcast").standardized.path)
         let dataHome = environment["XDG_DATA_HOME"] ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.local/share")
@@ -121,7 +121,7 @@ public final class PluginRegistry: @unchecked Sendable {
             for file in files {
                 let real = URL(fileURLWithPath: file).resolvingSymlinksInPath().path
                 guard seen.insert(real).inserted else { continue }
-                do { try load(path: file) } catch let f as PluginLoadFailure { failures.append(f) } catch {}
+                do { try load(path: file) } catch { failures.append(error) }
             }
         }
     }

@@ -2,7 +2,7 @@ import CFcastPlugin
 
 /// One parameter of an algorithm, read from the plugin's fc_param_spec.
 public struct ParameterSchema: Sendable {
-    public enum Kind: String, Sendable { case int, real, bool, string, intList = "int list", realList = "real list" }
+    public enum Kind: String, Sendable { case int, real, bool, string, intList = "int list", realList = "real list", json = "any" }
     public var name: String
     public var kind: Kind
     public var required: Bool
@@ -23,6 +23,7 @@ public struct ParameterSchema: Sendable {
         case FC_PARAM_BOOL: .bool
         case FC_PARAM_INT_LIST: .intList
         case FC_PARAM_REAL_LIST: .realList
+        case FC_PARAM_JSON: .json
         default: .string
         }
         required = spec.flags & UInt32(FC_PARAM_REQUIRED) != 0
@@ -76,7 +77,7 @@ public struct ParameterSchema: Sendable {
 
 /// A parameter value as the language hands it to the host.
 public enum ParameterValue: Sendable, Equatable, CustomStringConvertible {
-    case int(Int), real(Double), bool(Bool), string(String), list([Double])
+    case int(Int), real(Double), bool(Bool), string(String), list([Double]), json(String)
 
     public var description: String {
         switch self {
@@ -85,6 +86,7 @@ public enum ParameterValue: Sendable, Equatable, CustomStringConvertible {
         case .bool(let b): b ? "true" : "false"
         case .string(let s): "\"\(s)\""
         case .list(let l): "[" + l.map(ParameterSchema.number).joined(separator: ", ") + "]"
+        case .json(let j): j
         }
     }
 }

@@ -83,7 +83,9 @@ enum {
     FC_PARAM_BOOL = 3,      /* true / false                                  */
     FC_PARAM_STRING = 4,    /* one of `choices`, or free text if choices NULL */
     FC_PARAM_INT_LIST = 5,  /* e.g. order: [p, d, q]                          */
-    FC_PARAM_REAL_LIST = 6
+    FC_PARAM_REAL_LIST = 6,
+    FC_PARAM_JSON = 7       /* any value of the language (records, lists of records,
+                               strings, numbers), passed as JSON text in string_value */
 };
 
 enum {
@@ -113,7 +115,7 @@ typedef struct fc_param_value {
     int32_t is_set;              /* 0: not given, use the default or choose automatically */
     int64_t int_value;           /* FC_PARAM_INT, FC_PARAM_BOOL (0/1)                    */
     double real_value;           /* FC_PARAM_REAL                                        */
-    const char *string_value;    /* FC_PARAM_STRING                                      */
+    const char *string_value;    /* FC_PARAM_STRING; FC_PARAM_JSON (JSON text)            */
     const double *list_values;   /* FC_PARAM_INT_LIST (integral values), FC_PARAM_REAL_LIST */
     size_t list_length;
 } fc_param_value;

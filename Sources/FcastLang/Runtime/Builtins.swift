@@ -98,7 +98,10 @@ enum Builtins {
     static func named(_ name: String) -> Builtin? { table[name] }
     static let table: [String: Builtin] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
 
-    static let all: [Builtin] = [
+    /// Every builtin: the core ones here, plotting in PlotBuiltins.swift.
+    static let all: [Builtin] = core + plotting
+
+    static let core: [Builtin] = [
         Builtin(
             name: "load",
             parameters: [

@@ -16,6 +16,8 @@ public final class Interpreter {
     public var defaultWorkers = 0
     /// Folder that relative paths in scripts resolve against (the current directory).
     public var baseDirectory: String?
+    /// Told of every file a statement produces (plots), so a report can link them.
+    public var onArtifact: ((String) -> Void)?
 
     /// Writes straight to stdout (no buffering), so output and progress on stderr interleave
     /// in the order they happen.

@@ -8,6 +8,8 @@ import FcastPlugins
 enum ParameterCheck {
     static func alternatives(_ v: Value, for p: ParameterSchema, algorithm: String,
                              at span: SourceSpan) throws(Diagnostic) -> [ParameterValue] {
+        // A JSON parameter takes the whole value, lists included: no expansion.
+        if p.kind == .json { return [try single(v, for: p, algorithm: algorithm, at: span)] }
         let isListParam = p.kind == .intList || p.kind == .realList
         if case .list(let items) = v {
             if !isListParam {
@@ -58,6 +60,11 @@ enum ParameterCheck {
                 throw Diagnostic("\(what) cannot be \"\(s)\"", at: span, notes: notes)
             }
             return .string(s)
+        case (.json, _):
+            guard let text = JSONText.encode(v) else {
+                throw Diagnostic("\(what) cannot take \(v.typeName)", at: span)
+            }
+            return .json(text)
         case (.intList, .list(let items)), (.realList, .list(let items)):
             var xs: [Double] = []
             for item in items {
@@ -81,6 +88,7 @@ enum ParameterCheck {
             case .bool: "true or false"
             case .string: "a string"
             case .intList, .realList: "a list of numbers"
+            case .json: "a value"
             }
             throw Diagnostic("\(what) must be \(expected), got \(v.typeName)", at: span, notes: [p.signature])
         }

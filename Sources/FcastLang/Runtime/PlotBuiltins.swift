@@ -1,0 +1,4 @@
+extension Builtins {
+    /// The plotting builtins (plot); see FcastPlot.
+    static let plotting: [Builtin] = []
+}

@@ -1,0 +1,2 @@
+/// Figures drawn by gnuplot over a pipe.
+public enum FcastPlot {}
