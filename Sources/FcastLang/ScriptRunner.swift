@@ -9,15 +9,17 @@ public struct ScriptRunner {
 
     public init(interpreter: Interpreter) { self.interpreter = interpreter }
 
+    public enum Outcome: Equatable { case completed, failed, interrupted }
+
     /// Runs a whole script, cell by cell. Stops at the first error (printed with its
-    /// location); returns false then.
-    public func run(_ source: Source) -> Bool {
+    /// location), or after the statement during which Ctrl-C was pressed.
+    public func run(_ source: Source) -> Outcome {
         let program: Program
         do {
             program = try Parser.parse(source)
         } catch {
             errorOutput(error.render(source: source, color: color) + "\n")
-            return false
+            return .failed
         }
         for cell in program.cells {
             if let title = cell.title { interpreter.output("\n## \(title)\n") }
@@ -26,11 +28,15 @@ public struct ScriptRunner {
                     try interpreter.execute(stmt)
                 } catch {
                     errorOutput(error.render(source: source, color: color) + "\n")
-                    return false
+                    return .failed
+                }
+                if HostServices.cancelRequested {
+                    errorOutput("\(source.name):\(stmt.span.start.line): interrupted; the script stops here\n")
+                    return .interrupted
                 }
             }
         }
-        return true
+        return .completed
     }
 
     /// Reads statements from standard input without line editing (`fcast < analysis.fc`):

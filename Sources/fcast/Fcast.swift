@@ -49,7 +49,27 @@ struct Run: ParsableCommand {
         let interp = Interpreter(registry: registry)
         if let workers { interp.defaultWorkers = workers }
         let runner = ScriptRunner(interpreter: interp)
-        if !runner.run(Source(name: file, text: text)) { throw ExitCode(1) }
+        Interrupts.install()
+        switch runner.run(Source(name: file, text: text)) {
+        case .completed: return
+        case .failed: throw ExitCode(1)
+        case .interrupted: throw ExitCode(130)
+        }
+    }
+}
+
+/// Ctrl-C: the first asks running fits to stop (finished tasks are kept and the script
+/// stops at the next statement); a second one exits at once.
+enum Interrupts {
+    static func install() {
+        signal(SIGINT) { _ in
+            if HostServices.cancelRequested {
+                signal(SIGINT, SIG_DFL)
+                raise(SIGINT)
+                return
+            }
+            HostServices.requestCancel()
+        }
     }
 }
 
