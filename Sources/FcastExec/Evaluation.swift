@@ -118,31 +118,39 @@ public enum Evaluation {
         return out
     }
 
-    /// The winning model per series: lowest `metric` (highest for coverage-like metrics is
-    /// not meaningful, so those are refused).
+    /// The winning model of one series, and the metric that decided it.
     public struct BestRow: Sendable {
         public var id: String
         public var model: String
         public var score: Double
+        /// The metric asked for, or "mae" where that was undefined for every model of the
+        /// series (MASE of a constant history).
+        public var metric: String
     }
 
+    /// The winning model per series: the lowest `metric`; ties go to the earlier model of
+    /// the grid. Every scored series gets a winner.
     public static func best(_ scores: ScoreTable, by metric: String) throws -> [BestRow] {
         guard let j = scores.column(metric), pointMetrics.contains(metric) else {
             throw EvaluationError.unknownMetric(metric, pointMetrics)
         }
-        var best: [String: BestRow] = [:]
+        let fallback = scores.column("mae")!
+        var rowsBySeries: [String: [ScoreTable.Row]] = [:]
         var order: [String] = []
         for row in scores.rows {
-            let v = row.values[j]
-            guard !v.isNaN else { continue }
-            if let b = best[row.id] {
-                if v < b.score { best[row.id] = BestRow(id: row.id, model: row.model, score: v) }
-            } else {
-                best[row.id] = BestRow(id: row.id, model: row.model, score: v)
-                order.append(row.id)
-            }
+            if rowsBySeries[row.id] == nil { order.append(row.id) }
+            rowsBySeries[row.id, default: []].append(row)
         }
-        return order.map { best[$0]! }
+        return order.map { id in
+            let rows = rowsBySeries[id]!
+            let column = rows.contains { !$0.values[j].isNaN } ? j : fallback
+            var winner: ScoreTable.Row?
+            for r in rows where !r.values[column].isNaN {
+                if winner == nil || r.values[column] < winner!.values[column] { winner = r }
+            }
+            let w = winner ?? rows[0]
+            return BestRow(id: id, model: w.model, score: w.values[column], metric: scores.metrics[column])
+        }
     }
 }
 

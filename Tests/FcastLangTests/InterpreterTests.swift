@@ -149,3 +149,28 @@ final class InterpreterTests: XCTestCase {
         XCTAssertTrue(output.contains("wrote 4 rows to"))
     }
 }
+
+extension InterpreterTests {
+    /// A series with a constant history has no MASE; best() still picks its winner, by MAE.
+    func testBestFallsBackToMAEForConstantHistory() throws {
+        let dir = TestSupport.temporaryDirectory()
+        var csv = "unique_id,ds,y\n"
+        for q in 0..<12 {
+            let date = "\(2010 + q / 4)-\(String(format: "%02d", (q % 4) * 3 + 1))-01"
+            csv += "flat,\(date),\(q < 8 ? 5 : 6 + q)\n"
+            csv += "wavy,\(date),\(10 + q % 4 + q)\n"
+        }
+        let path = try TestSupport.write(csv, to: "d.csv", in: dir).path
+        try run("""
+            d = load("\(path)")
+            train, test = split(d, last: 4)
+            b = best(evaluate(run(grid(naive(), mean(), drift()), train, horizon: 4), test), by: "mase")
+            """)
+        guard case .best(let b) = interp.globals["b"]! else { return XCTFail() }
+        XCTAssertEqual(b.rows.map(\.id), ["flat", "wavy"])
+        XCTAssertEqual(b.rows[0].metric, "mae")
+        // flat's history is 5 5 ... 5 and all three models forecast 5: the tie goes to the first (naive).
+        XCTAssertEqual(b.rows[0].model, "naive")
+        XCTAssertEqual(b.rows[1].metric, "mase")
+    }
+}

@@ -165,7 +165,11 @@ enum Display {
         for r in b.rows { wins[r.model, default: 0] += 1 }
         let counts = b.models.filter { wins[$0] != nil }.map { "\($0) \(wins[$0]!)" }.joined(separator: ", ")
         var out = "best by \(b.metric) for \(Fmt.count(b.rows.count)) series; wins: \(counts)\n"
-        let rows = b.rows.prefix(limit).map { [$0.id, $0.model, Fmt.number($0.score)] }
+        let fellBack = b.rows.filter { $0.metric != b.metric }.count
+        if fellBack > 0 {
+            out += "  (\(fellBack) series ranked by mae: their \(b.metric) is undefined, a constant history)\n"
+        }
+        let rows = b.rows.prefix(limit).map { [$0.id, $0.model, Fmt.number($0.score) + ($0.metric != b.metric ? " (\($0.metric))" : "")] }
         out += TextTable(header: ["unique_id", "model", b.metric], rows: Array(rows), rightAligned: [false, false, true]).render(indent: "  ")
         if b.rows.count > limit { out += "\n  ... \(Fmt.count(b.rows.count - limit)) more rows" }
         return out
@@ -221,8 +225,8 @@ enum CSVExport {
                                 }, to: path)
             return s.rows.count
         case .best(let b):
-            try CSVWriter.write(header: ["unique_id", "model", b.metric],
-                                rows: b.rows.map { [$0.id, $0.model, CSVWriter.format($0.score)] }, to: path)
+            try CSVWriter.write(header: ["unique_id", "model", "score", "metric"],
+                                rows: b.rows.map { [$0.id, $0.model, CSVWriter.format($0.score), $0.metric] }, to: path)
             return b.rows.count
         default:
             throw Diagnostic("write() cannot write \(v.typeName); it writes data sets, runs, scores, summaries and best tables")
