@@ -40,6 +40,38 @@ def run_script(text):
     return wall, run_s, usage.ru_maxrss / 1024.0, stdout
 
 
+VENV = os.path.join(ROOT, ".venv-bench")
+
+
+def peer_python(module, package=None):
+    """The virtual environment's python with `module` importable, installing it with pip
+    the first time; None (with a note) if that cannot be done."""
+    py = os.path.join(VENV, "bin", "python")
+    if not os.path.exists(py):
+        subprocess.run([sys.executable, "-m", "venv", VENV], check=True)
+    if subprocess.run([py, "-c", f"import {module}"], capture_output=True).returncode != 0:
+        print(f"bench: installing {package or module} into {VENV} (once)", file=sys.stderr)
+        r = subprocess.run([py, "-m", "pip", "install", "-q", package or module], capture_output=True, text=True)
+        if r.returncode != 0:
+            print(f"bench: could not install {package or module}; peer columns left out:\n{r.stderr[-2000:]}", file=sys.stderr)
+            return None
+    return py
+
+
+def run_peer(py, script, args):
+    """Runs a peer script; returns (its JSON report, peak RSS MiB)."""
+    import json
+    out_f = tempfile.TemporaryFile("w+")
+    p = subprocess.Popen([py, script, *map(str, args)], cwd=ROOT, stdout=out_f, stderr=subprocess.DEVNULL,
+                         env={**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"})
+    _, status, usage = os.wait4(p.pid, 0)
+    out_f.seek(0)
+    text = out_f.read().strip().splitlines()
+    if os.waitstatus_to_exitcode(status) != 0 or not text:
+        return None, 0
+    return json.loads(text[-1]), usage.ru_maxrss / 1024.0
+
+
 def generated_panel(n_series=100_000, length=120):
     """A monthly panel of n_series x length with trend, seasonality and noise (cached)."""
     os.makedirs(DATA, exist_ok=True)
@@ -76,6 +108,8 @@ def table(title, header, rows):
 
 
 def bench_naive():
+    py = peer_python("statsforecast")
+    peer_rows = []
     rows = []
     cases = [
         ("employment (148 x 225-969)", "examples/data/us_employment.csv", 148, 24, 12),
@@ -93,10 +127,23 @@ res = run(grid(naive(), snaive(), mean(), drift(), season: {season}), d, horizon
             rows.append([name, workers, f"{wall:.2f}", f"{lwall:.2f}", f"{run_s:.3f}",
                          f"{n / run_s:,.0f}" if run_s > 0 else "-", f"{4 * n / run_s:,.0f}" if run_s > 0 else "-",
                          f"{rss:,.0f}"])
+            if py:
+                report, peer_rss = run_peer(py, os.path.join(ROOT, "bench/peers/statsforecast_naive.py"),
+                                            [path, h, season, workers])
+                if report:
+                    ratio = report["seconds"] / run_s if run_s > 0 else float("nan")
+                    peer_rows.append([name, workers, f"{run_s:.3f}", f"{report['seconds']:.3f}", f"{ratio:,.1f}x",
+                                      f"{rss:,.0f}", f"{peer_rss:,.0f}"])
     table("naive family (naive, snaive, mean, drift; intervals 80/95): fcast run, release build",
           ["data set", "workers", "wall s", "load s", "run s", "series/s", "fits/s", "peak RSS MiB"], rows)
     print("wall s: whole process (start, plugin loading, CSV load, run); load s: a process that only loads the CSV;")
     print("run s: the grid itself as fcast reports it; series/s counts a series once for all four models.")
+    if peer_rows:
+        table("the same four models in statsforecast (Naive, SeasonalNaive, HistoricAverage, RandomWalkWithDrift), "
+              "forecast() with n_jobs = workers, same horizon and levels",
+              ["data set", "workers", "fcast run s", "statsforecast s", "fcast faster by", "fcast RSS MiB", "peer RSS MiB"],
+              peer_rows)
+        print("peer seconds exclude reading the CSV and a warm-up call; peer RSS is the whole Python process.")
 
 
 SUITES = {"naive": bench_naive}

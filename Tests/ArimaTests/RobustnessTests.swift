@@ -68,11 +68,11 @@ final class RobustnessTests: XCTestCase {
     }
 
     func testMagnitudes() throws {
-        let base = seasonalSeries(n: 96, m: 12)
+        let base = seasonalSeries(n: 60, m: 4)
         var descriptions: [String] = []
         for scale in [1e-9, 1.0, 1e12] {
             let y = base.map { $0 * scale }
-            let fit = try AutoArima.fit(y: y, options: AutoArimaOptions(period: 12))
+            let fit = try AutoArima.fit(y: y, options: AutoArimaOptions(period: 4))
             assertSane(fit)
             descriptions.append(fit.description)
             let f = fit.forecast(h: 3)
@@ -80,7 +80,7 @@ final class RobustnessTests: XCTestCase {
         }
         XCTAssertEqual(Set(descriptions).count, 1, "scale changed the model: \(descriptions)")
         // offset: huge level, small variation
-        let off = try AutoArima.fit(y: base.map { $0 + 1e9 }, options: AutoArimaOptions(period: 12))
+        let off = try AutoArima.fit(y: base.map { $0 + 1e9 }, options: AutoArimaOptions(period: 4))
         assertSane(off)
     }
 
@@ -146,12 +146,12 @@ final class RobustnessTests: XCTestCase {
     }
 
     func testThreadSafety() throws {
-        let series = (0..<8).map { seasonalSeries(n: 120, m: 12, seed: UInt64(100 + $0)) }
-        let serial = try series.map { try AutoArima.fit(y: $0, options: AutoArimaOptions(period: 12)).forecast(h: 6).mean }
+        let series = (0..<4).map { seasonalSeries(n: 60, m: 4, seed: UInt64(100 + $0)) }
+        let serial = try series.map { try AutoArima.fit(y: $0, options: AutoArimaOptions(period: 4)).forecast(h: 6).mean }
         nonisolated(unsafe) var parallel = [[Double]](repeating: [], count: series.count)
         let lock = NSLock()
         DispatchQueue.concurrentPerform(iterations: series.count) { i in
-            let r = (try? AutoArima.fit(y: series[i], options: AutoArimaOptions(period: 12)).forecast(h: 6).mean) ?? []
+            let r = (try? AutoArima.fit(y: series[i], options: AutoArimaOptions(period: 4)).forecast(h: 6).mean) ?? []
             lock.lock(); parallel[i] = r; lock.unlock()
         }
         XCTAssertEqual(parallel, serial)

@@ -273,7 +273,7 @@ public struct ArimaFit: Sendable {
 
     /// Point forecasts and normal prediction intervals at `levels` (in percent, e.g. [80, 95],
     /// or fractions such as 0.8). lo[i][h], hi[i][h] belong to levels[i].
-    public func forecast(h: Int, levels: [Double] = [80, 95]) -> (mean: [Double], lo: [[Double]], hi: [[Double]]) {
+    public func forecast(h: Int, levels: [Double] = [80, 95], calibrate: Bool = false) -> (mean: [Double], lo: [[Double]], hi: [[Double]]) {
         guard h > 0 else { return ([], levels.map { _ in [] }, levels.map { _ in [] }) }
         let pol = polys
         let r = pol.r
@@ -309,6 +309,14 @@ public struct ArimaFit: Sendable {
         var v = 0.0
         var se = [Double](repeating: 0, count: h)
         for s in 0..<h { v += psi[s] * psi[s]; se[s] = sqrt(max(sigma2, 0) * v) }
+        if calibrate {
+            let emp = insampleRMSE(h: h, warmup: max(polys.r, nUsed / 3))
+            var ratio = 1.0
+            for s in 0..<h {
+                if let e = emp[s], se[s] > 0 { ratio = max(1, e / se[s]) }
+                se[s] *= ratio
+            }
+        }
         var lo: [[Double]] = [], hi: [[Double]] = []
         for L in levels {
             let frac = L > 1 ? L / 100 : L
@@ -328,8 +336,11 @@ public enum ArimaModel {
     public static func fit(y: [Double], spec: ArimaSpec, method: ArimaMethod = .cssML) throws(ArimaError) -> ArimaFit {
         try spec.validate()
         try checkSeries(y)
-        let prob = try ArimaProblem(y: y, spec: spec)
-        return try estimate(prob, method: method)
+        // Work on y / s so that huge or tiny magnitudes behave like unit-scale data.
+        var s = y.reduce(0) { max($0, abs($1)) }
+        if !(s > 0) || !s.isFinite { s = 1 }
+        let prob = try ArimaProblem(y: s == 1 ? y : y.map { $0 / s }, spec: spec)
+        return try estimate(prob, method: method, scale: s, original: y)
     }
 
     public static func fit(y: UnsafeBufferPointer<Double>, spec: ArimaSpec, method: ArimaMethod = .cssML) throws(ArimaError) -> ArimaFit {
@@ -362,7 +373,7 @@ public enum ArimaModel {
         return out.map { max(-2.6, min(2.6, $0)) }
     }
 
-    static func estimate(_ prob: ArimaProblem, method: ArimaMethod) throws(ArimaError) -> ArimaFit {
+    static func estimate(_ prob: ArimaProblem, method: ArimaMethod, scale: Double, original: [Double]) throws(ArimaError) -> ArimaFit {
         let spec = prob.spec
         let k = prob.npArma
         // CSS in the raw coefficients (as R does: unconstrained, started at zero).
@@ -371,6 +382,7 @@ public enum ArimaModel {
         var transformed = true
         if method != .ml {
             let r = Optimizer.minimize(x0: raw, maxEval: 2000, ftolRel: 1e-9) { prob.cssObjective($0) }
+            if ProcessInfo.processInfo.environment["ARIMA_DEBUG"] != nil { print("css", spec.description, "evals", r.evals, "status", r.status, "k", k) }
             if r.f.isFinite && r.f < 1e9 { raw = r.x }
             if method == .css {
                 x = raw
@@ -380,6 +392,7 @@ public enum ArimaModel {
             }
         }
         var sigma2 = 0.0, loglik = 0.0, beta: [Double] = []
+        var nLL = Double(prob.n)
         let nn = Double(prob.n)
         if method == .css {
             let (pol, _, _, _, _) = x.withUnsafeBufferPointer { prob.polys($0.baseAddress ?? UnsafePointer(bitPattern: 8)!, transformed: false) }
@@ -387,6 +400,7 @@ public enum ArimaModel {
             sigma2 = c.ssq / Double(max(c.nu, 1))
             beta = c.beta
             let nu = Double(c.nu)
+            nLL = nu
             loglik = -0.5 * (nu * log(sigma2) + nu + nu * log(2 * Double.pi))
         } else {
             var r = Optimizer.minimize(x0: x, maxEval: 2000, ftolRel: 1e-11) { prob.mlObjective($0) }
@@ -415,7 +429,8 @@ public enum ArimaModel {
         if spec.hasDrift && drift == nil { drift = 0 }
         if spec.hasMean && intercept == nil { intercept = 0 }
         return try ArimaFit(spec: spec, method: method, ar: ar, ma: ma, sar: sar, sma: sma,
-                            intercept: intercept, drift: drift, sigma2: reported, loglik: loglik, y: prob.y)
+                            intercept: intercept.map { $0 * scale }, drift: drift.map { $0 * scale },
+                            sigma2: reported * scale * scale, loglik: loglik - nLL * log(scale), y: original)
     }
 }
 

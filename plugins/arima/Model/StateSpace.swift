@@ -117,7 +117,8 @@ enum StateSpace {
                        innov: UnsafeMutablePointer<Double>? = nil,
                        gains: UnsafeMutablePointer<Double>? = nil,
                        state: UnsafeMutablePointer<Double>? = nil,
-                       stateCov: UnsafeMutablePointer<Double>? = nil) -> FilterResult {
+                       stateCov: UnsafeMutablePointer<Double>? = nil,
+                       states: UnsafeMutablePointer<Double>? = nil) -> FilterResult {
         let r = m.r
         var res = FilterResult()
         res.cross = [Double](repeating: 0, count: nc * nc)
@@ -160,6 +161,7 @@ enum StateSpace {
                     for i in 0..<nc { for j in 0...i { cross[i * nc + j] += v[i] * v[j] } }
                     if let innov { innov[t] = v[0] }
                     if let gains { gains[t] = 1 }
+                    if let states { for i in 0..<r { states[t * r + i] = a[i] } }
                     continue
                 }
                 let F = P[0]
@@ -180,6 +182,7 @@ enum StateSpace {
                 for i in 0..<nc { for j in 0...i { cross[i * nc + j] += v[i] * v[j] * invF } }
                 if let innov { innov[t] = v[0] }
                 if let gains { gains[t] = F }
+                if let states { for i in 0..<r { states[t * r + i] = a[i] } }
                 // filtered covariance
                 var mx = 0.0
                 for i in 0..<r {

@@ -1,0 +1,235 @@
+import CNLopt
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A fitted Prophet model: the MAP parameters on the scaled problem plus everything
+/// needed to rebuild the design at new dates. Immutable, so safe to share between threads.
+public final class ProphetFit: Sendable {
+    public let growth: ProphetGrowth
+    public let mode: ProphetMode
+    /// Time scaling: t = (ds - start) / tScale (seconds).
+    public let start: Int64
+    public let tScale: Double
+    /// y scaling: y_scaled = (y - yShift) / yScale; yShift is the floor (logistic) or 0.
+    public let yShift: Double
+    public let yScale: Double
+    /// Logistic growth: cap and floor in y units.
+    public let cap: Double?
+    public let floor: Double?
+    /// Changepoints on the t scale (a single dummy at 0 when there are none, as Prophet).
+    public let changepointsT: [Double]
+    public let k: Double
+    public let m: Double
+    public let delta: [Double]
+    public let sigma: Double
+    public let beta: [Double]
+    public let blocks: [FeatureBlock]
+    public let historyDs: [Int64]
+    public let historyY: [Double]
+    public let intervalWidth: Double
+    public let uncertaintySamples: Int
+    /// Optimiser diagnostics.
+    public let evaluations: Int
+    public let logPosterior: Double
+
+    init(growth: ProphetGrowth, mode: ProphetMode, start: Int64, tScale: Double, yShift: Double, yScale: Double,
+         cap: Double?, floor: Double?, changepointsT: [Double], k: Double, m: Double, delta: [Double],
+         sigma: Double, beta: [Double], blocks: [FeatureBlock], historyDs: [Int64], historyY: [Double],
+         intervalWidth: Double, uncertaintySamples: Int, evaluations: Int, logPosterior: Double) {
+        self.growth = growth
+        self.mode = mode
+        self.start = start
+        self.tScale = tScale
+        self.yShift = yShift
+        self.yScale = yScale
+        self.cap = cap
+        self.floor = floor
+        self.changepointsT = changepointsT
+        self.k = k
+        self.m = m
+        self.delta = delta
+        self.sigma = sigma
+        self.beta = beta
+        self.blocks = blocks
+        self.historyDs = historyDs
+        self.historyY = historyY
+        self.intervalWidth = intervalWidth
+        self.uncertaintySamples = uncertaintySamples
+        self.evaluations = evaluations
+        self.logPosterior = logPosterior
+    }
+
+    /// Changepoint dates (seconds since the epoch).
+    public var changepoints: [Int64] {
+        changepointsT.count == 1 && changepointsT[0] == 0 && delta.count == 1 ? [] :
+            changepointsT.map { start + Int64(($0 * tScale).rounded()) }
+    }
+    var capScaled: Double { ((cap ?? 1) - yShift) / yScale }
+}
+
+public enum Prophet {
+    /// Fits Prophet's model to one series by MAP (L-BFGS with bounds, NLopt).
+    /// `ds`: seconds since 1970-01-01 UTC, increasing; `y`: NaN marks a missing value
+    /// (dropped, as Prophet does, except in multiplicative mode where it is an error).
+    public static func fit(ds dsIn: [Int64], y yIn: [Double], options o: ProphetOptions) throws -> ProphetFit {
+        try o.validate()
+        guard dsIn.count == yIn.count else { throw ProphetError(.badData, "ds and y differ in length") }
+        let multiplicativeUsed = o.mode == .multiplicative || o.holidaysMode == .multiplicative
+            || o.seasonalities.contains { $0.mode == .multiplicative }
+        var ds: [Int64] = []
+        var y: [Double] = []
+        ds.reserveCapacity(dsIn.count)
+        y.reserveCapacity(yIn.count)
+        for i in 0..<yIn.count {
+            let v = yIn[i]
+            if v.isNaN {
+                if multiplicativeUsed {
+                    throw ProphetError(.badData, parameter: "mode", "multiplicative mode needs complete data, but value \(i + 1) of \(yIn.count) is missing")
+                }
+                continue
+            }
+            if !v.isFinite { throw ProphetError(.badData, "value \(i + 1) of \(yIn.count) is \(v)") }
+            if multiplicativeUsed && v < 0 {
+                throw ProphetError(.badData, parameter: "mode", "multiplicative mode needs non-negative values, but value \(i + 1) is \(v)")
+            }
+            if let last = ds.last, dsIn[i] <= last { throw ProphetError(.badData, "dates must increase (value \(i + 1))") }
+            ds.append(dsIn[i])
+            y.append(v)
+        }
+        let n = y.count
+        guard n >= 2 else {
+            throw ProphetError(.notEnoughData, "needs at least 2 non-missing values; series has \(n)")
+        }
+        let yMin = y.min()!, yMax = y.max()!
+        if yMin == yMax {
+            throw ProphetError(.badData, "all \(n) values equal \(yMin): there is nothing to fit")
+        }
+        // Logistic growth: cap (and floor).
+        var cap: Double? = nil
+        var floorV = 0.0
+        if o.growth == .logistic {
+            guard let c = o.cap else {
+                throw ProphetError(.invalidArgument, parameter: "cap", "logistic growth needs 'cap', the carrying capacity")
+            }
+            floorV = o.floor ?? 0
+            guard c > floorV else {
+                throw ProphetError(.invalidArgument, parameter: "cap", "cap (\(c)) must be above floor (\(floorV))")
+            }
+            cap = c
+        }
+        // Scaling of y and time.
+        var yShift = floorV
+        var yScale: Double
+        switch o.scaling {
+        case .absmax:
+            yScale = 0
+            for v in y { yScale = Swift.max(yScale, abs(v - floorV)) }
+        case .minmax:
+            if o.growth == .logistic {
+                yScale = c_max(y.map { abs($0 - floorV) })
+            } else {
+                yShift = yMin
+                yScale = yMax - yMin
+            }
+        }
+        if yScale == 0 { yScale = 1 }
+        let start = ds[0]
+        let tScale = Double(ds[n - 1] - start)
+        let t = ds.map { Double($0 - start) / tScale }
+        let ys = y.map { ($0 - yShift) / yScale }
+        let capS = ((cap ?? 1) - yShift) / yScale
+
+        // Changepoints.
+        var cpDates: [Int64]
+        if let given = o.changepoints {
+            cpDates = given.filter { $0 > start && $0 < ds[n - 1] }.sorted()
+        } else {
+            cpDates = automaticChangepoints(ds: ds, n: o.nChangepoints, range: o.changepointRange)
+        }
+        var cps = cpDates.map { Double($0 - start) / tScale }
+        if cps.isEmpty { cps = [0] }
+
+        let blocks = makeBlocks(options: o, ds: ds)
+        let rows = blocks.map { $0.rows(at: ds) }
+        let obj = Objective(t: t, y: ys, cps: cps, growth: o.growth, capS: capS, tau: o.changepointPriorScale,
+                            blocks: blocks, blockRows: rows)
+
+        // Prophet's initial values: the line through the first and last points (or the
+        // logistic curve through them; or the mean for a flat trend), no changes, no
+        // seasonality.
+        var k0 = 0.0, m0 = 0.0
+        switch o.growth {
+        case .linear:
+            k0 = (ys[n - 1] - ys[0]) / (t[n - 1] - t[0])
+            m0 = ys[0] - k0 * t[0]
+        case .flat:
+            m0 = ys.reduce(0, +) / Double(n)
+        case .logistic:
+            let c0 = capS, c1 = capS
+            let y0 = Swift.max(0.01 * c0, Swift.min(0.99 * c0, ys[0]))
+            let y1 = Swift.max(0.01 * c1, Swift.min(0.99 * c1, ys[n - 1]))
+            var r0 = c0 / y0
+            let r1 = c1 / y1
+            if abs(r0 - r1) <= 0.01 { r0 = 1.05 * r0 }
+            let l0 = log(r0 - 1), l1 = log(r1 - 1)
+            m0 = l0 * 1 / (l0 - l1)
+            k0 = (l0 - l1) / 1
+        }
+        var x = [Double](repeating: 0, count: obj.nv)
+        x[0] = k0 / obj.sc[0]
+        x[1] = m0 / obj.sc[1]
+        // Start sigma at the residual spread of the initial trend (Prophet starts at 1;
+        // the optimum is the same, the path shorter).
+        var ss = 0.0
+        for i in 0..<n {
+            let r = ys[i] - Objective.trend(t[i], growth: o.growth, k: k0, m: m0, delta: [Double](repeating: 0, count: cps.count), cps: cps, capS: capS)
+            ss += r * r
+        }
+        x[obj.iSigma] = log(Swift.max((ss / Double(n)).squareRoot(), 1e-4))
+
+        let (fBest, status) = minimize(obj, &x, maxEvaluations: o.maxEvaluations)
+        guard fBest.isFinite, x.allSatisfy({ $0.isFinite }) else {
+            throw ProphetError(.numeric, "the fit did not converge (NLopt status \(status))")
+        }
+        let S = cps.count
+        let k = o.growth == .flat ? 0 : x[0] * obj.sc[0]
+        let m = x[1] * obj.sc[1]
+        let delta = (0..<S).map { o.growth == .flat ? 0 : (x[2 + $0] - x[2 + S + $0]) * obj.sc[2 + $0] }
+        let sigma = exp(x[obj.iSigma])
+        let beta = (0..<obj.K).map { x[obj.iBeta + $0] * obj.sc[obj.iBeta + $0] }
+        return ProphetFit(growth: o.growth, mode: o.mode, start: start, tScale: tScale, yShift: yShift, yScale: yScale,
+                          cap: cap, floor: o.growth == .logistic ? floorV : nil, changepointsT: cps,
+                          k: k, m: m, delta: delta, sigma: sigma, beta: beta, blocks: blocks,
+                          historyDs: ds, historyY: y, intervalWidth: o.intervalWidth,
+                          uncertaintySamples: o.uncertaintySamples, evaluations: obj.evaluations,
+                          logPosterior: -fBest)
+    }
+
+    private static func c_max(_ v: [Double]) -> Double { v.max() ?? 1 }
+
+    /// L-BFGS with bounds (delta+/- >= 0, log sigma >= -23).
+    static func minimize(_ obj: Objective, _ x: inout [Double], maxEvaluations: Int) -> (Double, Int32) {
+        let nv = obj.nv
+        guard let opt = nlopt_create(NLOPT_LD_LBFGS, UInt32(nv)) else { return (.nan, -1) }
+        defer { nlopt_destroy(opt) }
+        var lb = [Double](repeating: -Double.infinity, count: nv)
+        for l in 0..<(2 * obj.S) { lb[2 + l] = 0 }
+        lb[obj.iSigma] = -23
+        nlopt_set_lower_bounds(opt, lb)
+        let box = Unmanaged.passUnretained(obj).toOpaque()
+        nlopt_set_min_objective(opt, { n, xp, gp, data in
+            let o = Unmanaged<Objective>.fromOpaque(data!).takeUnretainedValue()
+            return o.evaluate(xp!, gp)
+        }, box)
+        nlopt_set_ftol_rel(opt, 1e-11)
+        nlopt_set_xtol_rel(opt, 1e-9)
+        nlopt_set_maxeval(opt, Int32(maxEvaluations))
+        nlopt_set_vector_storage(opt, 10)
+        var f = 0.0
+        let r = nlopt_optimize(opt, &x, &f)
+        return (f, r.rawValue)
+    }
+}
