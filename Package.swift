@@ -23,10 +23,13 @@ let package = Package(
         .target(name: "FcastExec", dependencies: ["FcastCore", "FcastPlugins"]),
         .target(name: "FcastPlot", dependencies: ["FcastCore", "FcastExec"]),
         .target(name: "FcastLang", dependencies: ["FcastCore", "FcastPlugins", "FcastExec", "FcastPlot"]),
+        .systemLibrary(name: "CEditline", path: "Sources/CEditline", pkgConfig: "libedit",
+                       providers: [.apt(["libedit-dev"])]),
+        .target(name: "FcastREPL", dependencies: ["FcastLang", "FcastPlugins", "FcastCore", "CEditline"]),
         .executableTarget(
             name: "fcast",
             dependencies: [
-                "FcastLang", "FcastExec", "FcastPlugins", "FcastCore",
+                "FcastREPL", "FcastLang", "FcastExec", "FcastPlugins", "FcastCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -35,13 +38,15 @@ let package = Package(
         .target(name: "NaivePlugin", dependencies: ["FcastPluginKit"], path: "plugins/naive"),
 
         // Paths, processes and C-plugin compilation for the tests.
-        .target(name: "FcastTestSupport"),
+        .target(name: "CPseudoTerminal"),
+        .target(name: "FcastTestSupport", dependencies: ["CPseudoTerminal"]),
 
         .testTarget(name: "FcastCoreTests", dependencies: ["FcastCore"]),
         .testTarget(name: "FcastLangTests", dependencies: ["FcastLang", "FcastTestSupport"]),
         .testTarget(
             name: "FcastPluginsTests",
             dependencies: ["FcastPlugins", "FcastExec", "FcastCore", "CFcastPlugin", "FcastTestSupport"]),
+        .testTarget(name: "FcastREPLTests", dependencies: ["FcastREPL", "FcastLang", "FcastPlugins", "FcastTestSupport"]),
         .testTarget(name: "FcastPlotTests", dependencies: ["FcastPlot", "FcastCore", "FcastExec", "FcastTestSupport"]),
         .testTarget(name: "NaivePluginTests", dependencies: ["NaivePlugin", "FcastPluginKit"]),
         .testTarget(name: "EndToEndTests", dependencies: ["FcastCore", "FcastTestSupport"]),

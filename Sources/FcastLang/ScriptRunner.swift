@@ -13,25 +13,65 @@ public struct ScriptRunner {
 
     /// Runs a whole script, cell by cell. Stops at the first error (printed with its
     /// location), or after the statement during which Ctrl-C was pressed.
-    public func run(_ source: Source) -> Outcome {
+    ///
+    /// With a report, each cell's source, output and plots are recorded in it as well (the
+    /// output still goes to the interpreter's output), plots without `to:` are written to the
+    /// report's folder, and the report is written at the end, after an error too.
+    public func run(_ source: Source, report: Report? = nil) -> Outcome {
+        guard let report else { return runCells(source, report: nil) }
+        let output = interpreter.output, artifact = interpreter.onArtifact
+        let defaults = interpreter.plotDefaults
+        let plotDirectory = defaults.fileDirectory, plotPrefix = defaults.filePrefix
+        interpreter.output = { text in report.appendOutput(text); output(text) }
+        interpreter.onArtifact = { path in report.addArtifact(path); artifact?(path) }
+        defaults.fileDirectory = report.filesDirectory
+        defaults.filePrefix = "plot"
+        defer {
+            interpreter.output = output
+            interpreter.onArtifact = artifact
+            defaults.fileDirectory = plotDirectory
+            defaults.filePrefix = plotPrefix
+        }
+        let outcome = runCells(source, report: report)
+        do {
+            try report.write()
+        } catch {
+            errorOutput("fcast: cannot write the report \(report.path): \(error.localizedDescription)\n")
+            return .failed
+        }
+        return outcome
+    }
+
+    private func runCells(_ source: Source, report: Report?) -> Outcome {
         let program: Program
         do {
             program = try Parser.parse(source)
         } catch {
+            report?.beginCell(title: nil, source: source.text)
+            report?.fail(error.render(source: source, color: false))
             errorOutput(error.render(source: source, color: color) + "\n")
             return .failed
         }
         for cell in program.cells {
-            if let title = cell.title { interpreter.output("\n## \(title)\n") }
+            report?.beginCell(title: cell.title, source: cell.sourceText)
+            if let title = cell.title {
+                // On the screen only: the report shows the title as the cell's heading.
+                report?.muted = true
+                interpreter.output("\n## \(title)\n")
+                report?.muted = false
+            }
             for stmt in cell.statements {
                 do {
                     try interpreter.execute(stmt)
                 } catch {
+                    report?.fail(error.render(source: source, color: false))
                     errorOutput(error.render(source: source, color: color) + "\n")
                     return .failed
                 }
                 if HostServices.cancelRequested {
-                    errorOutput("\(source.name):\(stmt.span.start.line): interrupted; the script stops here\n")
+                    let message = "\(source.name):\(stmt.span.start.line): interrupted; the script stops here"
+                    report?.fail(message)
+                    errorOutput(message + "\n")
                     return .interrupted
                 }
             }

@@ -95,4 +95,25 @@ public enum TestSupport {
         try text.write(to: url, atomically: true, encoding: .utf8)
         return url
     }
+
+    /// A plugin whose fit takes 20 ms, so that a grid runs long enough to interrupt.
+    public static let slowPluginSource = """
+        #include <unistd.h>
+        #include "fcast_plugin.h"
+        static int dummy;
+        static fc_status configure(const fc_algorithm *s, const fc_param_value *v, size_t n, void **c, fc_error *e) {
+            (void)s; (void)v; (void)n; (void)e; *c = &dummy; return FC_OK; }
+        static void free_config(void *c) { (void)c; }
+        static fc_status fit(const void *c, const fc_series *s, void **m, fc_error *e) {
+            (void)c; (void)e; usleep(20000); *m = (void *)&s->y[s->n - 1]; return FC_OK; }
+        static fc_status predict(const void *m, const fc_predict_request *r, fc_forecast *o, fc_error *e) {
+            (void)e; for (size_t t = 0; t < r->h; t++) o->mean[t] = 0; (void)m; return FC_OK; }
+        static void free_model(void *m) { (void)m; }
+        static const fc_algorithm slow = { .struct_size = sizeof(fc_algorithm), .name = "slow", .summary = "sleeps",
+            .capabilities = FC_CAP_THREAD_SAFE, .configure = configure, .free_config = free_config, .fit = fit,
+            .predict = predict, .free_model = free_model };
+        static const fc_algorithm *const algs[] = {&slow};
+        static const fc_library lib = { sizeof(fc_library), FC_ABI_MAJOR, FC_ABI_MINOR, "slow", "1", "", 1, algs };
+        const fc_library *fcast_plugin_entry(uint32_t a, uint32_t b, const fc_host *h) { (void)a; (void)b; (void)h; return &lib; }
+        """
 }

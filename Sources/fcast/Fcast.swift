@@ -1,5 +1,6 @@
 import ArgumentParser
 import FcastLang
+import FcastREPL
 import FcastPlugins
 import Foundation
 
@@ -38,6 +39,9 @@ struct Run: ParsableCommand {
     @Option(name: .long, help: "Worker threads for runs that do not set workers: (default: all cores).")
     var workers: Int?
 
+    @Option(name: .long, help: ArgumentHelp("Also write a Markdown report: each cell's source, output and plots (plots without to: go to PNG files beside it).", valueName: "report.md"))
+    var report: String?
+
     func run() throws {
         let registry = loadPlugins()
         let text: String
@@ -50,7 +54,10 @@ struct Run: ParsableCommand {
         if let workers { interp.defaultWorkers = workers }
         let runner = ScriptRunner(interpreter: interp)
         Interrupts.install()
-        switch runner.run(Source(name: file, text: text)) {
+        let report = self.report.map { Report(path: $0, scriptName: file) }
+        let outcome = runner.run(Source(name: file, text: text), report: report)
+        if let report { FileHandle.standardError.write(Data("report: \(report.path)\n".utf8)) }
+        switch outcome {
         case .completed: return
         case .failed: throw ExitCode(1)
         case .interrupted: throw ExitCode(130)
@@ -88,7 +95,6 @@ struct Repl: ParsableCommand {
     func run() throws {
         let registry = loadPlugins()
         let interp = Interpreter(registry: registry)
-        let runner = ScriptRunner(interpreter: interp)
-        if !runner.runLines() { throw ExitCode(1) }
+        if !ReplSession.start(interpreter: interp) { throw ExitCode(1) }
     }
 }
