@@ -146,7 +146,81 @@ res = run(grid(naive(), snaive(), mean(), drift(), season: {season}), d, horizon
         print("peer seconds exclude reading the CSV and a warm-up call; peer RSS is the whole Python process.")
 
 
-SUITES = {"naive": bench_naive}
+def bench_plot():
+    """plot: forecasts of 1,000 series to one file each (one gnuplot process per chunk of files)."""
+    import shutil
+    path = generated_panel(1000, 120)
+    fit = f"""
+d = load("{path}")
+train, test = split(d, last: 12)
+res = run(grid(snaive(), drift(), season: 12), train, horizon: 12, level: [80, 95])
+"""
+    base_wall, _, _, _ = run_script(fit)
+    rows = []
+    for fmt in ("png", "svg"):
+        out = tempfile.mkdtemp(prefix="fcast-bench-plot-")
+        try:
+            wall, _, rss, stdout = run_script(fit + f'plot(res, models: "snaive", actual: test, to: "{out}/{{id}}.{fmt}")\n')
+            m = re.search(r"plot: wrote (\d+) files .* in ([0-9.]+)s", stdout)
+            files = int(m.group(1)) if m else len([f for f in os.listdir(out) if f.endswith(fmt)])
+            plot_s = float(m.group(2)) if m else wall - base_wall
+            size = sum(os.path.getsize(os.path.join(out, f)) for f in os.listdir(out)) / files / 1024
+        finally:
+            shutil.rmtree(out, ignore_errors=True)
+        rows.append([f"1,000 x 120 monthly, {fmt}", files, f"{wall:.2f}", f"{base_wall:.2f}", f"{plot_s:.2f}",
+                     f"{files / plot_s:,.0f}", f"{size:,.0f}", f"{rss:,.0f}"])
+    table("plot: one forecast figure per series (history, 80/95% bands, actuals), to: \"{id}.png\"; release build",
+          ["case", "files", "wall s", "fit-only wall s", "plot s", "files/s", "KiB/file", "peak RSS MiB"], rows)
+    print("plot s: as fcast reports it (script generation, gnuplot processes, files); fit-only: the same script without plot.")
+
+
+def time_to_prompt(env):
+    """Seconds from starting `fcast` on a pseudo-terminal to its first prompt."""
+    import pty
+    import select
+    master, slave = pty.openpty()
+    t0 = time.perf_counter()
+    p = subprocess.Popen([FCAST], stdin=slave, stdout=slave, stderr=slave, cwd=ROOT, env=env,
+                         start_new_session=True)
+    os.close(slave)
+    seen = b""
+    elapsed = float("nan")
+    while time.perf_counter() - t0 < 10:
+        r, _, _ = select.select([master], [], [], 0.5)
+        if r:
+            try:
+                seen += os.read(master, 4096)
+            except OSError:
+                break
+            if b"fc> " in seen:
+                elapsed = time.perf_counter() - t0
+                break
+    os.write(master, b"\x04")
+    try:
+        p.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        p.kill()
+    os.close(master)
+    return elapsed, seen
+
+
+def bench_startup():
+    env = {**os.environ, "FCAST_HISTORY": os.path.join(tempfile.mkdtemp(), "history"), "TERM": "xterm"}
+    times = []
+    banner = b""
+    for _ in range(15):
+        t, seen = time_to_prompt(env)
+        times.append(t)
+        banner = seen
+    times.sort()
+    m = re.search(rb"(\d+) algorithms? from (\d+) plugins?", banner)
+    what = m.group(0).decode() if m else "?"
+    table("REPL start-up to the first prompt on a pseudo-terminal (15 starts)",
+          ["plugins loaded", "median ms", "min ms", "max ms", "goal ms"],
+          [[what, f"{times[len(times) // 2] * 1000:.0f}", f"{times[0] * 1000:.0f}", f"{times[-1] * 1000:.0f}", "150"]])
+
+
+SUITES = {"naive": bench_naive, "startup": bench_startup, "plot": bench_plot}
 
 if __name__ == "__main__":
     wanted = sys.argv[1:] or list(SUITES)
