@@ -220,7 +220,53 @@ def bench_startup():
           [[what, f"{times[len(times) // 2] * 1000:.0f}", f"{times[0] * 1000:.0f}", f"{times[-1] * 1000:.0f}", "150"]])
 
 
-SUITES = {"naive": bench_naive, "startup": bench_startup, "plot": bench_plot}
+def bench_prophet():
+    """prophet(): fcast's plugin against Prophet 1.5 in the same run, one series at a time,
+    on employment (monthly, h = 24) and a generated daily panel (h = 28), both modes:
+    accuracy (MAE, MASE, cover80 on the held-out points) and seconds per series."""
+    py = peer_python("prophet")
+    daily = os.path.join(DATA, "prophet_daily.csv")
+    if not os.path.exists(daily):
+        subprocess.run([sys.executable, os.path.join(ROOT, "bench/prophet/make_daily.py"), daily], check=True,
+                       stdout=subprocess.DEVNULL)
+    cases = [("employment (148 monthly)", "examples/data/us_employment.csv", 148, 24, 12),
+             ("daily panel (40 x 730-1095)", daily, 40, 28, 7)]
+    rows = []
+    for name, path, n, h, season in cases:
+        for mode in ("additive", "multiplicative"):
+            out = os.path.join(tempfile.gettempdir(), f"fcast-bench-prophet-{os.getpid()}.csv")
+            script = f"""
+d = load("{path}")
+train, test = split(d, last: {h})
+res = run(prophet(mode: "{mode}"), train, horizon: {h}, level: [80], workers: 1, seed: 1)
+write(summary(evaluate(res, test, season: {season})), "{out}")
+"""
+            _, run_s, _, _ = run_script(script)
+            with open(out) as f:
+                head, vals = [line.strip().split(",") for line in f.readlines()[:2]]
+            os.unlink(out)
+            mine = dict(zip(head, vals))
+            fc_s = run_s / n
+            peer = None
+            if py:
+                peer, _ = run_peer(py, os.path.join(ROOT, "bench/prophet/prophet_bench.py"),
+                                   [path, "--mode", mode, "--h", h, "--season", season, "--json"])
+            p_s = peer["seconds"] / n if peer else float("nan")
+            fmt = lambda x, d=4: f"{float(x):.{d}f}"
+            rows.append([name, mode, fmt(mine["mae"], 2), fmt(peer["mae"], 2) if peer else "-",
+                         fmt(mine["mase"]), fmt(peer["mase"]) if peer else "-",
+                         fmt(mine["cover80"], 3), fmt(peer["cover"], 3) if peer else "-",
+                         f"{fc_s * 1000:.2f}", f"{p_s * 1000:.1f}" if peer else "-",
+                         f"{p_s / fc_s:,.0f}x" if peer and fc_s > 0 else "-"])
+    table("prophet(): fcast vs Prophet 1.5 (same options: mode, interval 80%, Prophet's defaults otherwise), "
+          "one series at a time, fit + forecast",
+          ["data set", "mode", "MAE fcast", "MAE Prophet", "MASE fcast", "MASE Prophet", "cover80 fcast",
+           "cover80 Prophet", "ms/series fcast", "ms/series Prophet", "fcast faster by"], rows)
+    print("fcast: `fcast run` with workers: 1 (run time as fcast reports it); Prophet: fit + predict per series")
+    print("(bench/prophet/prophet_bench.py), excluding reading the CSV. MASE as shared/PEERS.md defines it.")
+
+
+SUITES = {"naive": bench_naive, "prophet": bench_prophet, "startup": bench_startup, "plot": bench_plot}
 
 if __name__ == "__main__":
     wanted = sys.argv[1:] or list(SUITES)

@@ -5,11 +5,24 @@ import Foundation
 /// written beside the report, in `<name>_files/`).
 public final class Report {
     public struct CellRecord {
+        public enum Item: Equatable {
+            /// Printed text.
+            case output(String)
+            /// A file a statement wrote (a plot), as given to `onArtifact`.
+            case artifact(String)
+        }
         public var title: String?
         public var source: String
-        public var output = ""
-        /// Files the cell's statements wrote (plots), as given to `onArtifact`.
-        public var artifacts: [String] = []
+        /// What the cell printed and drew, in order.
+        public var items: [Item] = []
+        /// Everything the cell printed.
+        public var output: String {
+            items.map { if case .output(let t) = $0 { t } else { "" } }.joined()
+        }
+        /// The files the cell wrote.
+        public var artifacts: [String] {
+            items.compactMap { if case .artifact(let p) = $0 { p } else { nil } }
+        }
         /// The rendered diagnostic when the cell failed.
         public var error: String?
     }
@@ -43,12 +56,16 @@ public final class Report {
     public func appendOutput(_ text: String) {
         guard !muted else { return }
         if cells.isEmpty { beginCell(title: nil, source: "") }
-        cells[cells.count - 1].output += text
+        if case .output(let previous)? = cells[cells.count - 1].items.last {
+            cells[cells.count - 1].items[cells[cells.count - 1].items.count - 1] = .output(previous + text)
+        } else {
+            cells[cells.count - 1].items.append(.output(text))
+        }
     }
 
     public func addArtifact(_ path: String) {
         if cells.isEmpty { beginCell(title: nil, source: "") }
-        cells[cells.count - 1].artifacts.append(path)
+        cells[cells.count - 1].items.append(.artifact(path))
     }
 
     public func fail(_ rendered: String) {
@@ -67,12 +84,16 @@ public final class Report {
             if let title = cell.title { md += "## \(Report.escapeHeading(title))\n\n" }
             let code = Report.dropMarker(cell.source).trimmingCharacters(in: .newlines)
             if !code.isEmpty { md += Report.fence(code, info: "fcast") }
-            let out = cell.output.trimmingCharacters(in: .newlines)
-            if !out.isEmpty { md += "\n" + Report.fence(out, info: "text") }
-            for a in cell.artifacts {
-                let link = Report.relative(Report.absolute(a), to: reportDir)
-                let name = (a as NSString).lastPathComponent
-                md += "\n![\(name)](\(Report.escapeLink(link)))\n"
+            for item in cell.items {
+                switch item {
+                case .output(let text):
+                    let out = text.trimmingCharacters(in: .newlines)
+                    if !out.isEmpty { md += "\n" + Report.fence(out, info: "text") }
+                case .artifact(let a):
+                    let link = Report.relative(Report.absolute(a), to: reportDir)
+                    let name = (a as NSString).lastPathComponent
+                    md += "\n![\(name)](\(Report.escapeLink(link)))\n"
+                }
             }
             if let error = cell.error { md += "\n**Error**\n\n" + Report.fence(error, info: "text") }
         }

@@ -57,4 +57,19 @@ public enum TerminalScreen {
         }
         return .dumb(columns: max(40, s.columns), lines: max(12, s.lines - 1))
     }
+
+    /// gnuplot's dumb output made compact: no form feeds, no trailing blanks, no leading or
+    /// doubled trailing empty lines.
+    public static func tidy(_ text: String) -> String {
+        var lines = text.replacingOccurrences(of: "\u{0C}", with: "")
+            .split(separator: "\n", omittingEmptySubsequences: false)
+            .map { line -> Substring in
+                var l = line[...]
+                while l.last == " " || l.last == "\r" { l = l.dropLast() }
+                return l
+            }
+        while lines.first?.isEmpty == true { lines.removeFirst() }
+        while lines.last?.isEmpty == true { lines.removeLast() }
+        return lines.joined(separator: "\n") + "\n"
+    }
 }

@@ -91,6 +91,10 @@ public enum Figures {
         var title = id
         if single, let label = labels.first { title += " — " + label }
         if drawn.isEmpty && models.count == 1 { title += " — " + run.models[models[0]].name }
+        if !single && !drawn.isEmpty && !sortedLevels.isEmpty {
+            let shaded = sortedLevels.reversed().map { ParameterLabel.number(run.levels[$0]) + "%" }
+            title += " — \(shaded.joined(separator: ", ")) intervals"
+        }
         if hx.isEmpty { notes.append("no history") }
         return Chart(title: title, xAxis: .time, layers: layers, note: notes.isEmpty ? nil : notes.joined(separator: "; "))
     }

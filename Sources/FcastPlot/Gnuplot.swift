@@ -41,14 +41,13 @@ public struct Gnuplot: Sendable {
 
     public init(executable: String) { self.executable = executable }
 
-    /// `$FCAST_GNUPLOT` when set, else `gnuplot` on the PATH (then /usr/bin, /usr/local/bin).
+    /// `$FCAST_GNUPLOT` when set, else `gnuplot` on the PATH.
     public static func locate(environment: [String: String] = ProcessInfo.processInfo.environment) throws(PlotError) -> Gnuplot {
         if let explicit = environment["FCAST_GNUPLOT"], !explicit.isEmpty {
             guard isExecutable(explicit) else { throw PlotError.notInstalled("FCAST_GNUPLOT=\(explicit)") }
             return Gnuplot(executable: explicit)
         }
-        var dirs = (environment["PATH"] ?? "").split(separator: ":").map(String.init)
-        for d in ["/usr/bin", "/usr/local/bin"] where !dirs.contains(d) { dirs.append(d) }
+        let dirs = (environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":").map(String.init)
         for d in dirs where !d.isEmpty {
             let candidate = d + "/gnuplot"
             if isExecutable(candidate) { return Gnuplot(executable: candidate) }
@@ -69,7 +68,8 @@ public struct Gnuplot: Sendable {
         _ = Self.ignoreSigpipe
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = []
+        // -d: gnuplot's default settings, whatever the user's ~/.gnuplot says.
+        process.arguments = ["-d"]
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "DISPLAY")                       // never open a window
         process.environment = env
@@ -134,6 +134,8 @@ public struct Gnuplot: Sendable {
             if !stderr.isEmpty {
                 notes.append("note: gnuplot said:")
                 notes += messages.suffix(12).map { "note:   " + $0 }
+            } else if process.terminationReason == .uncaughtSignal {
+                notes.append("note: gnuplot was stopped by signal \(status)")
             } else {
                 notes.append("note: gnuplot exited with status \(status) and no message")
             }

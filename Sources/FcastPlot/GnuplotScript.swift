@@ -71,7 +71,7 @@ public enum GnuplotScript {
 
     /// The commands for one job.
     public static func script(_ job: PlotJob, index: Int = 0) -> String {
-        var w = Writer(text: "", text_mode: job.terminal.isText)
+        var w = Writer(text: "", textMode: job.terminal.isText)
         let fig = job.figure
         w.line("# fcast figure \(index + 1)")
         w.line("reset")
@@ -87,8 +87,14 @@ public enum GnuplotScript {
             if let title = fig.title { m += " title \(quote(title)) font \(quote(",12"))" }
             w.line(m)
         }
+        // Room along a chart's x axis, in characters, for the tic labels.
+        let room: Int
+        switch job.terminal {
+        case .dumb(let width, _): room = width / columns - 12
+        case .png(let width, _), .svg(let width, _), .sixel(let width, _): room = width / columns / 7 - 10
+        }
         for (c, chart) in fig.charts.enumerated() {
-            w.chart(chart, id: "\(c + 1)", single: !multi, figureTitle: multi ? nil : fig.title)
+            w.chart(chart, id: "\(c + 1)", single: !multi, figureTitle: multi ? nil : fig.title, room: max(10, room))
         }
         if multi { w.line("unset multiplot") }
         if job.terminal.isFile { w.line("unset output") }
@@ -123,6 +129,9 @@ public enum GnuplotScript {
         return x.description
     }
 
+    /// A style number (opacity, width): three significant digits.
+    static func short(_ x: Double) -> String { String(format: "%.3g", x) }
+
     /// Tic format for a time axis spanning `seconds`.
     static func timeFormat(span seconds: Double) -> String {
         let day = 86_400.0
@@ -134,7 +143,7 @@ public enum GnuplotScript {
 
     struct Writer {
         var text: String
-        var text_mode: Bool
+        var textMode: Bool
         var blockCount = 0
 
         mutating func line(_ s: String) { text += s; text += "\n" }
@@ -155,13 +164,13 @@ public enum GnuplotScript {
             return n
         }
 
-        mutating func chart(_ chart: Chart, id: String, single: Bool, figureTitle: String?) {
+        mutating func chart(_ chart: Chart, id: String, single: Bool, figureTitle: String?, room: Int) {
             // Settings a previous chart of the same multiplot may have left behind.
             line("unset arrow; unset label; unset logscale; unset xdata; unset key; set xtics; set ytics; unset xlabel; unset ylabel; set offsets 0, 0, 0, 0")
             line("set autoscale")
             let title = [figureTitle, chart.title].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: "\n")
-            line("set title \(GnuplotScript.quote(title))" + (text_mode ? "" : " font ',11'"))
-            if !text_mode {
+            line("set title \(GnuplotScript.quote(title))" + (textMode ? "" : " font ',11'"))
+            if !textMode {
                 line("set border 3 lc rgb '#606060'")
                 line("set tics nomirror out scale 0.6 textcolor rgb '#303030'")
                 line("set grid xtics ytics lc rgb '#e4e4e4' lw 1 dt 1")
@@ -172,7 +181,7 @@ public enum GnuplotScript {
                 line("unset grid")
             }
             if chart.legend {
-                line(text_mode ? "set key top left" :
+                line(textMode ? "set key below horizontal maxrows 1 samplen 3 width 2" :
                         "set key below center horizontal maxrows 1 Left reverse samplen 2 width 0 font ',9'")
             }
             if chart.logY { line("set logscale y") }
@@ -180,21 +189,32 @@ public enum GnuplotScript {
 
             // X axis.
             var xs: [Double] = []
+            var largest = 0.0
+            func note(_ ys: [Double]) { for y in ys where y.isFinite { largest = max(largest, abs(y)) } }
             for layer in chart.layers {
                 switch layer {
-                case .line(let l): xs += [l.x.min(), l.x.max()].compactMap { $0 }
-                case .band(let b): xs += [b.x.min(), b.x.max()].compactMap { $0 }
+                case .line(let l): xs += [l.x.min(), l.x.max()].compactMap { $0 }; note(l.y)
+                case .band(let b): xs += [b.x.min(), b.x.max()].compactMap { $0 }; note(b.lo); note(b.hi)
                 case .marker(let x, _): xs.append(x)
                 default: break
                 }
             }
+            // Millions and more with a prefix (2.5M) rather than 2.5e+06.
+            line(largest >= 1e6 && !chart.logY ? "set format y '%.1s%c'" : "set format y '% h'")
             switch chart.xAxis {
             case .time:
-                line("set xdata time")
-                line("set timefmt '%s'")
-                let span = (xs.max() ?? 0) - (xs.min() ?? 0)
-                line("set format x \(GnuplotScript.quote(GnuplotScript.timeFormat(span: span)))")
-                if let lo = xs.min(), let hi = xs.max(), hi > lo {
+                let lo = xs.min() ?? 0, hi = xs.max() ?? 0
+                // Dates on calendar boundaries (1 Jan, the 1st of a month, ...), as many as fit.
+                let tics = TimeTics.tics(from: lo, to: hi, room: room)
+                if tics.count >= 2 {
+                    let list = tics.map { "\(GnuplotScript.quote($0.label)) \(GnuplotScript.number($0.position))" }
+                    line("set xtics (\(list.joined(separator: ", ")))")
+                } else {
+                    line("set xdata time")
+                    line("set timefmt '%s'")
+                    line("set format x \(GnuplotScript.quote(GnuplotScript.timeFormat(span: hi - lo)))")
+                }
+                if hi > lo {
                     // A little room on the right, none wasted on the left.
                     line("set xrange [\(GnuplotScript.number(lo)):\(GnuplotScript.number(hi + (hi - lo) * 0.01))]")
                 }
@@ -202,19 +222,22 @@ public enum GnuplotScript {
                 if let label { line("set xlabel \(GnuplotScript.quote(label))") }
             case .categories(let names):
                 let tics = names.enumerated().map { "\(GnuplotScript.quote($0.element)) \($0.offset + 1)" }
-                line("set xtics (\(tics.joined(separator: ", "))) scale 0" + (names.count > 5 && !text_mode ? " rotate by -30 left" : ""))
+                line("set xtics (\(tics.joined(separator: ", "))) scale 0" + (names.count > 5 && !textMode ? " rotate by -30 left" : ""))
                 line("set xrange [0.4:\(Double(names.count) + 0.6)]")
-                line("unset grid; set grid ytics lc rgb '#e4e4e4'")
+                line(textMode ? "unset grid" : "unset grid; set grid ytics lc rgb '#e4e4e4'")
             }
             if let note = chart.note {
                 line("set label \(GnuplotScript.quote(note)) at graph 0.99, graph 0.04 right"
-                     + (text_mode ? "" : " font ',8' textcolor rgb '#a00000'"))
+                     + (textMode ? "" : " font ',8' textcolor rgb '#a00000'"))
             }
 
             // Data and plot clauses.
             var clauses: [String] = []
             var k = 0
             var bandColors = Set<Color>()
+            // The dumb terminal draws line type n with its own character (*, #, $, %, @, &, =).
+            var textType = 0
+            func nextTextType() -> Int { textType += 1; return (textType - 1) % 7 + 1 }
             var bandKeys: [String] = []
             for layer in chart.layers {
                 k += 1
@@ -223,35 +246,36 @@ public enum GnuplotScript {
                 case .line(let l):
                     guard !l.x.isEmpty else { continue }
                     let b = block(name, [l.x, l.y])
-                    var style = text_mode ? "with lines" : (l.points ? "with linespoints pt 7 ps 0.35" : "with lines")
-                    if !text_mode {
-                        style += " lw \(GnuplotScript.number(l.width)) lc rgb '\(l.color)'"
+                    var style = textMode ? "with lines lt \(nextTextType())" : (l.points ? "with linespoints pt 7 ps 0.35" : "with lines")
+                    if !textMode {
+                        style += " lw \(GnuplotScript.short(l.width)) lc rgb '\(l.color)'"
                         style += l.dash == .solid ? " dt 1" : l.dash == .dashed ? " dt (6,4)" : " dt (2,3)"
                     }
                     clauses.append("\(b) using 1:2 \(style) \(titleClause(l.label))")
                 case .band(let band):
-                    guard !band.x.isEmpty, !(text_mode && bandColors.contains(band.color)) else { continue }
+                    guard !band.x.isEmpty, !(textMode && bandColors.contains(band.color)) else { continue }
                     let b = block(name, [band.x, band.lo, band.hi])
-                    if text_mode {
+                    if textMode {
                         // Characters cannot shade: the bounds of the widest interval only.
                         guard bandColors.insert(band.color).inserted else { continue }
-                        clauses.append("\(b) using 1:2 with lines \(titleClause(band.label))")
-                        clauses.append("\(b) using 1:3 with lines notitle")
+                        let type = nextTextType()
+                        clauses.append("\(b) using 1:2 with lines lt \(type) \(titleClause(band.label))")
+                        clauses.append("\(b) using 1:3 with lines lt \(type) notitle")
                     } else {
-                        let fill = "with filledcurves fs transparent solid \(GnuplotScript.number(band.opacity)) noborder lc rgb '\(band.color)'"
+                        let fill = "with filledcurves fs transparent solid \(GnuplotScript.short(band.opacity)) noborder lc rgb '\(band.color)'"
                         clauses.append("\(b) using 1:2:3 \(fill) notitle")
                         // Bands go in the legend after the lines, narrowest first.
                         if band.label != nil { bandKeys.insert("keyentry \(fill) \(titleClause(band.label))", at: 0) }
                     }
                 case .marker(let x, let label):
                     line("set arrow from \(GnuplotScript.number(x)), graph 0 to \(GnuplotScript.number(x)), graph 1 nohead"
-                         + (text_mode ? "" : " dt (4,4) lw 1 lc rgb '\(Color.marker)' back"))
+                         + (textMode ? "" : " dt (4,4) lw 1 lc rgb '\(Color.marker)' back"))
                     if let label {
                         line("set label \(GnuplotScript.quote(label)) at \(GnuplotScript.number(x)), graph 0.97 right offset -0.5,0"
-                             + (text_mode ? "" : " font ',8' textcolor rgb '\(Color.marker)'"))
+                             + (textMode ? "" : " font ',8' textcolor rgb '\(Color.marker)'"))
                     }
                 case .boxes(let box):
-                    if !text_mode {
+                    if !textMode {
                         line("set style boxplot outliers pointtype 7")
                         line("set style fill solid 0.45 border lc rgb '#404040'")
                         line("set boxwidth 0.5")
@@ -263,7 +287,7 @@ public enum GnuplotScript {
                         let b = block("\(name)_\(i + 1)", [values])
                         let color = i < box.colors.count ? box.colors[i] : Color.model(i)
                         clauses.append("\(b) using (\(i + 1)):1 with boxplot"
-                                       + (text_mode ? "" : " lc rgb '\(color)'") + " notitle")
+                                       + (textMode ? "" : " lc rgb '\(color)'") + " notitle")
                     }
                 case .bars(let bars):
                     let positions = bars.values.indices.map { Double($0 + 1) }
@@ -274,7 +298,7 @@ public enum GnuplotScript {
                     let b = block(name, [positions, bars.values, colors])
                     line("set yrange [0:*]")
                     line("set offsets 0, 0, graph 0.1, 0")
-                    if text_mode {
+                    if textMode {
                         clauses.append("\(b) using 1:2 with boxes notitle")
                     } else {
                         line("set style fill solid 0.8 noborder")

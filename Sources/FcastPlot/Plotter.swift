@@ -83,12 +83,8 @@ public enum Plotter {
             var isDir: ObjCBool = false
             if FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) {
                 guard isDir.boolValue else { throw PlotError("cannot write the plot '\(path)': '\(dir)' is a file, not a folder") }
-            } else {
-                do {
-                    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-                } catch {
-                    throw PlotError("cannot create the folder '\(dir)' for the plot '\(path)': \(reason(error))")
-                }
+            } else if let why = makeDirectories(dir) {
+                throw PlotError("cannot create the folder '\(dir)' for the plot '\(path)': \(why)")
             }
         }
         let fd = open(path, O_WRONLY | O_CREAT, 0o644)
@@ -97,6 +93,22 @@ public enum Plotter {
             throw PlotError("cannot write the plot '\(path)': \(why)")
         }
         close(fd)
+    }
+
+    /// `mkdir -p`: nil when done, else the system's reason (for the first folder that failed).
+    static func makeDirectories(_ dir: String) -> String? {
+        var prefix = dir.hasPrefix("/") ? "" : "."
+        for part in dir.split(separator: "/") {
+            prefix += "/" + part
+            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+                return String(cString: strerror(errno))
+            }
+        }
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+            return "a file is in the way"
+        }
+        return nil
     }
 
     static func reason(_ error: Error) -> String {

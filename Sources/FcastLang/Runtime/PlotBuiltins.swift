@@ -85,7 +85,8 @@ struct PlotCommand {
 
     /// Most charts in one figure; more should go to one file per series.
     static let maxCharts = 25
-    /// Series drawn when `ids:` is not given (and the output is not one file per series).
+    /// Series drawn when `ids:` is not given (and the output is not one file per series):
+    /// four in an image, one in a text terminal (where panels are small).
     static let defaultSeries = 4
 
     func fail(_ message: String, at name: String? = nil, notes: [String] = []) -> Diagnostic {
@@ -110,6 +111,12 @@ struct PlotCommand {
         }
 
         let target = try outputTarget()
+        if target.perSeries, case .scores = value {
+            throw fail("{id} in the file name is for run results and data sets: a score table makes one figure", at: "to")
+        }
+        if target.perSeries, case .best = value {
+            throw fail("{id} in the file name is for run results and data sets: a best-model table makes one figure", at: "to")
+        }
         let title = try args.string("title")
         switch value {
         case .run(let run):
@@ -132,7 +139,6 @@ struct PlotCommand {
             }
             guard !t.rows.isEmpty else { throw fail("the score table has no rows to plot", at: "value") }
             var fig = Figures.scores(t, metric: metric)
-            fig.title = title
             if let title { fig.charts[0].title = title }
             return try draw([fig], target: target, what: "\(metric) of \(t.models.count) models")
         case .best(let best):
@@ -186,9 +192,11 @@ struct PlotCommand {
     // MARK: Selections
 
     /// The series to draw, as indices into `ids`, checked: unknown ids are named with a suggestion.
-    func seriesIndices(in panel: Panel, noun: String, perSeries: Bool) throws(Diagnostic) -> (indices: [Int], explicit: Bool) {
+    func seriesIndices(in panel: Panel, noun: String, target: Target) throws(Diagnostic) -> (indices: [Int], explicit: Bool) {
         guard args.has("ids") else {
-            let n = perSeries ? panel.count : min(panel.count, Self.defaultSeries)
+            var n = min(panel.count, Self.defaultSeries)
+            if case .terminal(let t) = target, t.isText { n = 1 }
+            if target.perSeries { n = panel.count }
             return (Array(0..<n), false)
         }
         let wanted: [String]
@@ -269,7 +277,7 @@ struct PlotCommand {
 
     func plotRun(_ run: RunResult, target: Target, title: String?) throws(Diagnostic) -> Value {
         guard run.seriesCount > 0 else { throw fail("the run has no series", at: "value") }
-        let (series, explicit) = try seriesIndices(in: run.train, noun: "the run", perSeries: target.perSeries)
+        let (series, explicit) = try seriesIndices(in: run.train, noun: "the run", target: target)
         let models = try modelIndices(run.models.map(\.name))
         let levels = try levelIndices(run)
         var actual: Panel?
@@ -284,7 +292,7 @@ struct PlotCommand {
 
     func plotData(_ panel: Panel, target: Target, title: String?) throws(Diagnostic) -> Value {
         guard panel.count > 0 else { throw fail("the data set has no series", at: "value") }
-        var (series, explicit) = try seriesIndices(in: panel, noun: "the data", perSeries: target.perSeries)
+        var (series, explicit) = try seriesIndices(in: panel, noun: "the data", target: target)
         let last = try historyLength()
         // Series with nothing to draw: an error when asked for by name, else left out.
         let empty = series.filter { s in !panel.values(s).contains { $0.isFinite } }
@@ -318,9 +326,12 @@ struct PlotCommand {
                 }
                 jobs.append(PlotJob(figure: figure, terminal: format.terminal(width: w, height: h), path: path))
             }
+            let start = DispatchTime.now().uptimeNanoseconds
             try render(jobs, pathArgument: true)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            interp.output("plot: wrote \(jobs.count) file\(jobs.count == 1 ? "" : "s") like "
+                          + "\(jobs.first.map { display($0.path!) } ?? "") in \(String(format: "%.2f", seconds))s\n")
             for job in jobs { interp.onArtifact?(job.path!) }
-            interp.output("plot: wrote \(jobs.count) file\(jobs.count == 1 ? "" : "s") like \(jobs.first.map { display($0.path!) } ?? "")\n")
             return .none
         }
         if series.count > Self.maxCharts {
@@ -343,8 +354,8 @@ struct PlotCommand {
                 jobs.append(PlotJob(figure: f, terminal: format.terminal(width: w, height: h), path: path))
             }
             try render(jobs, pathArgument: args.has("to"))
-            interp.onArtifact?(path)
             if args.has("to") { interp.output("plot: wrote \(display(path)) (\(what))\n") }
+            interp.onArtifact?(path)
         case .terminal(let terminal):
             var jobs: [PlotJob] = []
             for f in figures {
@@ -357,18 +368,7 @@ struct PlotCommand {
             }
             let out = try render(jobs, pathArgument: false)
             var text = String(decoding: out, as: UTF8.self)
-            if terminal.isText {
-                // gnuplot's dumb terminal pads every line; trailing blanks only take room.
-                text = text.split(separator: "\n", omittingEmptySubsequences: false)
-                    .map { line -> Substring in
-                        var l = line[...]
-                        while l.last == " " { l = l.dropLast() }
-                        return l
-                    }
-                    .joined(separator: "\n")
-                while text.hasPrefix("\n") || text.hasPrefix("\u{0C}") { text.removeFirst() }
-                while text.hasSuffix("\n\n") { text.removeLast() }
-            }
+            if terminal.isText { text = TerminalScreen.tidy(text) }
             interp.output(text.hasSuffix("\n") ? text : text + "\n")
         }
         return .none
