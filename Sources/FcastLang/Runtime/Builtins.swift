@@ -20,6 +20,8 @@ struct Builtin: Sendable {
     var acceptsAnyNamed = false
     var summary: String
     var example: String
+    /// The reference text (Markdown): docs/language.md and `:help` are made from it.
+    var details: String = ""
     var body: @Sendable (Interpreter, BoundArguments) throws -> Value
 
     var positionalCount: Int { parameters.filter(\.positional).count }
@@ -114,6 +116,15 @@ enum Builtins {
             ],
             summary: "Loads long-format data: one row per series and timestamp.",
             example: "emp = load(\"examples/data/us_employment.csv\")",
+            details: """
+            Loads a long-format CSV: one row per series and timestamp. `id`, `ds`, `y` name the
+            columns when they are not `unique_id`, `ds`, `y`. Timestamps are dates (`2020-01-31`) or
+            date-times (`2020-01-31 13:00:00`, `T` separator allowed). The frequency is inferred
+            (yearly, quarterly, monthly, weekly, daily, hourly, minutes, seconds); `freq: "monthly"`
+            overrides it. Empty, `NA` or `NaN` values are missing values. A malformed row, a value
+            that is not a number or a duplicated (id, timestamp) is an error naming file, line and
+            column.
+            """,
             body: { interp, a in
                 let path = try a.string("path")!
                 var options = LongCSVOptions()
@@ -136,6 +147,10 @@ enum Builtins {
             parameters: [.init(name: "data", positional: true, required: true, help: "a data set")],
             summary: "Summarises a data set: series, date range, frequency, lengths, gaps.",
             example: "describe(emp)",
+            details: """
+            Prints the number of series and points, the frequency, the date range, the length
+            distribution, gaps (missing periods), missing values and constant series.
+            """,
             body: { interp, a in
                 interp.output(try a.data("data").describe().description + "\n")
                 return .none
@@ -148,6 +163,10 @@ enum Builtins {
             ],
             summary: "Splits every series into a training part and its last N points: `train, test = split(d, last: 24)`.",
             example: "train, test = split(emp, last: 24)",
+            details: """
+            Splits every series into its training part and its last `last` points, as a list of two
+            data sets. A series with `last` points or fewer is an error naming it.
+            """,
             body: { _, a in
                 let data = try a.data("data")
                 let n = try a.int("last", min: 1)!
@@ -165,6 +184,12 @@ enum Builtins {
             acceptsAnyNamed: true,
             summary: "A grid of models. Named arguments (season: 12) go to every model that takes them; list values expand into one model each.",
             example: "g = grid(naive(), snaive(), drift(), season: 12)",
+            details: """
+            A grid of models. Named arguments go to every model of the grid that takes that
+            parameter and has not set it itself (`season: 12` reaches `snaive` but not `naive`); a
+            name that no model takes is an error. Models are named by their algorithm, plus the
+            parameters that differ between models of the same algorithm: `snaive(season=4)`.
+            """,
             body: { interp, a in .grid(try interp.buildGrid(a)) }),
         Builtin(
             name: "run",
@@ -178,6 +203,14 @@ enum Builtins {
             ],
             summary: "Fits every model to every series in parallel and forecasts `horizon` steps.",
             example: "res = run(g, train, horizon: 24, level: [80, 95])",
+            details: """
+            Fits every model to every series on a pool of threads (all cores unless `workers:`) and
+            forecasts `horizon` steps, with prediction intervals at each `level` (percent). Progress
+            goes to stderr: a bar at a terminal, a line every few seconds otherwise. A task that fails
+            (a series too short for a model, a plugin error) is recorded with its reason and the rest
+            of the grid goes on; `show(res)` lists the failures. `seed` makes simulated intervals
+            reproducible; results do not depend on the number of workers.
+            """,
             body: { interp, a in try interp.runGrid(a) }),
         Builtin(
             name: "evaluate",
@@ -189,6 +222,12 @@ enum Builtins {
             ],
             summary: "Scores forecasts against actuals per series and model: MAE, RMSE, sMAPE, MASE, interval coverage.",
             example: "scores = evaluate(res, test)",
+            details: """
+            Scores every successful forecast against the actuals with the same timestamps: MAE,
+            RMSE, sMAPE (mean of 200·|y−ŷ|/(|y|+|ŷ|)), MASE (MAE over the in-sample seasonal naive
+            MAE with lag `season`, default from the frequency; lag 1 when that is zero; undefined for
+            a constant history) and, per interval level, coverage (share of actuals inside).
+            """,
             body: { _, a in
                 guard case .run(let run)? = a.values["run"]?.value else { throw a.wrongType("run", "a run result") }
                 let test = try a.data("test")
@@ -207,6 +246,10 @@ enum Builtins {
             ],
             summary: "One row per model: each metric's mean over series, failures and fit time.",
             example: "show(summary(scores))",
+            details: """
+            One row per model: the mean of each metric over series, the number of series scored and
+            failed, and the total fit time. Sorted by `sort` (default `"mase"`).
+            """,
             body: { _, a in
                 guard case .scores(let s)? = a.values["scores"]?.value else { throw a.wrongType("scores", "a score table") }
                 let sort = try a.string("sort") ?? "mase"
@@ -225,6 +268,10 @@ enum Builtins {
             ],
             summary: "The winning model per series.",
             example: "b = best(scores, by: \"mase\")",
+            details: """
+            The model with the lowest `by` (default `"mase"`) for each series, and how many series
+            each model won.
+            """,
             body: { _, a in
                 guard case .scores(let s)? = a.values["scores"]?.value else { throw a.wrongType("scores", "a score table") }
                 let by = try a.string("by") ?? "mase"
@@ -242,6 +289,9 @@ enum Builtins {
             ],
             summary: "Prints a value in full: tables with their rows, runs with their failures.",
             example: "show(summary(scores))",
+            details: """
+            Prints a value in full: tables up to `n` rows (default 20), runs with their failures.
+            """,
             body: { interp, a in
                 let n = try a.int("n", min: 0) ?? 20
                 interp.output(Display.render(a.values["value"]!.value, limit: n, full: true) + "\n")
@@ -255,6 +305,11 @@ enum Builtins {
             ],
             summary: "Writes a value as long CSV (forecasts as unique_id,ds,model,yhat,lo80,hi80,...).",
             example: "write(res, \"out/forecasts.csv\")",
+            details: """
+            Writes a data set, run, score, summary or best table as CSV; folders are created.
+            Forecasts are written long: `unique_id,ds,model,yhat` and `lo<L>,hi<L>` per level
+            (`lo80,hi80`), with `ds` formatted as the input's dates.
+            """,
             body: { interp, a in
                 let path = try a.string("path")!
                 do {
@@ -272,6 +327,9 @@ enum Builtins {
             parameters: [.init(name: "data", positional: true, required: true, help: "a data set")],
             summary: "The series ids of a data set, as a list of strings.",
             example: "take(ids(emp), 4)",
+            details: """
+            The series ids as a list of strings.
+            """,
             body: { _, a in .list(try a.data("data").ids.map { .string($0) }) }),
         Builtin(
             name: "take",
@@ -281,6 +339,9 @@ enum Builtins {
             ],
             summary: "The first n items of a list, or the first n series of a data set.",
             example: "small = take(emp, 10)",
+            details: """
+            The first `n` items of a list, or the first `n` series of a data set.
+            """,
             body: { _, a in
                 let n = try a.int("n", min: 0)!
                 switch a.values["value"]!.value {

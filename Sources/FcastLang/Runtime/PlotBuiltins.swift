@@ -29,7 +29,40 @@ extension Builtins {
                 .init(name: "size", positional: false, required: false, help: "[width, height] of an image in pixels"),
             ],
             summary: "Draws forecasts with their intervals and the actual values, raw series, score distributions or model wins, through gnuplot.",
-            example: "plot(res, ids: [\"CEU0500000001\"], actual: test, to: \"out/forecast.png\")",
+            example: """
+            plot(res, ids: ["CEU0500000001", "CEU2000000001"], models: "snaive", actual: test, to: "out/snaive.png")
+            plot(res, ids: "CEU7000000001", models: ["snaive", "drift"], actual: test, level: 80)
+            plot(evaluate(res, test), metric: "smape", to: "out/smape.svg")
+            plot(res, models: "drift", to: "out/plots/{id}.png")
+            """,
+            details: """
+            Draws through gnuplot (`apt-get install gnuplot-nox`; `FCAST_GNUPLOT` names another
+            program). What it draws depends on the value:
+
+            - a run result: per series, the last `last` points of the history (default three
+              horizons, at least two seasons), each model's forecast mean from the last observation on,
+              its prediction intervals shaded (every level of the run, or those in `level`; the widest
+              lightest), the `actual` values after the forecast origin (pass the test set), and a
+              dashed line at the origin. With one model its fitted description is in the title
+              (`CEU0500000001 — snaive[12]`); with several (`models:` picks some, by name) they are
+              overlaid in their own colours with a legend.
+            - a data set: the series, one panel each (`last` points).
+            - a score table: box plots of a metric per model (`metric:`, default `"mase"`; a log
+              axis when the values spread widely); `models:` picks models.
+            - a best-model table: how many series each model won.
+
+            Several series make a grid of panels. `ids:` is an id or a list of ids (an unknown id is
+            an error with the closest known one); without it, the first 4 series are drawn (1 in a
+            text terminal; a note says so). At most 25 series go in one figure.
+
+            `to:` is a `.png` (1000x480 for one panel) or `.svg` file, folders created; `size: [w, h]`
+            sets the pixels. `{id}` in the name writes one file per series, for every series unless
+            `ids:` is given: `to: "out/plots/{id}.png"` (1,000 series take seconds: the figures go
+            to a few gnuplot processes). Without `to:` the plot is drawn in the terminal: text sized
+            to the window (`COLUMNS`/`LINES`, else the window size, else 80x24), or sixel graphics when
+            `FCAST_SIXEL=1` or the terminal is known to show them (`TERM` naming sixel, foot, mlterm,
+            WezTerm); `FCAST_SIXEL=0` forces text. `FCAST_PLOT_SCRIPT=file` saves the gnuplot script.
+            """,
             body: { interp, a in try PlotCommand(interp: interp, args: a).run() }),
     ]
 }
