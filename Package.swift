@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "fcast", targets: ["fcast"]),
         // Each built-in algorithm library is a plugin, loaded with dlopen at run time.
         .library(name: "fcast_naive", type: .dynamic, targets: ["NaivePlugin"]),
+        .library(name: "fcast_arima", type: .dynamic, targets: ["ArimaPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -36,6 +37,10 @@ let package = Package(
         // What a Swift plugin author links.
         .target(name: "FcastPluginKit", dependencies: ["CFcastPlugin"]),
         .target(name: "NaivePlugin", dependencies: ["FcastPluginKit"], path: "plugins/naive"),
+        // NLopt, for the model plugins' optimisers (Debian's libnlopt-dev).
+        .systemLibrary(name: "CNLopt", path: "Sources/CNLopt", pkgConfig: "nlopt", providers: [.apt(["libnlopt-dev"])]),
+        .target(name: "ArimaModel", dependencies: ["CNLopt"], path: "plugins/arima/Model", exclude: ["README.md"]),
+        .target(name: "ArimaPlugin", dependencies: ["ArimaModel", "FcastPluginKit"], path: "plugins/arima/Plugin"),
 
         // Paths, processes and C-plugin compilation for the tests.
         .target(name: "CPseudoTerminal"),
@@ -49,6 +54,7 @@ let package = Package(
         .testTarget(name: "FcastREPLTests", dependencies: ["FcastREPL", "FcastLang", "FcastPlugins", "FcastTestSupport"]),
         .testTarget(name: "FcastPlotTests", dependencies: ["FcastPlot", "FcastCore", "FcastExec", "FcastTestSupport"]),
         .testTarget(name: "NaivePluginTests", dependencies: ["NaivePlugin", "FcastPluginKit"]),
+        .testTarget(name: "ArimaTests", dependencies: ["ArimaModel"]),
         .testTarget(name: "EndToEndTests", dependencies: ["FcastCore", "FcastTestSupport"]),
     ]
 )

@@ -7,6 +7,8 @@ public struct ScoreTable: Sendable {
         public var model: String
         /// In the order of `metrics`; NaN where a metric is undefined (MASE of a constant history).
         public var values: [Double]
+        /// The fitted model as its plugin describes it ("ARIMA(0,1,1)(0,1,1)[12]").
+        public var description = ""
     }
     public var metrics: [String]
     public var rows: [Row]
@@ -76,7 +78,7 @@ public enum Evaluation {
                     values.append(Metrics.coverage(actual: actual, lo: steps.map { lo[lo.startIndex + $0] },
                                                    hi: steps.map { hi[hi.startIndex + $0] }))
                 }
-                rows.append(.init(id: id, model: model.name, values: values))
+                rows.append(.init(id: id, model: model.name, values: values, description: run.descriptions[k]))
             }
         }
         guard matchedSeries > 0 else {
@@ -126,6 +128,8 @@ public enum Evaluation {
         /// The metric asked for, or "mae" where that was undefined for every model of the
         /// series (MASE of a constant history).
         public var metric: String
+        /// The winner's fitted description.
+        public var description = ""
     }
 
     /// The winning model per series: the lowest `metric`; ties go to the earlier model of
@@ -149,7 +153,8 @@ public enum Evaluation {
                 if winner == nil || r.values[column] < winner!.values[column] { winner = r }
             }
             let w = winner ?? rows[0]
-            return BestRow(id: id, model: w.model, score: w.values[column], metric: scores.metrics[column])
+            return BestRow(id: id, model: w.model, score: w.values[column], metric: scores.metrics[column],
+                           description: w.description)
         }
     }
 }

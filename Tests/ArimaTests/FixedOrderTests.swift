@@ -76,6 +76,36 @@ final class FixedOrderTests: XCTestCase {
         }
     }
 
+    // Further references, same R session:
+    //   p <- function(name, fit) cat(name, coef(fit), fit$loglik, fit$sigma2)
+    //   p("USAccDeaths (1,0,1)(1,0,0) mean+drift", Arima(USAccDeaths, order=c(1,0,1), seasonal=c(1,0,0), include.drift=TRUE))
+    //   p("lh (2,0,0) CSS", Arima(lh, order=c(2,0,0), method="CSS"))
+    //   p("logAP (0,1,1)(0,1,1) CSS", Arima(log(AirPassengers), order=c(0,1,1), seasonal=c(0,1,1), method="CSS"))
+    //   p("WWWusage (2,1,2) ML", Arima(WWWusage, order=c(2,1,2), method="ML"))
+    func testMoreAgainstR() throws {
+        let a = try ArimaModel.fit(y: RData.uSAccDeaths, order: [1, 0, 1], seasonal: [1, 0, 0], period: 12, includeMean: true, includeDrift: true)
+        for (x, r) in zip(a.coefficients, [0.810513, -0.169349, 0.870698, 9816.805777, -14.781962]) {
+            XCTAssertEqual(x, r, accuracy: 5e-3 * max(1, abs(r)), "USAccDeaths mean+drift \(a.coefficients)")
+        }
+        XCTAssertGreaterThan(a.loglik, -532.3230 - 5e-3)
+        XCTAssertEqual(a.sigma2, 129459, accuracy: 0.01 * 129459)
+
+        let b = try ArimaModel.fit(y: RData.lh, order: [2, 0, 0], method: .css)
+        for (x, r) in zip(b.coefficients, [0.711015, -0.221744, 2.404755]) { XCTAssertEqual(x, r, accuracy: 1e-4, "lh CSS") }
+        XCTAssertEqual(b.loglik, -29.0215, accuracy: 1e-3)
+        XCTAssertEqual(b.sigma2, 0.200555, accuracy: 1e-5)
+
+        let c = try ArimaModel.fit(y: RData.airPassengers.map { Foundation.log($0) }, order: [0, 1, 1], seasonal: [0, 1, 1], period: 12, method: .css)
+        for (x, r) in zip(c.coefficients, [-0.377162, -0.572379]) { XCTAssertEqual(x, r, accuracy: 1e-4, "logAP CSS") }
+        XCTAssertEqual(c.loglik, 245.0666, accuracy: 1e-3)
+        XCTAssertEqual(c.sigma2, 0.00141028, accuracy: 1e-7)
+
+        let d = try ArimaModel.fit(y: RData.wWWusage, order: [2, 1, 2], method: .ml)
+        for (x, r) in zip(d.coefficients, [1.206659, -0.309621, -0.074696, -0.365811]) { XCTAssertEqual(x, r, accuracy: 5e-3, "WWWusage ML") }
+        XCTAssertGreaterThan(d.loglik, -253.5816 - 5e-3)
+        XCTAssertEqual(d.sigma2, 10.089, accuracy: 0.01 * 10.089)
+    }
+
     func testForecastAgainstR() throws {
         let fit = try ArimaModel.fit(y: RData.uSAccDeaths, order: [0, 1, 1], seasonal: [0, 1, 1], period: 12)
         let f = fit.forecast(h: 3, levels: [80, 95])

@@ -157,6 +157,25 @@ final class RobustnessTests: XCTestCase {
         XCTAssertEqual(parallel, serial)
     }
 
+    func testConstantFlagAndBufferAPI() throws {
+        let a = try ArimaSpec(order: [1, 1, 0], constant: true)
+        XCTAssertTrue(a.includeDrift); XCTAssertFalse(a.includeMean)
+        let b = try ArimaSpec(order: [1, 0, 0], constant: true)
+        XCTAssertTrue(b.includeMean); XCTAssertFalse(b.includeDrift)
+        let c = try ArimaSpec(order: [0, 1, 1], seasonal: [0, 1, 1], period: 12, constant: true)
+        XCTAssertFalse(c.includeMean || c.includeDrift)
+        let y = seasonalSeries(n: 50, m: 4)
+        let viaArray = try AutoArima.fit(y: y, options: AutoArimaOptions(period: 4))
+        let viaBuffer = try y.withUnsafeBufferPointer { try AutoArima.fit(y: $0, options: AutoArimaOptions(period: 4)) }
+        XCTAssertEqual(viaArray.coefficients, viaBuffer.coefficients)
+        let fixed = try y.withUnsafeBufferPointer { try ArimaModel.fit(y: $0, spec: a) }
+        XCTAssertEqual(fixed.description, "ARIMA(1,1,0) with drift")
+        // the calibrated intervals are never narrower
+        let f0 = viaArray.forecast(h: 6), f1 = viaArray.forecast(h: 6, calibrate: true)
+        for i in 0..<6 { XCTAssertGreaterThanOrEqual(f1.hi[0][i] + 1e-9, f0.hi[0][i]) }
+        XCTAssertEqual(f0.mean, f1.mean)
+    }
+
     func testDescriptionsAndSearchModes() throws {
         let y = seasonalSeries(n: 72, m: 4)
         var o = AutoArimaOptions(period: 4)

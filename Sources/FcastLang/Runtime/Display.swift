@@ -129,10 +129,10 @@ enum Display {
                 case .notRun: break
                 }
             }
-            rows.append([model.name, String(ok), String(failed), Fmt.seconds(secs)])
+            rows.append([model.name, String(ok), String(failed), Fmt.seconds(secs), fittedSummary(r, model: m)])
         }
-        out += "\n" + TextTable(header: ["model", "ok", "failed", "seconds"], rows: rows,
-                                rightAligned: [false, true, true, true]).render(indent: "  ")
+        out += "\n" + TextTable(header: ["model", "ok", "failed", "seconds", "fitted"], rows: rows,
+                                rightAligned: [false, true, true, true, false]).render(indent: "  ")
         if !failures.isEmpty {
             let n = full ? limit : min(limit, 5)
             out += "\n  failures:"
@@ -142,6 +142,19 @@ enum Display {
             if failures.count > n { out += "\n    ... \(failures.count - n) more (show(res, n: \(failures.count)) lists them all)" }
         }
         return out
+    }
+
+    /// The most common fitted descriptions of a model across series: "ARIMA(0,1,1)(0,1,1)[12] x40, ...".
+    static func fittedSummary(_ r: RunResult, model m: Int) -> String {
+        var counts: [String: Int] = [:]
+        for s in 0..<r.seriesCount {
+            let k = r.task(model: m, series: s)
+            if case .ok = r.outcomes[k] { counts[r.descriptions[k], default: 0] += 1 }
+        }
+        let top = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+        if top.count == 1 { return top[0].key }
+        let shown = top.prefix(2).map { "\($0.key) x\($0.value)" }.joined(separator: ", ")
+        return top.count > 2 ? shown + ", \(top.count - 2) more" : shown
     }
 
     static func scores(_ s: ScoreTable, limit: Int) -> String {
@@ -169,8 +182,13 @@ enum Display {
         if fellBack > 0 {
             out += "  (\(fellBack) series ranked by mae: their \(b.metric) is undefined, a constant history)\n"
         }
-        let rows = b.rows.prefix(limit).map { [$0.id, $0.model, Fmt.number($0.score) + ($0.metric != b.metric ? " (\($0.metric))" : "")] }
-        out += TextTable(header: ["unique_id", "model", b.metric], rows: Array(rows), rightAligned: [false, false, true]).render(indent: "  ")
+        // The fitted description, where a plugin gives one beyond its name (AutoARIMA's orders).
+        let described = b.rows.contains { !$0.description.isEmpty && $0.description != $0.model }
+        let rows = b.rows.prefix(limit).map { r in
+            [r.id, r.model, Fmt.number(r.score) + (r.metric != b.metric ? " (\(r.metric))" : "")] + (described ? [r.description] : [])
+        }
+        out += TextTable(header: ["unique_id", "model", b.metric] + (described ? ["fitted"] : []), rows: Array(rows),
+                         rightAligned: [false, false, true, false]).render(indent: "  ")
         if b.rows.count > limit { out += "\n  ... \(Fmt.count(b.rows.count - limit)) more rows" }
         return out
     }
@@ -214,8 +232,8 @@ enum CSVExport {
             try CSVWriter.write(header: header, rows: rows, to: path)
             return rows.count
         case .scores(let s):
-            try CSVWriter.write(header: ["unique_id", "model"] + s.metrics,
-                                rows: s.rows.map { [$0.id, $0.model] + $0.values.map(CSVWriter.format) }, to: path)
+            try CSVWriter.write(header: ["unique_id", "model"] + s.metrics + ["fitted"],
+                                rows: s.rows.map { [$0.id, $0.model] + $0.values.map(CSVWriter.format) + [$0.description] }, to: path)
             return s.rows.count
         case .summary(let s):
             try CSVWriter.write(header: ["model", "series", "failed"] + s.metrics + ["seconds"],
@@ -225,8 +243,8 @@ enum CSVExport {
                                 }, to: path)
             return s.rows.count
         case .best(let b):
-            try CSVWriter.write(header: ["unique_id", "model", "score", "metric"],
-                                rows: b.rows.map { [$0.id, $0.model, CSVWriter.format($0.score), $0.metric] }, to: path)
+            try CSVWriter.write(header: ["unique_id", "model", "score", "metric", "fitted"],
+                                rows: b.rows.map { [$0.id, $0.model, CSVWriter.format($0.score), $0.metric, $0.description] }, to: path)
             return b.rows.count
         default:
             throw Diagnostic("write() cannot write \(v.typeName); it writes data sets, runs, scores, summaries and best tables")

@@ -80,42 +80,113 @@ final class ArimaProblem {
     }
 
     /// Conditional sum of squares with the regression profiled out. Returns (ssq, nu, beta).
+    /// The residuals of every column are left in `cssWork` (column-major).
     func css(_ pol: ArmaPolys) -> (ssq: Double, nu: Int, beta: [Double]) {
         let ncond = pol.phi.count
         let nu = n - ncond
-        var phiIdx: [Int] = [], thIdx: [Int] = []
-        for k in 0..<pol.phi.count where pol.phi[k] != 0 { phiIdx.append(k + 1) }
-        for k in 0..<pol.theta.count where pol.theta[k] != 0 { thIdx.append(k + 1) }
+        var phiIdx: [Int] = [], phiVal: [Double] = [], thIdx: [Int] = [], thVal: [Double] = []
+        for k in 0..<pol.phi.count where pol.phi[k] != 0 { phiIdx.append(k + 1); phiVal.append(pol.phi[k]) }
+        for k in 0..<pol.theta.count where pol.theta[k] != 0 { thIdx.append(k + 1); thVal.append(pol.theta[k]) }
+        let qmax = thIdx.last ?? 0
         var M = [Double](repeating: 0, count: nc * nc)
         let n = self.n, nc = self.nc
+        let np = phiIdx.count, nq = thIdx.count
         data.withUnsafeBufferPointer { dat in
         cssWork.withUnsafeMutableBufferPointer { e in
-        pol.phi.withUnsafeBufferPointer { phi in
-        pol.theta.withUnsafeBufferPointer { th in
+        phiIdx.withUnsafeBufferPointer { pi in
+        phiVal.withUnsafeBufferPointer { pv in
+        thIdx.withUnsafeBufferPointer { ti in
+        thVal.withUnsafeBufferPointer { tv in
             for c in 0..<nc {
                 let u = dat.baseAddress! + c * n
                 let ec = e.baseAddress! + c * n
                 for t in 0..<min(ncond, n) { ec[t] = 0 }
                 if ncond >= n { continue }
-                for t in ncond..<n {
+                // start-up: MA terms reach back into the conditioning zeros (which are 0 anyway)
+                let steady = min(n, ncond + qmax)
+                for t in ncond..<steady {
                     var s = u[t]
-                    for k in phiIdx { s -= phi[k - 1] * u[t - k] }
-                    for k in thIdx where t - k >= ncond { s -= th[k - 1] * ec[t - k] }
+                    for j in 0..<np { s -= pv[j] * u[t - pi[j]] }
+                    for j in 0..<nq where t - ti[j] >= 0 { s -= tv[j] * ec[t - ti[j]] }
                     ec[t] = s
                 }
-            }
-            for i in 0..<nc {
-                for j in 0...i {
-                    var s = 0.0
-                    let ei = e.baseAddress! + i * n, ej = e.baseAddress! + j * n
-                    for t in ncond..<max(n, ncond) { s += ei[t] * ej[t] }
-                    M[i * nc + j] = s
-                    M[j * nc + i] = s
+                if steady < n {
+                    for t in steady..<n {
+                        var s = u[t]
+                        for j in 0..<np { s -= pv[j] * u[t - pi[j]] }
+                        for j in 0..<nq { s -= tv[j] * ec[t - ti[j]] }
+                        ec[t] = s
+                    }
                 }
             }
-        }}}}
+            if ncond < n {
+                for i in 0..<nc {
+                    let ei = e.baseAddress! + i * n
+                    for j in 0...i {
+                        let ej = e.baseAddress! + j * n
+                        var s = 0.0
+                        for t in ncond..<n { s += ei[t] * ej[t] }
+                        M[i * nc + j] = s
+                        M[j * nc + i] = s
+                    }
+                }
+            }
+        }}}}}}
         let (beta, ssq) = LinAlg.profile(M, nc)
         return (ssq, nu, beta)
+    }
+
+    /// Number of CSS residuals (observations after the AR conditioning).
+    var cssCount: Int { n - (spec.p + spec.effP * spec.period) }
+
+    /// CSS residuals with the regression profiled out (raw coefficients).
+    func cssResiduals(_ x: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>) -> Bool {
+        let (pol, _, ma, _, sma) = polys(x, transformed: false)
+        // keep the search in the invertible region (outside it the residual recursion explodes)
+        if !Poly.maRootsOutside(ma) || !Poly.maRootsOutside(sma) { return false }
+        let c = css(pol)
+        let ncond = pol.phi.count
+        let n = self.n, nc = self.nc
+        var ok = true
+        cssWork.withUnsafeBufferPointer { e in
+            for t in ncond..<max(n, ncond) {
+                var v = e[t]
+                for j in 1..<max(nc, 1) { v -= c.beta[j - 1] * e[j * n + t] }
+                if !v.isFinite || abs(v) > 1e150 { ok = false }
+                out[t - ncond] = v
+            }
+        }
+        return ok
+    }
+
+    var mlWork: [Double] = []
+    /// Exact-likelihood residuals (v_t / sqrt(F_t)) * (prod F_t)^(1/2n), regression profiled
+    /// out, transformed coefficients. Their sum of squares is n exp(2 * mlObjective).
+    func mlResiduals(_ x: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>) -> Bool {
+        let (pol, _, _, _, _) = polys(x, transformed: true)
+        guard let P0 = StateSpace.initialCovariance(pol) else { return false }
+        if mlWork.count != nc * n { mlWork = [Double](repeating: 0, count: nc * n) }
+        let n = self.n, nc = self.nc
+        let res = data.withUnsafeBufferPointer { d in
+            mlWork.withUnsafeMutableBufferPointer { w in
+                StateSpace.run(pol, data: d.baseAddress!, n: n, nc: nc, P0: P0, scaledInnov: w.baseAddress!)
+            }
+        }
+        guard res.ok, res.sumLog.isFinite else { return false }
+        let (beta, _) = LinAlg.profile(res.cross, nc)
+        let g = exp(res.sumLog / (2 * Double(n)))
+        guard g.isFinite, g > 0 else { return false }
+        var ok = true
+        mlWork.withUnsafeBufferPointer { w in
+            for t in 0..<n {
+                var v = w[t]
+                for j in 1..<max(nc, 1) { v -= beta[j - 1] * w[j * n + t] }
+                v *= g
+                if !v.isFinite { ok = false }
+                out[t] = v
+            }
+        }
+        return ok
     }
 
     func cssObjective(_ x: UnsafePointer<Double>) -> Double {
@@ -128,7 +199,7 @@ final class ArimaProblem {
     /// Exact likelihood pieces with the regression profiled out.
     func exact(_ pol: ArmaPolys) -> (ssq: Double, sumLog: Double, beta: [Double])? {
         guard let P0 = StateSpace.initialCovariance(pol) else { return nil }
-        let res = data.withUnsafeBufferPointer { StateSpace.chandrasekhar(pol, data: $0.baseAddress!, n: n, nc: nc, P0: P0) }
+        let res = data.withUnsafeBufferPointer { StateSpace.run(pol, data: $0.baseAddress!, n: n, nc: nc, P0: P0) }
         guard res.ok else { return nil }
         let (beta, ssq) = LinAlg.profile(res.cross, nc)
         guard ssq.isFinite, res.sumLog.isFinite else { return nil }
@@ -154,8 +225,8 @@ public struct ArimaFit: Sendable {
     public let intercept: Double?
     /// Drift (slope per time step of the undifferenced series), or nil.
     public let drift: Double?
-    /// Innovation variance as forecast::Arima reports it (ML: standardized ssq /
-    /// (n - d - D*period - number of coefficients); CSS: ssq / (n - conditioning)).
+    /// Innovation variance as forecast::Arima reports it: ssq / (n - d - D*period - number
+    /// of coefficients), ssq of the standardized innovations (ML) or of the CSS residuals.
     /// Used for the intervals.
     public let sigma2: Double
     /// Gaussian log-likelihood (for CSS fits, R's CSS pseudo-likelihood).
@@ -170,7 +241,6 @@ public struct ArimaFit: Sendable {
     public var fitted: [Double] { zip(y, residuals).map { $0 - $1 } }
     /// Predicted ARMA state a_{n+1|n} of the differenced, de-meaned series.
     let state: [Double]
-    let stateCov: [Double]
 
     /// e.g. "ARIMA(2,1,1)(0,1,1)[12] with drift"
     public var description: String { spec.description }
@@ -212,22 +282,23 @@ public struct ArimaFit: Sendable {
         let pol = ArmaPolys(phi: Poly.expandAR(ar, sar, spec.period), theta: Poly.expandMA(ma, sma, spec.period))
         let r = pol.r
         var st = [Double](repeating: 0, count: r)
-        var sc = [Double](repeating: 0, count: r * r)
         var innov = [Double](repeating: 0, count: u.count)
+        var exactOK = false
         if let P0 = StateSpace.initialCovariance(pol) {
             let res = u.withUnsafeBufferPointer { ub in
                 innov.withUnsafeMutableBufferPointer { ib in
                     st.withUnsafeMutableBufferPointer { sb in
-                        sc.withUnsafeMutableBufferPointer { cb in
-                            StateSpace.filter(pol, data: ub.baseAddress!, n: u.count, nc: 1, P0: P0,
-                                              innov: ib.baseAddress!, state: sb.baseAddress!, stateCov: cb.baseAddress!)
-                        }
+                        StateSpace.run(pol, data: ub.baseAddress!, n: u.count, nc: 1, P0: P0,
+                                       innov: ib.baseAddress!, state: sb.baseAddress!)
                     }
                 }
             }
-            if !res.ok { throw .numeric("Kalman filter failed for \(spec.description)") }
-        } else {
-            // Non-stationary AR (possible for CSS estimates): conditional recursions.
+            exactOK = res.ok && innov.allSatisfy { $0.isFinite } && st.allSatisfy { $0.isFinite }
+        }
+        if !exactOK {
+            // Non-stationary AR (possible for CSS estimates) or a filter breakdown:
+            // conditional recursions.
+            for t in 0..<innov.count { innov[t] = 0 }
             let ncond = pol.phi.count
             for t in ncond..<max(u.count, ncond) {
                 var s = u[t]
@@ -257,8 +328,9 @@ public struct ArimaFit: Sendable {
             self.sigma2 = ss / Double(max(u.count - ncoef, 1))
         }
         state = st
-        stateCov = sc
-        let cssSigma2 = sigma2 ?? self.sigma2
+        // the approximation's criterion uses stats::arima's CSS variance, ssq / (n - conditioning)
+        let ncond = Double(pol.phi.count)
+        let cssSigma2 = self.sigma2 * max(Double(nUsed) - Double(ncoef), 1) / max(Double(nUsed) - ncond, 1)
         let npar = Double(ar.count + ma.count + sar.count + sma.count + (intercept == nil ? 0 : 1) + (drift == nil ? 0 : 1) + 1)
         let nstar = Double(nUsed)
         if method == .css {
@@ -319,7 +391,8 @@ public struct ArimaFit: Sendable {
         }
         var lo: [[Double]] = [], hi: [[Double]] = []
         for L in levels {
-            let frac = L > 1 ? L / 100 : L
+            // percent (> 1) or fraction (<= 1), kept inside (0, 0.9999) so bounds stay finite
+            let frac = min(max(L > 1 ? L / 100 : L, 0), 0.9999)
             let zq = Normal.quantile(0.5 + frac / 2)
             lo.append((0..<h).map { mean[$0] - zq * se[$0] })
             hi.append((0..<h).map { mean[$0] + zq * se[$0] })
@@ -373,42 +446,82 @@ public enum ArimaModel {
         return out.map { max(-2.6, min(2.6, $0)) }
     }
 
+    static let maxLMIterations = 100
+
     static func estimate(_ prob: ArimaProblem, method: ArimaMethod, scale: Double, original: [Double]) throws(ArimaError) -> ArimaFit {
         let spec = prob.spec
         let k = prob.npArma
+        // Degenerate data: differencing plus mean/drift explain y exactly (constant or
+        // all-zero series, exact lines). Nothing to estimate: zero ARMA coefficients,
+        // zero variance, loglik reported as 0.
+        let white = prob.css(ArmaPolys(phi: [], theta: []))
+        var wss = 0.0
+        for t in 0..<prob.n { wss += prob.data[t] * prob.data[t] }
+        if white.ssq <= 1e-24 * max(wss, Double(prob.n)) {
+            var intercept: Double? = nil, drift: Double? = nil
+            for (i, name) in prob.regNames.enumerated() {
+                if name == "intercept" { intercept = white.beta[i] * scale } else { drift = white.beta[i] * scale }
+            }
+            if spec.hasDrift && drift == nil { drift = 0 }
+            if spec.hasMean && intercept == nil { intercept = 0 }
+            return try ArimaFit(spec: spec, method: method,
+                                ar: [Double](repeating: 0, count: spec.p), ma: [Double](repeating: 0, count: spec.q),
+                                sar: [Double](repeating: 0, count: spec.effP), sma: [Double](repeating: 0, count: spec.effQ),
+                                intercept: intercept, drift: drift, sigma2: 0, loglik: 0, y: original)
+        }
         // CSS in the raw coefficients (as R does: unconstrained, started at zero).
         var raw = [Double](repeating: 0, count: k)
         var x = [Double](repeating: 0, count: k)
         var transformed = true
-        if method != .ml {
-            let r = Optimizer.minimize(x0: raw, maxEval: 2000, ftolRel: 1e-9) { prob.cssObjective($0) }
-            if ProcessInfo.processInfo.environment["ARIMA_DEBUG"] != nil { print("css", spec.description, "evals", r.evals, "status", r.status, "k", k) }
-            if r.f.isFinite && r.f < 1e9 { raw = r.x }
+        do {
+            let r = LevenbergMarquardt.minimize(x0: raw, m: prob.cssCount, maxIter: maxLMIterations, ftol: 1e-10) { prob.cssResiduals($0, $1) }
+            if r.ok && r.ssq.isFinite { raw = r.x }
+            else {
+                let b = Optimizer.minimize(x0: raw, maxEval: 3000, ftolRel: 1e-9) { prob.cssObjective($0) }
+                if b.f.isFinite && b.f < 1e9 { raw = b.x }
+            }
             if method == .css {
                 x = raw
                 transformed = false
-            } else {
+            } else if method == .cssML {
                 x = toTransformed(raw, spec)
             }
         }
         var sigma2 = 0.0, loglik = 0.0, beta: [Double] = []
-        var nLL = Double(prob.n)
         let nn = Double(prob.n)
         if method == .css {
             let (pol, _, _, _, _) = x.withUnsafeBufferPointer { prob.polys($0.baseAddress ?? UnsafePointer(bitPattern: 8)!, transformed: false) }
             let c = prob.css(pol)
+            // R: sigma2 = ssq / nu (stats::arima), loglik over all n differenced points
             sigma2 = c.ssq / Double(max(c.nu, 1))
             beta = c.beta
-            let nu = Double(c.nu)
-            nLL = nu
-            loglik = -0.5 * (nu * log(sigma2) + nu + nu * log(2 * Double.pi))
+            loglik = -0.5 * nn * (log(sigma2) + 1 + log(2 * Double.pi))
         } else {
-            var r = Optimizer.minimize(x0: x, maxEval: 2000, ftolRel: 1e-11) { prob.mlObjective($0) }
-            if !(r.f.isFinite && r.f < 1e9) && method == .cssML {
-                r = Optimizer.minimize(x0: [Double](repeating: 0, count: k), maxEval: 2000, ftolRel: 1e-11) { prob.mlObjective($0) }
+            var r = LevenbergMarquardt.minimize(x0: x, m: prob.n, maxIter: maxLMIterations, ftol: 1e-12) { prob.mlResiduals($0, $1) }
+            if !(r.ok && r.ssq.isFinite) && method == .cssML {
+                r = LevenbergMarquardt.minimize(x0: [Double](repeating: 0, count: k), m: prob.n, maxIter: maxLMIterations, ftol: 1e-12) { prob.mlResiduals($0, $1) }
             }
-            guard r.f.isFinite && r.f < 1e9 else { throw .numeric("maximum likelihood failed for \(spec.description)") }
-            x = r.x
+            if k > 0 {
+                // A second start guards against local optima of the likelihood: ML proper
+                // starts from zero (as R) and tries the CSS estimates too; CSS-ML starts from
+                // the CSS estimates (as R) and tries zero too.
+                let start2 = method == .ml ? toTransformed(raw, spec) : [Double](repeating: 0, count: k)
+                let r2 = LevenbergMarquardt.minimize(x0: start2, m: prob.n, maxIter: maxLMIterations, ftol: 1e-12) { prob.mlResiduals($0, $1) }
+                if r2.ok && r2.ssq.isFinite && (!(r.ok && r.ssq.isFinite) || r2.ssq < r.ssq) { r = r2 }
+            }
+            if r.ok && r.ssq.isFinite {
+                x = r.x
+                if r.iterations >= maxLMIterations {
+                    // LM ran out of iterations: let NLopt's L-BFGS finish from there
+                    let b = Optimizer.minimize(x0: x, maxEval: 1500, ftolRel: 1e-11) { prob.mlObjective($0) }
+                    if b.f.isFinite && b.f < 1e9 && b.f <= log(r.ssq / nn) / 2 { x = b.x }
+                }
+            } else {
+                // LM could not start: quasi-Newton (NLopt L-BFGS) from zero
+                let b = Optimizer.minimize(x0: [Double](repeating: 0, count: k), maxEval: 3000, ftolRel: 1e-11) { prob.mlObjective($0) }
+                guard b.f.isFinite && b.f < 1e9 else { throw .numeric("maximum likelihood failed for \(spec.description)") }
+                x = b.x
+            }
             let (pol, _, _, _, _) = x.withUnsafeBufferPointer { prob.polys($0.baseAddress ?? UnsafePointer(bitPattern: 8)!, transformed: true) }
             guard let e = prob.exact(pol) else { throw .numeric("likelihood not finite for \(spec.description)") }
             sigma2 = e.ssq / nn
@@ -416,10 +529,11 @@ public enum ArimaModel {
             let val = 0.5 * (log(sigma2) + e.sumLog / nn)
             loglik = -0.5 * (2 * nn * val + nn + nn * log(2 * Double.pi))
         }
-        // forecast::Arima reports the ML variance with a degrees-of-freedom correction,
-        // n / (n - #coefficients); CSS keeps ssq / (n - conditioning) as stats::arima does.
+        // forecast::Arima reports the variance with a degrees-of-freedom correction:
+        // ssq / (n - #coefficients) (ML: standardized innovations; CSS: CSS residuals).
         let ncoef = k + prob.regNames.count
-        let reported = method == .css ? sigma2 : sigma2 * nn / max(nn - Double(ncoef), 1)
+        let reported = method == .css ? sigma2 * Double(max(prob.cssCount, 1)) / max(nn - Double(ncoef), 1)
+                                      : sigma2 * nn / max(nn - Double(ncoef), 1)
         guard sigma2.isFinite, loglik.isFinite else { throw .numeric("non-finite fit for \(spec.description)") }
         let (_, ar, ma, sar, sma) = x.withUnsafeBufferPointer { prob.polys($0.baseAddress ?? UnsafePointer(bitPattern: 8)!, transformed: transformed) }
         var intercept: Double? = nil, drift: Double? = nil
@@ -430,7 +544,7 @@ public enum ArimaModel {
         if spec.hasMean && intercept == nil { intercept = 0 }
         return try ArimaFit(spec: spec, method: method, ar: ar, ma: ma, sar: sar, sma: sma,
                             intercept: intercept.map { $0 * scale }, drift: drift.map { $0 * scale },
-                            sigma2: reported * scale * scale, loglik: loglik - nLL * log(scale), y: original)
+                            sigma2: reported * scale * scale, loglik: loglik - nn * log(scale), y: original)
     }
 }
 

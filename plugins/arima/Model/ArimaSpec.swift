@@ -26,6 +26,14 @@ public struct ArimaSpec: Sendable, Equatable, Hashable {
                   period: period, includeMean: includeMean, includeDrift: includeDrift)
     }
 
+    /// R's `include.constant`: a mean when d + D == 0, a drift when d + D == 1, nothing otherwise.
+    public init(order: [Int], seasonal: [Int] = [0, 0, 0], period: Int = 1, constant: Bool) throws(ArimaError) {
+        try self.init(order: order, seasonal: seasonal, period: period, includeMean: constant, includeDrift: false)
+        let dd = d + effD
+        includeMean = constant && dd == 0
+        includeDrift = constant && dd == 1
+    }
+
     var isSeasonal: Bool { period > 1 && (P + D + Q) > 0 }
     /// Whether the fitted model actually carries an intercept / a drift column.
     var hasMean: Bool { includeMean && d + effD == 0 }

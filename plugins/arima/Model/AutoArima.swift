@@ -29,6 +29,13 @@ public struct AutoArimaOptions: Sendable {
     public var approximation: Bool? = nil
     /// Maximum number of models the stepwise search fits.
     public var maxModels: Int = 94
+    /// With the approximation: how many of the best admissible approximate candidates are
+    /// refitted by exact maximum likelihood and compared on the exact criterion. R refits
+    /// only the best (1); 2 lowers employment's mean MASE from 0.594 to 0.591 for ~25% time.
+    public var refitCount: Int = 2
+    /// Stepwise: continue from the best start model including its constant choice (true),
+    /// or, as R does, keep the constant of the start models (false).
+    public var followBest: Bool = true
 
     public init(period: Int = 1) { self.period = period }
 
@@ -94,6 +101,11 @@ public enum AutoArima {
         var maxSP = m > 1 ? min(o.maxSP, n / 3 / m) : 0
         var maxSQ = m > 1 ? min(o.maxSQ, n / 3 / m) : 0
         if m > 1 && n <= m + 1 { m = 1; maxSP = 0; maxSQ = 0 }
+        // with seasonal terms, non-seasonal lags stop below one season (as R does)
+        if m > 1 {
+            if maxSP > 0 { maxP = min(maxP, m - 1) }
+            if maxSQ > 0 { maxQ = min(maxQ, m - 1) }
+        }
         // seasonal differencing
         var D = 0
         if let fixed = o.D, m > 1 { D = fixed }
@@ -153,7 +165,7 @@ public enum AutoArima {
         func tryModel(_ p: Int, _ q: Int, _ P: Int, _ Q: Int, _ c: Bool) -> Bool {
             let k = Key(p: p, q: q, P: P, Q: Q, c: c && constantAllowed)
             if tried[k] != nil { return false }
-            if tried.count >= o.maxModels { return false }
+            if o.stepwise && tried.count >= o.maxModels { return false }
             let (f, v) = evaluate(k, method: method)
             tried[k] = v
             order.append(k)
@@ -176,7 +188,12 @@ public enum AutoArima {
                 if maxQ > 0 { tryModel(0, 1, 0, 0, c) }
             }
             if constantAllowed { tryModel(0, 0, 0, 0, false) }
-            if let b = bestKey { p = b.p; q = b.q; P = b.P; Q = b.Q; c = b.c }
+            if let b = bestKey {
+                p = b.p; q = b.q; P = b.P; Q = b.Q
+                // R (forecast 8.20) keeps searching around the constant models even when the
+                // no-constant start wins; `followBest` moves on from the winner instead.
+                if o.followBest { c = b.c }
+            }
             var improved = true
             while improved && tried.count < o.maxModels {
                 improved = false
@@ -209,10 +226,21 @@ public enum AutoArima {
         let candidates = order.map { ArimaCandidate(spec: spec($0), ic: tried[$0]!) }
         if approx {
             // refit the best candidates exactly until one is admissible
+            // (with refitCount > 1 the best `refitCount` admissible exact fits compete on the
+            // exact criterion)
             let ranked = order.filter { tried[$0]!.isFinite }.sorted { tried[$0]! < tried[$1]! }
+            var chosen: (ArimaFit, Double)? = nil
+            var admitted = 0
             for k in ranked {
                 let (f, v) = evaluate(k, method: .cssML)
-                if let f, v.isFinite { return (f, candidates) }
+                if let f, v.isFinite {
+                    if chosen == nil || v < chosen!.1 { chosen = (f, v) }
+                    admitted += 1
+                    if admitted >= max(o.refitCount, 1) { break }
+                }
+            }
+            if let chosen {
+                return (chosen.0, candidates)
             }
         } else if let b = bestKey, bestIC.isFinite, let f = fits[b] {
             return (f, candidates)

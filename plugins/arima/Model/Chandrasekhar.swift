@@ -20,7 +20,8 @@ extension StateSpace {
     static func chandrasekhar(_ m: ArmaPolys, data: UnsafePointer<Double>, n: Int, nc: Int,
                               P0: [Double],
                               innov: UnsafeMutablePointer<Double>? = nil,
-                              state: UnsafeMutablePointer<Double>? = nil) -> FilterResult {
+                              state: UnsafeMutablePointer<Double>? = nil,
+                              scaledInnov: UnsafeMutablePointer<Double>? = nil) -> FilterResult {
         let r = m.r
         var res = FilterResult()
         res.cross = [Double](repeating: 0, count: nc * nc)
@@ -49,7 +50,8 @@ extension StateSpace {
         v.withUnsafeMutableBufferPointer { v in
         phi.withUnsafeBufferPointer { phi in
             for t in 0..<n {
-                if !(F > 0) || !F.isFinite { res.ok = false; return }
+                // F_t >= 1 in exact arithmetic (unit innovation variance)
+                if !(F > 0.999) || !F.isFinite { res.ok = false; return }
                 sumLog += log(F)
                 let invF = 1 / F
                 for c in 0..<nc {
@@ -64,6 +66,10 @@ extension StateSpace {
                 }
                 for i in 0..<nc { for j in 0...i { cross[i * nc + j] += v[i] * v[j] * invF } }
                 if let innov { innov[t] = v[0] }
+                if let scaledInnov {
+                    let sf = invF.squareRoot()
+                    for c in 0..<nc { scaledInnov[c * n + t] = v[c] * sf }
+                }
                 if converged { continue }
                 // gain recursions
                 let zw = W[0]

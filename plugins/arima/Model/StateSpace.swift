@@ -61,44 +61,41 @@ enum StateSpace {
         return (gamma, psi)
     }
 
-    /// Stationary covariance of the state vector (r x r, row-major), unit innovation variance.
-    /// a_t[i] = sum_{k>i} phi_k u_{t+i-k} + sum_{k>=i} theta_k e_{t+i-k}; each entry is the
-    /// covariance of two such sums, from the autocovariances and the psi weights.
+    /// Stationary covariance of the state vector (r x r, row-major), unit innovation variance,
+    /// in O(r^2). The first column is Cov(a_t[i], u_t) = sum_{k>i} phi_k gamma(k-i) +
+    /// sum_{k>=i} theta_k psi_{k-i}; the rest follows from a_t[i+1] = a_{t+1}[i] - phi_{i+1} u_t
+    /// - R_i e_{t+1}, which gives
+    ///   P[i+1][j+1] = P[i][j] - phi_{j+1} C_i - phi_{i+1} C_j + phi_{i+1} phi_{j+1} gamma(0) - R_i R_j,
+    ///   C_i = phi_{i+1} gamma(0) + P[i+1][0].
     static func initialCovariance(_ m: ArmaPolys) -> [Double]? {
         let r = m.r
         let p = m.phi.count, q = m.theta.count
-        guard let (gamma, psi) = autocovariances(m, maxLag: 2 * r + 1) else { return nil }
-        // term lists per state element: (coef, offset, isAR)
-        var arC = [[Double]](repeating: [], count: r), arO = [[Int]](repeating: [], count: r)
-        var maC = [[Double]](repeating: [], count: r), maO = [[Int]](repeating: [], count: r)
-        for i in 0..<r {
-            if i + 1 <= min(r, p) { for k in (i + 1)...min(r, p) where m.phi[k - 1] != 0 { arC[i].append(m.phi[k - 1]); arO[i].append(i - k) } }
-            if i <= min(r - 1, q) {
-                for k in i...min(r - 1, q) {
-                    let th = k == 0 ? 1.0 : m.theta[k - 1]
-                    if th != 0 { maC[i].append(th); maO[i].append(i - k) }
-                }
-            }
-        }
-        func ps(_ k: Int) -> Double { k < 0 ? 0 : psi[k] }
+        guard let (gamma, psi) = autocovariances(m, maxLag: r + 1) else { return nil }
+        var phi = [Double](repeating: 0, count: r + 1)
+        for k in 0..<p { phi[k + 1] = m.phi[k] }          // phi[k] = phi_k, phi[0] unused
+        var R = [Double](repeating: 0, count: r)
+        R[0] = 1
+        for k in 0..<min(q, r - 1) { R[k + 1] = m.theta[k] }
         var P = [Double](repeating: 0, count: r * r)
+        // first column
         for i in 0..<r {
-            for j in i..<r {
-                var s = 0.0
-                for a in 0..<arC[i].count {
-                    let ca = arC[i][a], oa = arO[i][a]
-                    for b in 0..<arC[j].count { s += ca * arC[j][b] * gamma[abs(oa - arO[j][b])] }
-                    for b in 0..<maC[j].count { s += ca * maC[j][b] * ps(oa - maO[j][b]) }
-                }
-                for a in 0..<maC[i].count {
-                    let ca = maC[i][a], oa = maO[i][a]
-                    for b in 0..<arC[j].count { s += ca * arC[j][b] * ps(arO[j][b] - oa) }
-                    for b in 0..<maC[j].count where maO[j][b] == oa { s += ca * maC[j][b] }
-                }
-                P[i * r + j] = s
-                P[j * r + i] = s
+            var s = 0.0
+            if i + 1 <= p { for k in (i + 1)...min(p, r) { s += phi[k] * gamma[k - i] } }
+            for k in i..<r where k <= q { s += (k == 0 ? 1 : m.theta[k - 1]) * psi[k - i] }
+            P[i * r] = s
+            P[i] = s
+        }
+        let g0 = gamma[0]
+        var C = [Double](repeating: 0, count: r)
+        for i in 0..<(r - 1) { C[i] = phi[i + 1] * g0 + P[(i + 1) * r] }
+        for i in 0..<(r - 1) {
+            for j in i..<(r - 1) {
+                let v = P[i * r + j] - phi[j + 1] * C[i] - phi[i + 1] * C[j] + phi[i + 1] * phi[j + 1] * g0 - R[i] * R[j]
+                P[(i + 1) * r + j + 1] = v
+                P[(j + 1) * r + i + 1] = v
             }
         }
+        for v in P where !v.isFinite { return nil }
         return P
     }
 
@@ -118,7 +115,8 @@ enum StateSpace {
                        gains: UnsafeMutablePointer<Double>? = nil,
                        state: UnsafeMutablePointer<Double>? = nil,
                        stateCov: UnsafeMutablePointer<Double>? = nil,
-                       states: UnsafeMutablePointer<Double>? = nil) -> FilterResult {
+                       states: UnsafeMutablePointer<Double>? = nil,
+                       scaledInnov: UnsafeMutablePointer<Double>? = nil) -> FilterResult {
         let r = m.r
         var res = FilterResult()
         res.cross = [Double](repeating: 0, count: nc * nc)
@@ -162,6 +160,7 @@ enum StateSpace {
                     if let innov { innov[t] = v[0] }
                     if let gains { gains[t] = 1 }
                     if let states { for i in 0..<r { states[t * r + i] = a[i] } }
+                    if let scaledInnov { for c in 0..<nc { scaledInnov[c * n + t] = v[c] } }
                     continue
                 }
                 let F = P[0]
@@ -183,6 +182,10 @@ enum StateSpace {
                 if let innov { innov[t] = v[0] }
                 if let gains { gains[t] = F }
                 if let states { for i in 0..<r { states[t * r + i] = a[i] } }
+                if let scaledInnov {
+                    let sf = invF.squareRoot()
+                    for c in 0..<nc { scaledInnov[c * n + t] = v[c] * sf }
+                }
                 // filtered covariance
                 var mx = 0.0
                 for i in 0..<r {
@@ -275,5 +278,19 @@ enum LinAlg {
         var s = M[0]
         for i in 0..<k { s -= b[i] * beta[i] }
         return (beta, max(s, 0))
+    }
+}
+
+
+extension StateSpace {
+    /// The likelihood pass: Chandrasekhar recursions, or the Riccati filter when they break
+    /// down numerically (F below its lower bound 1, as can happen next to the unit circle).
+    static func run(_ m: ArmaPolys, data: UnsafePointer<Double>, n: Int, nc: Int, P0: [Double],
+                    innov: UnsafeMutablePointer<Double>? = nil,
+                    state: UnsafeMutablePointer<Double>? = nil,
+                    scaledInnov: UnsafeMutablePointer<Double>? = nil) -> FilterResult {
+        let a = chandrasekhar(m, data: data, n: n, nc: nc, P0: P0, innov: innov, state: state, scaledInnov: scaledInnov)
+        if a.ok && a.sumLog.isFinite { return a }
+        return filter(m, data: data, n: n, nc: nc, P0: P0, innov: innov, state: state, scaledInnov: scaledInnov)
     }
 }

@@ -1,0 +1,165 @@
+// The arima plugin: fixed-order ARIMA and AutoARIMA (Hyndman & Khandakar 2008) over the
+// ArimaModel numerics, exported through the fcast plugin ABI.
+import ArimaModel
+import CFcastPlugin
+import FcastPluginKit
+
+private let library = PluginLibrary(
+    name: "arima", version: "1.0.0",
+    description: "ARIMA by exact maximum likelihood, and AutoARIMA model selection",
+    algorithms: [FixedArima(), AutoArimaAlgorithm()])
+
+@_cdecl("fcast_plugin_entry")
+public func fcastPluginEntry(_ major: UInt32, _ minor: UInt32,
+                             _ host: UnsafePointer<fc_host>?) -> UnsafePointer<fc_library>? {
+    library.entry(hostMajor: major, hostMinor: minor, host: host)
+}
+
+private let seasonParameter = Parameter(
+    "season", .int, auto: true, min: 1, max: 400,
+    help: "season length in periods (default: from the data's frequency, 12 for monthly)")
+
+/// The ArimaModel error as the plugin ABI's status.
+func pluginError(_ e: ArimaError) -> PluginError {
+    switch e.kind {
+    case .invalidArgument: .invalidArgument(e.message)
+    case .notEnoughData: .notEnoughData(e.message)
+    case .numericFailure: .numeric(e.message)
+    }
+}
+
+struct FixedArima: Algorithm {
+    var name: String { "arima" }
+    var summary: String { "ARIMA(p,d,q)(P,D,Q)[m] with given orders, fitted by exact maximum likelihood" }
+    var capabilities: Capabilities { [.intervals, .threadSafe, .saveLoad, .fitted] }
+    var parameters: [Parameter] {
+        [.intList("order", default: [0, 0, 0], length: 3, min: 0, max: 50, help: "[p, d, q]: AR order, differences, MA order"),
+         .intList("seasonal", default: [0, 0, 0], length: 3, min: 0, max: 10, help: "[P, D, Q]: seasonal AR, differences, MA"),
+         seasonParameter,
+         Parameter("constant", .bool, auto: true,
+                   help: "a mean (d + D = 0) or drift (d + D = 1); default: a mean when undifferenced"),
+         .bool("drift", default: false, help: "a linear trend (when d + D <= 1)")]
+    }
+
+    func configure(_ v: ParameterValues) throws -> any ModelConfig {
+        ArimaConfig(order: v.intList("order") ?? [0, 0, 0], seasonal: v.intList("seasonal") ?? [0, 0, 0],
+                    season: v.int("season"), constant: v.bool("constant"), drift: v.bool("drift", default: false))
+    }
+}
+
+final class ArimaConfig: ModelConfig {
+    let order: [Int], seasonal: [Int]
+    let season: Int?
+    let constant: Bool?
+    let drift: Bool
+
+    init(order: [Int], seasonal: [Int], season: Int?, constant: Bool?, drift: Bool) {
+        self.order = order
+        self.seasonal = seasonal
+        self.season = season
+        self.constant = constant
+        self.drift = drift
+    }
+
+    func fit(_ series: SeriesInput) throws -> any FittedModel {
+        // A seasonal part needs a season: given, or from the data's frequency.
+        let period = season ?? (seasonal == [0, 0, 0] ? 1 : series.defaultSeason)
+        do throws(ArimaError) {
+            let spec = if let constant {
+                try ArimaSpec(order: order, seasonal: seasonal, period: period, constant: constant)
+            } else {
+                try ArimaSpec(order: order, seasonal: seasonal, period: period, includeMean: true, includeDrift: drift)
+            }
+            return ArimaFitted(try ArimaModel.fit(y: series.y, spec: spec))
+        } catch {
+            throw pluginError(error)
+        }
+    }
+
+    func load(_ bytes: [UInt8]) throws -> any FittedModel {
+        do { return ArimaFitted(try ArimaFit.deserialize(bytes)) } catch { throw pluginError(error) }
+    }
+}
+
+struct AutoArimaAlgorithm: Algorithm {
+    var name: String { "auto_arima" }
+    var summary: String { "AutoARIMA: orders chosen by KPSS/seasonal-strength differencing and a stepwise AICc search" }
+    var capabilities: Capabilities { [.intervals, .threadSafe, .saveLoad, .fitted] }
+    var parameters: [Parameter] {
+        [seasonParameter,
+         .int("max_p", default: 5, min: 0, max: 20, help: "largest AR order"),
+         .int("max_q", default: 5, min: 0, max: 20, help: "largest MA order"),
+         .int("max_P", default: 2, min: 0, max: 5, help: "largest seasonal AR order"),
+         .int("max_Q", default: 2, min: 0, max: 5, help: "largest seasonal MA order"),
+         .int("max_order", default: 5, min: 0, max: 40, help: "largest p + q + P + Q in the exhaustive search"),
+         .int("max_d", default: 2, min: 0, max: 3, help: "most non-seasonal differences"),
+         .int("max_D", default: 1, min: 0, max: 2, help: "most seasonal differences"),
+         .bool("stepwise", default: true, help: "the stepwise search (false: every model up to max_order)"),
+         .string("ic", default: "aicc", choices: ["aicc", "aic", "bic"], help: "the criterion that picks the model"),
+         .bool("allow_drift", default: true, help: "consider a drift when d + D = 1"),
+         .bool("allow_mean", default: true, help: "consider a mean when d + D = 0"),
+         Parameter("approximation", .bool, auto: true,
+                   help: "search with conditional sums of squares, then refit exactly (default: for long series)")]
+    }
+
+    func configure(_ v: ParameterValues) throws -> any ModelConfig {
+        var o = AutoArimaOptions(period: v.int("season") ?? 0)
+        o.maxP = v.int("max_p", default: o.maxP)
+        o.maxQ = v.int("max_q", default: o.maxQ)
+        o.maxSP = v.int("max_P", default: o.maxSP)
+        o.maxSQ = v.int("max_Q", default: o.maxSQ)
+        o.maxOrder = v.int("max_order", default: o.maxOrder)
+        o.maxD = v.int("max_d", default: o.maxD)
+        o.maxSD = v.int("max_D", default: o.maxSD)
+        o.stepwise = v.bool("stepwise", default: o.stepwise)
+        if let ic = v.string("ic") {
+            guard let c = InformationCriterion(rawValue: ic) else {
+                throw PluginError.invalidArgument("ic must be \"aicc\", \"aic\" or \"bic\", got \"\(ic)\"")
+            }
+            o.ic = c
+        }
+        o.allowDrift = v.bool("allow_drift", default: o.allowDrift)
+        o.allowMean = v.bool("allow_mean", default: o.allowMean)
+        o.approximation = v.bool("approximation")
+        return AutoArimaConfig(options: o, seasonGiven: v.isSet("season"))
+    }
+}
+
+final class AutoArimaConfig: ModelConfig {
+    let options: AutoArimaOptions
+    let seasonGiven: Bool
+
+    init(options: AutoArimaOptions, seasonGiven: Bool) {
+        self.options = options
+        self.seasonGiven = seasonGiven
+    }
+
+    func fit(_ series: SeriesInput) throws -> any FittedModel {
+        var o = options
+        if !seasonGiven { o.period = series.defaultSeason }
+        do {
+            return ArimaFitted(try AutoArima.fit(y: series.y, options: o))
+        } catch {
+            throw pluginError(error)
+        }
+    }
+
+    func load(_ bytes: [UInt8]) throws -> any FittedModel {
+        do { return ArimaFitted(try ArimaFit.deserialize(bytes)) } catch { throw pluginError(error) }
+    }
+}
+
+final class ArimaFitted: FittedModel {
+    let fit: ArimaFit
+    init(_ fit: ArimaFit) { self.fit = fit }
+
+    var modelDescription: String? { fit.description }
+
+    func predict(_ request: ForecastRequest) throws -> Forecast {
+        let f = fit.forecast(h: request.horizon, levels: request.levels)
+        return Forecast(mean: f.mean, lo: f.lo, hi: f.hi)
+    }
+
+    func fittedValues() throws -> [Double] { fit.fitted }
+    func save() throws -> [UInt8] { fit.serialize() }
+}
