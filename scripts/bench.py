@@ -266,7 +266,52 @@ write(summary(evaluate(res, test, season: {season})), "{out}")
     print("(bench/prophet/prophet_bench.py), excluding reading the CSV. MASE as shared/PEERS.md defines it.")
 
 
-SUITES = {"naive": bench_naive, "prophet": bench_prophet, "startup": bench_startup, "plot": bench_plot}
+def fcast_accuracy(model, path, h, season, limit=0, workers=1, level=80):
+    """Runs `model` with fcast on the first `limit` series (0: all) of a long CSV, holding out
+    h points; returns (run seconds, series, MASE, sMAPE, cover, peak RSS MiB)."""
+    out = tempfile.mkdtemp()
+    take = f"d = take(d, {limit})\n" if limit else ""
+    script = f"""
+d = load("{path}")
+{take}train, test = split(d, last: {h})
+res = run({model}, train, horizon: {h}, level: [{level}], workers: {workers})
+s = summary(evaluate(res, test, season: {season}))
+write(s, "{out}/summary.csv")
+"""
+    wall, run_s, rss, _ = run_script(script)
+    import csv
+    with open(f"{out}/summary.csv") as f:
+        row = next(csv.DictReader(f))
+    return run_s, int(row["series"]), float(row["mase"]), float(row["smape"]), float(row[f"cover{level}"]), rss
+
+
+def bench_arima():
+    """AutoARIMA on employment (h 24, season 12) with one worker, and statsforecast's
+    AutoARIMA on the same series in the same run. FCAST_BENCH_LIMIT=N takes the first N
+    series (statsforecast needs about 4 s a series: the whole set takes it 10 minutes)."""
+    limit = int(os.environ.get("FCAST_BENCH_LIMIT", "0"))
+    path = os.path.join(ROOT, "examples/data/us_employment.csv")
+    run_s, n, mase, smape, cover, rss = fcast_accuracy("auto_arima(season: 12)", path, 24, 12, limit)
+    rows = [["fcast auto_arima", n, f"{run_s:.2f}", f"{n / run_s:.2f}", f"{mase:.4f}", f"{smape:.3f}", f"{cover:.3f}", "1.0x"]]
+    py = peer_python("statsforecast")
+    if py:
+        args = [path, "--season", "12", "--h", "24"] + (["--limit", str(limit)] if limit else [])
+        out_f = tempfile.TemporaryFile("w+")
+        p = subprocess.run([py, os.path.join(ROOT, "bench/arima/statsforecast_autoarima.py"), *args], cwd=ROOT,
+                           stdout=out_f, stderr=subprocess.DEVNULL,
+                           env={**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "1"})
+        out_f.seek(0)
+        m = re.search(r"series=(\d+) failed=(\d+) MASE=([0-9.]+) sMAPE=([0-9.]+) cover80=([0-9.]+) seconds=([0-9.]+)", out_f.read())
+        if m:
+            sn, sec = int(m.group(1)) + int(m.group(2)), float(m.group(6))
+            rows.append(["statsforecast AutoARIMA 2.1.1", sn, f"{sec:.2f}", f"{sn / sec:.2f}", m.group(3), m.group(4),
+                         m.group(5), f"{(n / run_s) / (sn / sec):.1f}x"])
+    rows.append(["R auto.arima (PEERS.md, all 148)", 148, "481.71", "0.31", "0.5874", "1.887", "0.899", "-"])
+    table(f"AutoARIMA on employment ({'first ' + str(limit) if limit else 'all 148'} series, h 24, season 12), one worker",
+          ["tool", "series", "seconds", "series/s", "MASE", "sMAPE", "cover80", "fcast faster by"], rows)
+
+
+SUITES = {"naive": bench_naive, "arima": bench_arima, "prophet": bench_prophet, "startup": bench_startup, "plot": bench_plot}
 
 if __name__ == "__main__":
     wanted = sys.argv[1:] or list(SUITES)
