@@ -18,6 +18,9 @@ public final class Interpreter {
     public var baseDirectory: String?
     /// Told of every file a statement produces (plots), so a report can link them.
     public var onArtifact: ((String) -> Void)?
+    /// Plotting settings: where plots without `to:` go (a report's folder), the terminal,
+    /// gnuplot's environment.
+    public let plotDefaults = PlotDefaults()
 
     /// Writes straight to stdout (no buffering), so output and progress on stderr interleave
     /// in the order they happen.

@@ -88,26 +88,6 @@ public final class PlotDefaults: @unchecked Sendable {
         fileCounter += 1
         return (dir as NSString).appendingPathComponent("\(filePrefix)-\(fileCounter).png")
     }
-
-    // One per interpreter, kept beside it (the interpreter's own fields belong to the runtime).
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var table: [ObjectIdentifier: (owner: Weak, defaults: PlotDefaults)] = [:]
-    private final class Weak { weak var object: Interpreter?; init(_ o: Interpreter) { object = o } }
-
-    static func of(_ interp: Interpreter) -> PlotDefaults {
-        lock.lock(); defer { lock.unlock() }
-        let key = ObjectIdentifier(interp)
-        if let entry = table[key], entry.owner.object === interp { return entry.defaults }
-        table = table.filter { $0.value.owner.object != nil }
-        let d = PlotDefaults()
-        table[key] = (Weak(interp), d)
-        return d
-    }
-}
-
-extension Interpreter {
-    /// Plotting settings: where plots go without `to:` (a report's folder), the terminal, gnuplot's environment.
-    public var plotDefaults: PlotDefaults { PlotDefaults.of(self) }
 }
 
 /// One call of `plot`: checks the arguments, builds the figures, draws them.
