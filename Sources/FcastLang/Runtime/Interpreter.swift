@@ -14,8 +14,6 @@ public final class Interpreter {
     public var progress: ProgressOutput
     /// Worker threads for runs when `workers:` is not given (0: all cores).
     public var defaultWorkers = 0
-    /// Folder that relative paths in scripts resolve against (the current directory).
-    public var baseDirectory: String?
     /// Told of every file a statement produces (plots), so a report can link them.
     public var onArtifact: ((String) -> Void)?
     /// Plotting settings: where plots without `to:` go (a report's folder), the terminal,
@@ -250,11 +248,10 @@ public final class Interpreter {
         return Diagnostic("unknown parameter '\(label)' for \(algorithm.name)", at: span, notes: notes)
     }
 
-    /// Resolves a path against the base directory.
+    /// A path as the file system takes it: `~/` is the home folder; relative paths are
+    /// relative to the current directory, as in a shell.
     func resolvePath(_ path: String) -> String {
-        if path.hasPrefix("/") || baseDirectory == nil { return path }
-        if path.hasPrefix("~/") { return NSHomeDirectory() + String(path.dropFirst(1)) }
-        return baseDirectory! + "/" + path
+        path.hasPrefix("~/") ? NSHomeDirectory() + String(path.dropFirst(1)) : path
     }
 }
 

@@ -343,7 +343,7 @@ struct PlotCommand {
             try render(jobs, pathArgument: true)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             interp.output("plot: wrote \(jobs.count) file\(jobs.count == 1 ? "" : "s") like "
-                          + "\(jobs.first.map { display($0.path!) } ?? "") in \(String(format: "%.2f", seconds))s\n")
+                          + "\(jobs.first.map { $0.path! } ?? "") in \(String(format: "%.2f", seconds))s\n")
             for job in jobs { interp.onArtifact?(job.path!) }
             return .none
         }
@@ -367,7 +367,7 @@ struct PlotCommand {
                 jobs.append(PlotJob(figure: f, terminal: format.terminal(width: w, height: h), path: path))
             }
             try render(jobs, pathArgument: args.has("to"))
-            if args.has("to") { interp.output("plot: wrote \(display(path)) (\(what))\n") }
+            if args.has("to") { interp.output("plot: wrote \(path) (\(what))\n") }
             interp.onArtifact?(path)
         case .terminal(let terminal):
             var jobs: [PlotJob] = []
@@ -398,12 +398,6 @@ struct PlotCommand {
             throw Diagnostic("plot(): \(error.message)", at: isPath && pathArgument ? args.span("to") : args.callSpan,
                              notes: error.notes)
         }
-    }
-
-    /// A path as the user wrote it: relative to the base directory when under it.
-    func display(_ path: String) -> String {
-        if let base = interp.baseDirectory, path.hasPrefix(base + "/") { return String(path.dropFirst(base.count + 1)) }
-        return path
     }
 
     /// A series id made safe as a file name: `/`, NUL and control characters become `_`.
