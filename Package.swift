@@ -13,6 +13,7 @@ let package = Package(
         // Each built-in algorithm library is a plugin, loaded with dlopen at run time.
         .library(name: "fcast_naive", type: .dynamic, targets: ["NaivePlugin"]),
         .library(name: "fcast_arima", type: .dynamic, targets: ["ArimaPlugin"]),
+        .library(name: "fcast_prophet", type: .dynamic, targets: ["ProphetPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -41,6 +42,8 @@ let package = Package(
         .systemLibrary(name: "CNLopt", path: "Sources/CNLopt", pkgConfig: "nlopt", providers: [.apt(["libnlopt-dev"])]),
         .target(name: "ArimaModel", dependencies: ["CNLopt"], path: "plugins/arima/Model", exclude: ["README.md"]),
         .target(name: "ArimaPlugin", dependencies: ["ArimaModel", "FcastPluginKit"], path: "plugins/arima/Plugin"),
+        .target(name: "ProphetModel", dependencies: ["CNLopt"], path: "plugins/prophet/Model"),
+        .target(name: "ProphetPlugin", dependencies: ["ProphetModel", "FcastPluginKit"], path: "plugins/prophet/Plugin"),
 
         // Paths, processes and C-plugin compilation for the tests.
         .target(name: "CPseudoTerminal"),
@@ -55,6 +58,7 @@ let package = Package(
         .testTarget(name: "FcastPlotTests", dependencies: ["FcastPlot", "FcastCore", "FcastExec", "FcastTestSupport"]),
         .testTarget(name: "NaivePluginTests", dependencies: ["NaivePlugin", "FcastPluginKit"]),
         .testTarget(name: "ArimaTests", dependencies: ["ArimaModel"]),
+        .testTarget(name: "ProphetTests", dependencies: ["ProphetModel", "ProphetPlugin", "FcastPluginKit"]),
         .testTarget(name: "EndToEndTests", dependencies: ["FcastCore", "FcastTestSupport"]),
     ]
 )

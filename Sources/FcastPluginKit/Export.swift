@@ -11,7 +11,7 @@ import Darwin
 /// A plugin declares one of these and exports the entry symbol:
 ///
 ///     private let library = PluginLibrary(name: "naive", version: "1.0.0", ...)
-///     @c(fcast_plugin_entry)
+///     @_cdecl("fcast_mine_plugin_entry")   // for libfcast_mine.so
 ///     public func fcastPluginEntry(_ major: UInt32, _ minor: UInt32,
 ///                                  _ host: UnsafePointer<fc_host>?) -> UnsafePointer<fc_library>? {
 ///         library.entry(hostMajor: major, hostMinor: minor, host: host)
@@ -36,7 +36,7 @@ public final class PluginLibrary: @unchecked Sendable {
             n_algorithms: algorithms.count, algorithms: UnsafePointer(list)))
     }
 
-    /// The body of `fcast_plugin_entry`: refuses a host of another major version.
+    /// The body of the entry point: refuses a host of another major version.
     public func entry(hostMajor: UInt32, hostMinor: UInt32, host: UnsafePointer<fc_host>?) -> UnsafePointer<fc_library>? {
         if let host { PluginHost.install(host) }
         guard hostMajor == UInt32(FC_ABI_MAJOR) else {

@@ -93,6 +93,13 @@ public final class PluginRegistry: @unchecked Sendable {
         return path
     }
 
+    /// `fcast_<name>_plugin_entry` for `libfcast_<name>.so`.
+    static func entrySymbol(forFile file: String) -> String? {
+        guard isPluginFileName(file), let dot = file.firstIndex(of: ".") else { return nil }
+        let name = file[file.index(file.startIndex, offsetBy: "libfcast_".count)..<dot]
+        return name.isEmpty ? nil : "fcast_\(name)_plugin_entry"
+    }
+
     /// A plugin file is named libfcast_<name>.so (libfcast_<name>.dylib on macOS).
     public static func isPluginFileName(_ name: String) -> Bool {
         name.hasPrefix("libfcast_") && (name.hasSuffix(".so") || name.hasSuffix(".dylib"))
@@ -133,8 +140,10 @@ public final class PluginRegistry: @unchecked Sendable {
             let reason = dlerror().map { String(cString: $0) } ?? "dlopen failed"
             throw PluginLoadFailure(path: path, reason: "cannot load: \(reason)")
         }
-        guard let sym = dlsym(handle, FC_ENTRY_SYMBOL) else {
-            throw PluginLoadFailure(path: path, reason: "not an fcast plugin: it does not export '\(FC_ENTRY_SYMBOL)'")
+        let named = PluginRegistry.entrySymbol(forFile: URL(fileURLWithPath: path).lastPathComponent)
+        guard let sym = named.flatMap({ dlsym(handle, $0) }) ?? dlsym(handle, FC_ENTRY_SYMBOL) else {
+            let names = (named.map { ["'\($0)'"] } ?? []) + ["'\(FC_ENTRY_SYMBOL)'"]
+            throw PluginLoadFailure(path: path, reason: "not an fcast plugin: it exports neither \(names.joined(separator: " nor "))")
         }
         let entry = unsafeBitCast(sym, to: fc_entry_fn.self)
         guard let table = entry(UInt32(FC_ABI_MAJOR), UInt32(FC_ABI_MINOR), HostServices.table) else {

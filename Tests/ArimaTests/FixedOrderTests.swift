@@ -114,9 +114,30 @@ final class FixedOrderTests: XCTestCase {
         let hi95 = [8965.166, 8255.778, 9122.377]
         for i in 0..<3 {
             XCTAssertEqual(f.mean[i], mean[i], accuracy: 2)
-            XCTAssertEqual(f.lo[0][i], lo80[i], accuracy: 3)
-            XCTAssertEqual(f.hi[1][i], hi95[i], accuracy: 3)
+            XCTAssertEqual(f.lo[0][i], lo80[i], accuracy: 0.5, "lo80 \(f.lo[0][i])")
+            XCTAssertEqual(f.hi[1][i], hi95[i], accuracy: 0.5, "hi95 \(f.hi[1][i])")
         }
         XCTAssertEqual(fit.description, "ARIMA(0,1,1)(0,1,1)[12]")
+    }
+
+    // f <- forecast(Arima(WWWusage, order=c(1,1,1), include.drift=TRUE), h=10, level=80)
+    // cat(f$mean, f$upper[,1])
+    // f <- forecast(Arima(log(AirPassengers), order=c(0,1,1), seasonal=c(0,1,1)), h=24, level=95)
+    // cat(f$mean[c(1,12,24)], f$lower[c(1,12,24),1])
+    func testLongerForecastsAgainstR() throws {
+        let w = try ArimaModel.fit(y: RData.wWWusage, order: [1, 1, 1], includeDrift: true)
+        let fw = w.forecast(h: 10, levels: [80])
+        let mean = [219.1572, 219.0323, 219.3627, 219.9820, 220.7845, 221.7033, 222.6958, 223.7351, 224.8041, 225.8919]
+        let hi = [223.2159, 228.7080, 234.6073, 240.4659, 246.1072, 251.4734, 256.5589, 261.3807, 265.9639, 270.3353]
+        for i in 0..<10 {
+            XCTAssertEqual(fw.mean[i], mean[i], accuracy: 0.02, "mean \(i)")
+            XCTAssertEqual(fw.hi[0][i], hi[i], accuracy: 0.05, "hi80 \(i)")
+        }
+        let a = try ArimaModel.fit(y: RData.airPassengers.map { Foundation.log($0) }, order: [0, 1, 1], seasonal: [0, 1, 1], period: 12)
+        let fa = a.forecast(h: 24, levels: [95])
+        for (k, (m, l)) in zip([0, 11, 23], zip([6.11019, 6.16802, 6.26427], [6.03761, 6.00678, 5.99062])) {
+            XCTAssertEqual(fa.mean[k], m, accuracy: 5e-4)
+            XCTAssertEqual(fa.lo[0][k], l, accuracy: 5e-4)
+        }
     }
 }

@@ -118,7 +118,7 @@ final class PluginHostTests: XCTestCase {
         })
         XCTAssertEqual(registry.failures.count, 4, "\(registry.failures)")
         XCTAssertEqual(reasons["no-such-folder"], "no such file or folder")
-        XCTAssertTrue(reasons["libfcast_bogus.so"]!.contains("does not export 'fcast_plugin_entry'"), reasons["libfcast_bogus.so"]!)
+        XCTAssertTrue(reasons["libfcast_bogus.so"]!.contains("exports neither 'fcast_bogus_plugin_entry' nor 'fcast_plugin_entry'"), reasons["libfcast_bogus.so"]!)
         XCTAssertTrue(reasons["libfcast_future.so"]!.contains("built for fcast plugin ABI 2.0"), reasons["libfcast_future.so"]!)
         XCTAssertTrue(reasons["libfcast_future.so"]!.contains("speaks ABI 1.0"))
         XCTAssertTrue(reasons["libfcast_text.so"]!.hasPrefix("cannot load"), reasons["libfcast_text.so"]!)

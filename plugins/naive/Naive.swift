@@ -12,7 +12,7 @@ private let library = PluginLibrary(
     algorithms: [NaiveAlgorithm(kind: .naive), NaiveAlgorithm(kind: .snaive),
                  NaiveAlgorithm(kind: .mean), NaiveAlgorithm(kind: .drift)])
 
-@_cdecl("fcast_plugin_entry")
+@_cdecl("fcast_naive_plugin_entry")
 public func fcastPluginEntry(_ major: UInt32, _ minor: UInt32,
                              _ host: UnsafePointer<fc_host>?) -> UnsafePointer<fc_library>? {
     library.entry(hostMajor: major, hostMinor: minor, host: host)

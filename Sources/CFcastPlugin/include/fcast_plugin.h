@@ -3,9 +3,12 @@
  *
  * ABI version 1.0. A plugin is a shared library named libfcast_<name>.so that exports
  *
- *     const fc_library *fcast_plugin_entry(uint32_t host_abi_major,
- *                                          uint32_t host_abi_minor,
- *                                          const fc_host *host);
+ *     const fc_library *fcast_<name>_plugin_entry(uint32_t host_abi_major,
+ *                                                 uint32_t host_abi_minor,
+ *                                                 const fc_host *host);
+ *
+ * or, under the generic name, fcast_plugin_entry (the host looks for the named one first).
+ * The named entry lets several plugins be linked into one binary (tests, static builds).
  *
  * Rules (docs/plugins.md explains them with an example):
  *  - The host refuses a library whose abi_major differs from FC_ABI_MAJOR.
@@ -18,7 +21,7 @@
  *    returns an fc_status and, on failure, writes a message into the host's fc_error.
  *  - Strings are UTF-8 and NUL-terminated. Pointers handed to the plugin are valid only
  *    for the duration of the call, except the fc_host table, which lives for the process.
- *  - Everything the library returns from fcast_plugin_entry must stay valid for the
+ *  - Everything the library returns from the entry point must stay valid for the
  *    life of the process: the host never unloads a plugin.
  *  - fit/predict/free on distinct models may be called concurrently from many threads
  *    when the algorithm sets FC_CAP_THREAD_SAFE; otherwise the host serialises all calls
@@ -37,7 +40,8 @@ extern "C" {
 #define FC_ABI_MAJOR 1
 #define FC_ABI_MINOR 0
 
-/* The name of the exported entry symbol. */
+/* The generic name of the exported entry symbol; "fcast_" <name> "_plugin_entry" for a
+   library file libfcast_<name>.so is looked for first. */
 #define FC_ENTRY_SYMBOL "fcast_plugin_entry"
 
 /* ---- status and errors ------------------------------------------------------------ */

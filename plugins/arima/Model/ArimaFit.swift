@@ -7,9 +7,11 @@ import Foundation
 public enum ArimaMethod: String, Sendable {
     /// Conditional sum of squares only (fast; used by the auto search's approximation).
     case css = "CSS"
-    /// Exact maximum likelihood started from zeros.
+    /// Exact maximum likelihood started from zeros (as R), with a second start from the CSS
+    /// estimates; the better optimum is kept.
     case ml = "ML"
-    /// Exact maximum likelihood started from the CSS estimates (R's default).
+    /// Exact maximum likelihood started from the CSS estimates (R's default), with a second
+    /// start from zero; the better optimum is kept.
     case cssML = "CSS-ML"
 }
 
@@ -239,8 +241,10 @@ public struct ArimaFit: Sendable {
     /// One-step innovations (0 for the first d + D*period points), and y - residuals.
     public let residuals: [Double]
     public var fitted: [Double] { zip(y, residuals).map { $0 - $1 } }
-    /// Predicted ARMA state a_{n+1|n} of the differenced, de-meaned series.
+    /// Predicted ARMA state a_{n+1|n} of the differenced, de-meaned series, and its
+    /// covariance P_{n+1|n} in units of sigma^2.
     let state: [Double]
+    let stateCov: [Double]
 
     /// e.g. "ARIMA(2,1,1)(0,1,1)[12] with drift"
     public var description: String { spec.description }
@@ -283,18 +287,47 @@ public struct ArimaFit: Sendable {
         let r = pol.r
         var st = [Double](repeating: 0, count: r)
         var innov = [Double](repeating: 0, count: u.count)
+        // P_{n+1|n} (unit innovation variance) for the forecast variances; R R' once the
+        // filter has converged.
+        var Rv = [Double](repeating: 0, count: r)
+        Rv[0] = 1
+        for k in 0..<min(pol.theta.count, r - 1) { Rv[k + 1] = pol.theta[k] }
+        var sc = [Double](repeating: 0, count: r * r)
+        for i in 0..<r { for j in 0..<r { sc[i * r + j] = Rv[i] * Rv[j] } }
         var exactOK = false
         if let P0 = StateSpace.initialCovariance(pol) {
+            // the Riccati filter (O(r^2) per step, once per fit) also yields P_{n+1|n}
+            let useRiccati = r <= 64
             let res = u.withUnsafeBufferPointer { ub in
                 innov.withUnsafeMutableBufferPointer { ib in
                     st.withUnsafeMutableBufferPointer { sb in
-                        StateSpace.run(pol, data: ub.baseAddress!, n: u.count, nc: 1, P0: P0,
-                                       innov: ib.baseAddress!, state: sb.baseAddress!)
+                        sc.withUnsafeMutableBufferPointer { cb in
+                            useRiccati
+                                ? StateSpace.filter(pol, data: ub.baseAddress!, n: u.count, nc: 1, P0: P0,
+                                                    innov: ib.baseAddress!, state: sb.baseAddress!, stateCov: cb.baseAddress!)
+                                : StateSpace.run(pol, data: ub.baseAddress!, n: u.count, nc: 1, P0: P0,
+                                                 innov: ib.baseAddress!, state: sb.baseAddress!)
+                        }
                     }
                 }
             }
             exactOK = res.ok && innov.allSatisfy { $0.isFinite } && st.allSatisfy { $0.isFinite }
+                && sc.allSatisfy { $0.isFinite }
+            if !exactOK && useRiccati {
+                let res2 = u.withUnsafeBufferPointer { ub in
+                    innov.withUnsafeMutableBufferPointer { ib in
+                        st.withUnsafeMutableBufferPointer { sb in
+                            StateSpace.run(pol, data: ub.baseAddress!, n: u.count, nc: 1, P0: P0,
+                                           innov: ib.baseAddress!, state: sb.baseAddress!)
+                        }
+                    }
+                }
+                for i in 0..<r { for j in 0..<r { sc[i * r + j] = Rv[i] * Rv[j] } }
+                exactOK = res2.ok && innov.allSatisfy { $0.isFinite } && st.allSatisfy { $0.isFinite }
+            }
         }
+        if !exactOK { for i in 0..<r { for j in 0..<r { sc[i * r + j] = Rv[i] * Rv[j] } } }
+        stateCov = sc
         if !exactOK {
             // Non-stationary AR (possible for CSS estimates) or a filter breakdown:
             // conditional recursions.
@@ -378,9 +411,41 @@ public struct ArimaFit: Sendable {
         for i in 0..<arp.count { for j in 0..<dp.count { full[i + j] += arp[i] * dp[j] } }
         let arFull = full.dropFirst().map { -$0 }
         let psi = Poly.psiWeights(ar: Array(arFull), ma: pol.theta, count: h)
-        var v = 0.0
+        // Var(y_{n+h} - yhat) / sigma^2 = g_h' P_{n+1|n} g_h + sum_{k=0}^{h-2} psi*_k^2, with
+        // g_h' = sum_{j=1}^{h} c_{h-j} Z T^{j-1}, c the weights of 1 / Delta(B) (the future
+        // innovations after n+1 enter through the psi weights of the integrated model).
+        let cw = Poly.psiWeights(ar: delta.map { -$0 }, ma: [], count: h)
+        var rows: [[Double]] = []          // b_j = Z T^{j-1}
+        var b = [Double](repeating: 0, count: r); b[0] = 1
+        for _ in 0..<h {
+            rows.append(b)
+            var nb = [Double](repeating: 0, count: r)
+            var s0 = 0.0
+            for i in 0..<r { s0 += b[i] * phi[i] }
+            nb[0] = s0
+            for c in 1..<max(r, 1) { nb[c] = b[c - 1] }
+            b = nb
+        }
         var se = [Double](repeating: 0, count: h)
-        for s in 0..<h { v += psi[s] * psi[s]; se[s] = sqrt(max(sigma2, 0) * v) }
+        var tail = 0.0
+        var g = [Double](repeating: 0, count: r)
+        for hh in 1...h {
+            for i in 0..<r { g[i] = 0 }
+            for j in 1...hh {
+                let c = cw[hh - j]
+                if c == 0 { continue }
+                let row = rows[j - 1]
+                for i in 0..<r { g[i] += c * row[i] }
+            }
+            var q = 0.0
+            for i in 0..<r {
+                var s = 0.0
+                for j in 0..<r { s += stateCov[i * r + j] * g[j] }
+                q += g[i] * s
+            }
+            if hh >= 2 { tail += psi[hh - 2] * psi[hh - 2] }
+            se[hh - 1] = sqrt(max(sigma2, 0) * max(q + tail, 0))
+        }
         if calibrate {
             let emp = insampleRMSE(h: h, warmup: max(polys.r, nUsed / 3))
             var ratio = 1.0
@@ -447,6 +512,8 @@ public enum ArimaModel {
     }
 
     static let maxLMIterations = 100
+    /// relative change of the likelihood sum of squares at which LM stops (objective ~5e-11)
+    static let mlFtol = 1e-10
 
     static func estimate(_ prob: ArimaProblem, method: ArimaMethod, scale: Double, original: [Double]) throws(ArimaError) -> ArimaFit {
         let spec = prob.spec
@@ -497,16 +564,16 @@ public enum ArimaModel {
             beta = c.beta
             loglik = -0.5 * nn * (log(sigma2) + 1 + log(2 * Double.pi))
         } else {
-            var r = LevenbergMarquardt.minimize(x0: x, m: prob.n, maxIter: maxLMIterations, ftol: 1e-12) { prob.mlResiduals($0, $1) }
+            var r = LevenbergMarquardt.minimize(x0: x, m: prob.n, maxIter: maxLMIterations, ftol: mlFtol) { prob.mlResiduals($0, $1) }
             if !(r.ok && r.ssq.isFinite) && method == .cssML {
-                r = LevenbergMarquardt.minimize(x0: [Double](repeating: 0, count: k), m: prob.n, maxIter: maxLMIterations, ftol: 1e-12) { prob.mlResiduals($0, $1) }
+                r = LevenbergMarquardt.minimize(x0: [Double](repeating: 0, count: k), m: prob.n, maxIter: maxLMIterations, ftol: mlFtol) { prob.mlResiduals($0, $1) }
             }
             if k > 0 {
                 // A second start guards against local optima of the likelihood: ML proper
                 // starts from zero (as R) and tries the CSS estimates too; CSS-ML starts from
                 // the CSS estimates (as R) and tries zero too.
                 let start2 = method == .ml ? toTransformed(raw, spec) : [Double](repeating: 0, count: k)
-                let r2 = LevenbergMarquardt.minimize(x0: start2, m: prob.n, maxIter: maxLMIterations, ftol: 1e-12) { prob.mlResiduals($0, $1) }
+                let r2 = LevenbergMarquardt.minimize(x0: start2, m: prob.n, maxIter: maxLMIterations, ftol: mlFtol) { prob.mlResiduals($0, $1) }
                 if r2.ok && r2.ssq.isFinite && (!(r.ok && r.ssq.isFinite) || r2.ssq < r.ssq) { r = r2 }
             }
             if r.ok && r.ssq.isFinite {

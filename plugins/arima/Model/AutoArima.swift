@@ -21,11 +21,16 @@ public struct AutoArimaOptions: Sendable {
     public var startP: Int = 2, startQ: Int = 2, startSP: Int = 1, startSQ: Int = 1
     /// Fixed differencing orders (nil: chosen by the tests).
     public var d: Int? = nil, D: Int? = nil
-    public var stepwise: Bool = true
+    /// Stepwise (true) or exhaustive (false) search. nil: exhaustive for short series
+    /// (n <= 150 and period <= 12, a fraction of a second here), stepwise otherwise.
+    /// (R: always stepwise by default.)
+    public var stepwise: Bool? = nil
     public var ic: InformationCriterion = .aicc
     public var allowDrift: Bool = true
     public var allowMean: Bool = true
-    /// nil: use the CSS approximation when n > 150 or period > 12 (R's default).
+    /// nil: use the CSS approximation when period > 12 or n > 1000. (R approximates from
+    /// n > 150 to save time; exact fits are cheap here and choose better models: employment
+    /// mean MASE 0.585 exact vs 0.590 approximate.)
     public var approximation: Bool? = nil
     /// Maximum number of models the stepwise search fits.
     public var maxModels: Int = 94
@@ -133,7 +138,8 @@ public enum AutoArima {
         if dx.count < 4 {
             maxP = 0; maxQ = 0; maxSP = 0; maxSQ = 0
         }
-        let approx = o.approximation ?? (n > 150 || m > 12)
+        let approx = o.approximation ?? (n > 1000 || m > 12)
+        let stepwise = o.stepwise ?? !(n <= 150 && m <= 12)
         let method: ArimaMethod = approx ? .css : .cssML
 
         struct Key: Hashable { let p, q, P, Q: Int; let c: Bool }
@@ -165,7 +171,7 @@ public enum AutoArima {
         func tryModel(_ p: Int, _ q: Int, _ P: Int, _ Q: Int, _ c: Bool) -> Bool {
             let k = Key(p: p, q: q, P: P, Q: Q, c: c && constantAllowed)
             if tried[k] != nil { return false }
-            if o.stepwise && tried.count >= o.maxModels { return false }
+            if stepwise && tried.count >= o.maxModels { return false }
             let (f, v) = evaluate(k, method: method)
             tried[k] = v
             order.append(k)
@@ -174,7 +180,7 @@ public enum AutoArima {
             return false
         }
 
-        if o.stepwise {
+        if stepwise {
             var p = min(o.startP, maxP), q = min(o.startQ, maxQ)
             var P = min(o.startSP, maxSP), Q = min(o.startSQ, maxSQ)
             var c = constantAllowed

@@ -42,7 +42,10 @@ extension StateSpace {
         var v = [Double](repeating: 0, count: nc)
         var sumLog = 0.0
         var converged = false
-        let tol = 1e-12
+        var logF = 0.0
+        // once the rank-one increments are below tol, F and K are frozen: the likelihood
+        // moves by less than n * tol
+        let tol = 1e-11
         res.cross.withUnsafeMutableBufferPointer { cross in
         a.withUnsafeMutableBufferPointer { a in
         K.withUnsafeMutableBufferPointer { K in
@@ -52,7 +55,7 @@ extension StateSpace {
             for t in 0..<n {
                 // F_t >= 1 in exact arithmetic (unit innovation variance)
                 if !(F > 0.999) || !F.isFinite { res.ok = false; return }
-                sumLog += log(F)
+                if converged { sumLog += logF } else { sumLog += log(F) }
                 let invF = 1 / F
                 for c in 0..<nc {
                     let ac = a.baseAddress! + c * (r + 1)
@@ -89,7 +92,7 @@ extension StateSpace {
                     // increments have died out: F and K are at their steady state
                     var mx = 0.0
                     for i in 0..<r { mx = max(mx, abs(W[i])) }
-                    if abs(M) * mx * mx < tol { converged = true }
+                    if abs(M) * mx * mx < tol { converged = true; logF = log(F) }
                 }
             }
             if let state { for i in 0..<r { state[i] = a[i] } }

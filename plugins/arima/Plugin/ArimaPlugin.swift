@@ -9,7 +9,7 @@ private let library = PluginLibrary(
     description: "ARIMA by exact maximum likelihood, and AutoARIMA model selection",
     algorithms: [FixedArima(), AutoArimaAlgorithm()])
 
-@_cdecl("fcast_plugin_entry")
+@_cdecl("fcast_arima_plugin_entry")
 public func fcastPluginEntry(_ major: UInt32, _ minor: UInt32,
                              _ host: UnsafePointer<fc_host>?) -> UnsafePointer<fc_library>? {
     library.entry(hostMajor: major, hostMinor: minor, host: host)

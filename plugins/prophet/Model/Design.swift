@@ -63,10 +63,17 @@ extension FeatureBlock {
                 let u = Int32(seen.count)
                 seen[key] = u
                 index[i] = u
+                // sin/cos of j x by the angle-addition recurrence from sin x, cos x
+                // (exact to a few ulps for the orders used).
                 let x = 2 * Double.pi * phase / p
-                for j in 1...order {
-                    rows.append(sin(Double(j) * x))
-                    rows.append(cos(Double(j) * x))
+                let s1 = sin(x), c1 = cos(x)
+                var sj = s1, cj = c1
+                for _ in 1...order {
+                    rows.append(sj)
+                    rows.append(cj)
+                    let sn = sj * c1 + cj * s1
+                    cj = cj * c1 - sj * s1
+                    sj = sn
                 }
             }
             return BlockRows(width: w, count: seen.count, rows: rows, index: index)

@@ -31,6 +31,8 @@ public final class ProphetFit: Sendable {
     public let historyY: [Double]
     public let intervalWidth: Double
     public let uncertaintySamples: Int
+    /// The Laplace scale of the changepoint prior (changepoint_prior_scale).
+    public let priorTau: Double
     /// Optimiser diagnostics.
     public let evaluations: Int
     public let logPosterior: Double
@@ -38,7 +40,7 @@ public final class ProphetFit: Sendable {
     init(growth: ProphetGrowth, mode: ProphetMode, start: Int64, tScale: Double, yShift: Double, yScale: Double,
          cap: Double?, floor: Double?, changepointsT: [Double], k: Double, m: Double, delta: [Double],
          sigma: Double, beta: [Double], blocks: [FeatureBlock], historyDs: [Int64], historyY: [Double],
-         intervalWidth: Double, uncertaintySamples: Int, evaluations: Int, logPosterior: Double) {
+         intervalWidth: Double, uncertaintySamples: Int, priorTau: Double = 0.05, evaluations: Int, logPosterior: Double) {
         self.growth = growth
         self.mode = mode
         self.start = start
@@ -58,6 +60,7 @@ public final class ProphetFit: Sendable {
         self.historyY = historyY
         self.intervalWidth = intervalWidth
         self.uncertaintySamples = uncertaintySamples
+        self.priorTau = priorTau
         self.evaluations = evaluations
         self.logPosterior = logPosterior
     }
@@ -70,8 +73,21 @@ public final class ProphetFit: Sendable {
     var capScaled: Double { ((cap ?? 1) - yShift) / yScale }
 }
 
+/// Fitting. Prophet finds the MAP with Stan's L-BFGS from fixed initial values. Here:
+///  1. From the same initial values, Newton iterations in theta = (k, m, delta, beta):
+///     each step minimises the local quadratic model of the data term plus the exact
+///     priors (the Laplace prior as an L1 penalty) by an active-set QP solver, with
+///     sigma updated in closed form; Levenberg-Marquardt damping keeps every step a
+///     descent. For an additive model with a linear or flat trend the data term is
+///     quadratic, so one J'J serves every step and the iterations only follow sigma.
+///     J'J comes from the design's structure (NormalEquations.swift), not a dense J.
+///  2. NLopt's L-BFGS (with bounds) on the full posterior from that point: it confirms
+///     the optimum in a couple of evaluations, or continues where step 1 stopped short
+///     (flat valleys of multiplicative models, logistic trends).
+/// Both stages minimise the same function; the result is the exact MAP where Prophet's
+/// optimiser stops at its tolerances.
 public enum Prophet {
-    /// Fits Prophet's model to one series by MAP (L-BFGS with bounds, NLopt).
+    /// Fits Prophet's model to one series by MAP.
     /// `ds`: seconds since 1970-01-01 UTC, increasing; `y`: NaN marks a missing value
     /// (dropped, as Prophet does, except in multiplicative mode where it is an error).
     public static func fit(ds dsIn: [Int64], y yIn: [Double], options o: ProphetOptions) throws -> ProphetFit {
@@ -79,6 +95,7 @@ public enum Prophet {
         guard dsIn.count == yIn.count else { throw ProphetError(.badData, "ds and y differ in length") }
         let multiplicativeUsed = o.mode == .multiplicative || o.holidaysMode == .multiplicative
             || o.seasonalities.contains { $0.mode == .multiplicative }
+        let multParam = o.mode == .multiplicative ? "mode" : (o.holidaysMode == .multiplicative ? "holidays_mode" : "seasonality")
         var ds: [Int64] = []
         var y: [Double] = []
         ds.reserveCapacity(dsIn.count)
@@ -87,13 +104,13 @@ public enum Prophet {
             let v = yIn[i]
             if v.isNaN {
                 if multiplicativeUsed {
-                    throw ProphetError(.badData, parameter: "mode", "multiplicative mode needs complete data, but value \(i + 1) of \(yIn.count) is missing")
+                    throw ProphetError(.badData, parameter: multParam, "is \"multiplicative\", which needs complete data, but value \(i + 1) of \(yIn.count) is missing")
                 }
                 continue
             }
             if !v.isFinite { throw ProphetError(.badData, "value \(i + 1) of \(yIn.count) is \(v)") }
             if multiplicativeUsed && v < 0 {
-                throw ProphetError(.badData, parameter: "mode", "multiplicative mode needs non-negative values, but value \(i + 1) is \(v)")
+                throw ProphetError(.badData, parameter: multParam, "is \"multiplicative\", which needs non-negative values, but value \(i + 1) of \(yIn.count) is \(v)")
             }
             if let last = ds.last, dsIn[i] <= last { throw ProphetError(.badData, "dates must increase (value \(i + 1))") }
             ds.append(dsIn[i])
@@ -112,11 +129,11 @@ public enum Prophet {
         var floorV = 0.0
         if o.growth == .logistic {
             guard let c = o.cap else {
-                throw ProphetError(.invalidArgument, parameter: "cap", "logistic growth needs 'cap', the carrying capacity")
+                throw ProphetError(.invalidArgument, parameter: "cap", "is required with growth \"logistic\" (the carrying capacity)")
             }
             floorV = o.floor ?? 0
             guard c > floorV else {
-                throw ProphetError(.invalidArgument, parameter: "cap", "cap (\(c)) must be above floor (\(floorV))")
+                throw ProphetError(.invalidArgument, parameter: "cap", "(\(c)) must be above 'floor' (\(floorV))")
             }
             cap = c
         }
@@ -178,23 +195,33 @@ public enum Prophet {
             m0 = l0 * 1 / (l0 - l1)
             k0 = (l0 - l1) / 1
         }
-        var x = [Double](repeating: 0, count: obj.nv)
-        x[0] = k0 / obj.sc[0]
-        x[1] = m0 / obj.sc[1]
-        // Start sigma at the residual spread of the initial trend (Prophet starts at 1;
-        // the optimum is the same, the path shorter).
-        var ss = 0.0
-        for i in 0..<n {
-            let r = ys[i] - Objective.trend(t[i], growth: o.growth, k: k0, m: m0, delta: [Double](repeating: 0, count: cps.count), cps: cps, capS: capS)
-            ss += r * r
-        }
-        x[obj.iSigma] = log(Swift.max((ss / Double(n)).squareRoot(), 1e-4))
+        // Exact MAP by Gauss-Newton with L1-QP steps, from Prophet's initial values.
+        let S = cps.count
+        var theta0 = [Double](repeating: 0, count: 2 + S + obj.K)
+        theta0[0] = k0
+        theta0[1] = m0
+        let (theta, sigmaHat, gnIterations) = obj.solveMAP(theta0: theta0, maxIterations: o.maxNewtonIterations)
 
-        let (fBest, status) = minimize(obj, &x, maxEvaluations: o.maxEvaluations)
+        // Then L-BFGS (NLopt) on the full posterior from there: it certifies the optimum
+        // and improves it if the Gauss-Newton iterations stopped short.
+        var x = [Double](repeating: 0, count: obj.nv)
+        x[0] = theta[0] / obj.sc[0]
+        x[1] = theta[1] / obj.sc[1]
+        for l in 0..<S {
+            x[2 + l] = Swift.max(theta[2 + l], 0) / obj.sc[2 + l]
+            x[2 + S + l] = Swift.max(-theta[2 + l], 0) / obj.sc[2 + l]
+        }
+        x[obj.iSigma] = Swift.max(log(sigmaHat), -23)
+        for j in 0..<obj.K { x[obj.iBeta + j] = theta[2 + S + j] / obj.sc[obj.iBeta + j] }
+        obj.fScale = exp(2 * x[obj.iSigma]) / Double(n)
+        let fStart = x.withUnsafeBufferPointer { obj.evaluate($0.baseAddress!, nil) }
+        var xPolished = x
+        let (fScaled, status) = minimize(obj, &xPolished, maxEvaluations: o.maxEvaluations)
+        if fScaled.isFinite && fScaled < fStart && xPolished.allSatisfy({ $0.isFinite }) { x = xPolished }
+        let fBest = Swift.min(fStart, fScaled.isFinite ? fScaled : .infinity) / obj.fScale
         guard fBest.isFinite, x.allSatisfy({ $0.isFinite }) else {
             throw ProphetError(.numeric, "the fit did not converge (NLopt status \(status))")
         }
-        let S = cps.count
         let k = o.growth == .flat ? 0 : x[0] * obj.sc[0]
         let m = x[1] * obj.sc[1]
         let delta = (0..<S).map { o.growth == .flat ? 0 : (x[2 + $0] - x[2 + S + $0]) * obj.sc[2 + $0] }
@@ -204,7 +231,8 @@ public enum Prophet {
                           cap: cap, floor: o.growth == .logistic ? floorV : nil, changepointsT: cps,
                           k: k, m: m, delta: delta, sigma: sigma, beta: beta, blocks: blocks,
                           historyDs: ds, historyY: y, intervalWidth: o.intervalWidth,
-                          uncertaintySamples: o.uncertaintySamples, evaluations: obj.evaluations,
+                          uncertaintySamples: o.uncertaintySamples, priorTau: o.changepointPriorScale,
+                          evaluations: gnIterations + obj.evaluations,
                           logPosterior: -fBest)
     }
 
@@ -228,8 +256,58 @@ public enum Prophet {
         nlopt_set_xtol_rel(opt, 1e-9)
         nlopt_set_maxeval(opt, Int32(maxEvaluations))
         nlopt_set_vector_storage(opt, 10)
-        var f = 0.0
-        let r = nlopt_optimize(opt, &x, &f)
-        return (f, r.rawValue)
+        // Luksan's L-BFGS gives up (NLOPT_FAILURE / ROUNDOFF_LIMITED) when a line search
+        // fails on this ill-conditioned problem; restarting from the point reached, with
+        // fresh memory, continues the descent.
+        var f = Double.infinity
+        var status: nlopt_result = NLOPT_FAILURE
+        var restarts = 0
+        while true {
+            let before = obj.evaluations
+            var fNew = 0.0
+            var xTry = x
+            status = nlopt_optimize(opt, &xTry, &fNew)
+            if fNew.isFinite && fNew <= f { x = xTry; f = fNew }
+            let used = obj.evaluations
+            if status.rawValue > 0 || restarts >= 30 || used >= maxEvaluations || used - before <= 2 { break }
+            nlopt_set_maxeval(opt, Int32(maxEvaluations - used))
+            restarts += 1
+        }
+        return (f, status.rawValue)
+    }
+}
+
+extension Prophet {
+    /// The log posterior (up to a constant, on Prophet's scaled problem) of given
+    /// parameters for a series under these options: for comparing optima, e.g. with
+    /// Prophet's own (k, m, delta, sigma_obs, beta). nil when the series cannot be fitted
+    /// or the parameter counts do not match the design.
+    public static func logPosterior(ds: [Int64], y: [Double], options o: ProphetOptions,
+                                    k: Double, m: Double, delta: [Double], sigma: Double, beta: [Double]) -> Double? {
+        guard let fit = try? Prophet.fit(ds: ds, y: y, options: o),
+              delta.count == fit.delta.count, beta.count == fit.beta.count else { return nil }
+        return fit.logPosteriorAt(k: k, m: m, delta: delta, sigma: sigma, beta: beta)
+    }
+}
+
+extension ProphetFit {
+    /// The log posterior of other parameters on this fit's (scaled) data and design.
+    public func logPosteriorAt(k: Double, m: Double, delta: [Double], sigma: Double, beta: [Double]) -> Double {
+        let t = historyDs.map { tOf($0) }
+        let ys = historyY.map { ($0 - yShift) / yScale }
+        let rows = blocks.map { $0.rows(at: historyDs) }
+        let obj = Objective(t: t, y: ys, cps: changepointsT, growth: growth, capS: capScaled,
+                            tau: priorTau, blocks: blocks, blockRows: rows)
+        let S = delta.count
+        var x = [Double](repeating: 0, count: obj.nv)
+        x[0] = k / obj.sc[0]
+        x[1] = m / obj.sc[1]
+        for l in 0..<S {
+            x[2 + l] = Swift.max(delta[l], 0) / obj.sc[2 + l]
+            x[2 + S + l] = Swift.max(-delta[l], 0) / obj.sc[2 + l]
+        }
+        x[obj.iSigma] = log(sigma)
+        for j in 0..<beta.count { x[obj.iBeta + j] = beta[j] / obj.sc[obj.iBeta + j] }
+        return -x.withUnsafeBufferPointer { obj.evaluate($0.baseAddress!, nil) }
     }
 }

@@ -4,7 +4,8 @@ import Glibc
 import Darwin
 #endif
 
-/// The negative log posterior of Prophet's model on scaled data, and its gradient.
+/// The negative log posterior of Prophet's model on scaled data, its gradient, and the
+/// data the solvers share.
 ///
 /// Model (Taylor & Letham 2017; the priors of Prophet's Stan program):
 ///   y_i ~ Normal(T_i * (1 + M_i) + A_i, sigma)
@@ -17,10 +18,12 @@ import Darwin
 ///   k, m ~ Normal(0, 5); delta_l ~ Laplace(0, tau); sigma ~ HalfNormal(0.5);
 ///   beta_j ~ Normal(0, s_j).
 ///
-/// Optimiser variables x: [k, m, delta+ (S), delta- (S), log sigma, beta (K)], each
-/// divided by a column scale so that all have unit-RMS columns. delta = delta+ - delta-
-/// with delta+/- >= 0 makes the Laplace term linear (|delta| = delta+ + delta- at the
-/// optimum), so L-BFGS with bounds finds the exact MAP, zeros included.
+/// `evaluate` is the objective for NLopt's L-BFGS. Its variables x: [k, m, delta+ (S),
+/// delta- (S), log sigma, beta (K)], each divided by a column scale (unit-RMS design
+/// columns); delta = delta+ - delta- with delta+/- >= 0 makes the Laplace term linear, so
+/// L-BFGS with bounds handles it exactly. The objective is multiplied by `fScale`.
+/// theta = [k, m, delta (S), beta (K)] is the parameter vector of the Newton solver
+/// (Solver.swift) and of `th`.
 final class Objective {
     let n: Int
     let t: [Double]
@@ -36,6 +39,8 @@ final class Objective {
     let blockOffset: [Int]
     let priorPrecision: [Double]   // 1 / s_j^2
     let anyMultiplicative: Bool
+    /// Holiday blocks keep an all-zero row 0.
+    let blockIsHoliday: [Bool]
     /// Column scale of each optimiser variable.
     var sc: [Double]
     var nv: Int { 3 + 2 * S + K }
@@ -50,13 +55,19 @@ final class Objective {
     var yy: Double = 0
 
     // Work buffers (one objective per fit: not shared between threads).
-    var T: [Double], M: [Double], A: [Double], gT: [Double]
-    var theta: [Double], gtheta: [Double]
+    // Work buffers, allocated once per fit (freed in deinit).
+    let Tp, Mp, Ap, gTp, th, gt, tp, yp, cp: UnsafeMutablePointer<Double>
     // Stable copies of the block tables (freed in deinit) for pointer access in the hot loop.
     let blockRowPtr: [UnsafeMutablePointer<Double>]
     let blockIdxPtr: [UnsafeMutablePointer<Int32>]
     let blockValPtr: [UnsafeMutablePointer<Double>]
     var evaluations = 0
+    /// The objective is multiplied by this (sigma0^2 / n) so that its curvature in the
+    /// unit-RMS variables is about 1: Luksan's line search starts from a unit step and
+    /// allows only a few reductions.
+    var fScale = 1.0
+    /// Solver scratch: the last trial step of the linear model.
+    var pendingShift: [Double]? = nil
 
     init(t: [Double], y: [Double], cps: [Double], growth: ProphetGrowth, capS: Double, tau: Double,
          blocks: [FeatureBlock], blockRows: [BlockRows]) {
@@ -82,13 +93,18 @@ final class Objective {
         blockOffset = off
         priorPrecision = prec
         anyMultiplicative = blocks.contains { $0.mode == .multiplicative }
+        blockIsHoliday = blocks.map { if case .holidays = $0.kind { return true } else { return false } }
         useGram = !anyMultiplicative && growth != .logistic
-        T = .init(repeating: 0, count: n)
-        M = .init(repeating: 0, count: n)
-        A = .init(repeating: 0, count: n)
-        gT = .init(repeating: 0, count: n)
-        theta = .init(repeating: 0, count: 2 + S + k)
-        gtheta = .init(repeating: 0, count: 2 + S + k)
+        func buffer(_ c: Int) -> UnsafeMutablePointer<Double> {
+            let p = UnsafeMutablePointer<Double>.allocate(capacity: max(c, 1))
+            p.initialize(repeating: 0, count: max(c, 1))
+            return p
+        }
+        Tp = buffer(n); Mp = buffer(n); Ap = buffer(n); gTp = buffer(n)
+        th = buffer(2 + cps.count + k); gt = buffer(2 + cps.count + k)
+        tp = buffer(n); tp.update(from: t, count: n)
+        yp = buffer(n); yp.update(from: y, count: n)
+        cp = buffer(cps.count); cp.update(from: cps, count: cps.count)
         blockRowPtr = blockRows.map { r in
             let p = UnsafeMutablePointer<Double>.allocate(capacity: max(1, r.rows.count))
             p.initialize(from: r.rows, count: r.rows.count)
@@ -106,13 +122,13 @@ final class Objective {
         }
         sc = .init(repeating: 1, count: 3 + 2 * S + k)
         computeScales()
-        if useGram { buildGram() }
     }
 
     deinit {
         blockRowPtr.forEach { $0.deallocate() }
         blockIdxPtr.forEach { $0.deallocate() }
         blockValPtr.forEach { $0.deallocate() }
+        for p in [Tp, Mp, Ap, gTp, th, gt, tp, yp, cp] { p.deallocate() }
     }
 
     /// Unit-RMS scaling of each design column (trend columns as if T were 1).
@@ -144,7 +160,7 @@ final class Objective {
     }
 
     /// theta-space design: column j of Z at row i.
-    private func buildGram() {
+    func buildGram() {
         let p = 2 + S + K
         var Z = [Double](repeating: 0, count: n * p)   // column-major
         Z.withUnsafeMutableBufferPointer { z in
@@ -210,29 +226,24 @@ final class Objective {
         var rss = 0.0
         let p = 2 + S + K
 
-        theta.withUnsafeMutableBufferPointer { th in
-            th[0] = growth == .flat ? 0 : k
-            th[1] = m
-            for l in 0..<S { th[2 + l] = growth == .flat ? 0 : (x[2 + l] - x[2 + S + l]) * sc[2 + l] }
-            for j in 0..<K { th[2 + S + j] = x[iBeta + j] * sc[iBeta + j] }
-        }
+        th[0] = growth == .flat ? 0 : k
+        th[1] = m
+        for l in 0..<S { th[2 + l] = growth == .flat ? 0 : (x[2 + l] - x[2 + S + l]) * sc[2 + l] }
+        for j in 0..<K { th[2 + S + j] = x[iBeta + j] * sc[iBeta + j] }
 
         if useGram {
+            if gram.isEmpty { buildGram() }
             gram.withUnsafeBufferPointer { G in
-                theta.withUnsafeBufferPointer { th in
-                    gtheta.withUnsafeMutableBufferPointer { gt in
-                        var quad = 0.0, lin = 0.0
-                        for a in 0..<p {
-                            let row = G.baseAddress! + a * p
-                            var s = 0.0
-                            for b in 0..<p { s += row[b] * th[b] }
-                            quad += s * th[a]
-                            lin += gb[a] * th[a]
-                            gt[a] = (s - gb[a]) * inv2
-                        }
-                        rss = Swift.max(quad - 2 * lin + yy, 0)
-                    }
+                var quad = 0.0, lin = 0.0
+                for a in 0..<p {
+                    let row = G.baseAddress! + a * p
+                    var s = 0.0
+                    for b in 0..<p { s += row[b] * th[b] }
+                    quad += s * th[a]
+                    lin += gb[a] * th[a]
+                    gt[a] = (s - gb[a]) * inv2
                 }
+                rss = Swift.max(quad - 2 * lin + yy, 0)
             }
         } else {
             rss = dataTerm(k: k, m: m, inv2: inv2)
@@ -244,39 +255,31 @@ final class Objective {
         for l in 0..<S { l1s += (x[2 + l] + x[2 + S + l]) * sc[2 + l] }
         f += l1s / tau
         for j in 0..<K {
-            let b = theta[2 + S + j]
+            let b = th[2 + S + j]
             f += 0.5 * b * b * priorPrecision[j]
         }
 
         if let g = grad {
-            let gk = growth == .flat ? 0 : gtheta[0]
+            let gk = growth == .flat ? 0 : gt[0]
             g[0] = (gk + k / 25) * sc[0]
-            g[1] = (gtheta[1] + m / 25) * sc[1]
+            g[1] = (gt[1] + m / 25) * sc[1]
             for l in 0..<S {
-                let gd = growth == .flat ? 0 : gtheta[2 + l]
+                let gd = growth == .flat ? 0 : gt[2 + l]
                 g[2 + l] = (gd + 1 / tau) * sc[2 + l]
                 g[2 + S + l] = (-gd + 1 / tau) * sc[2 + l]
             }
             g[iSigma] = -rss * inv2 + Double(n) + sigma * sigma / 0.25
             for j in 0..<K {
-                g[iBeta + j] = (gtheta[2 + S + j] + theta[2 + S + j] * priorPrecision[j]) * sc[iBeta + j]
+                g[iBeta + j] = (gt[2 + S + j] + th[2 + S + j] * priorPrecision[j]) * sc[iBeta + j]
             }
+            for j in 0..<nv { g[j] *= fScale }
         }
-        return f
+        return f * fScale
     }
 
     /// The data term for the general model: fills gtheta with d(rss/(2 sigma^2))/d theta.
     private func dataTerm(k: Double, m: Double, inv2: Double) -> Double {
         let n = self.n, S = self.S
-        let th = theta.withUnsafeBufferPointer { $0.baseAddress! }
-        let gt = gtheta.withUnsafeMutableBufferPointer { $0.baseAddress! }
-        let Mp = M.withUnsafeMutableBufferPointer { $0.baseAddress! }
-        let Ap = A.withUnsafeMutableBufferPointer { $0.baseAddress! }
-        let Tp = T.withUnsafeMutableBufferPointer { $0.baseAddress! }
-        let gTp = gT.withUnsafeMutableBufferPointer { $0.baseAddress! }
-        let tp = t.withUnsafeBufferPointer { $0.baseAddress! }
-        let yp = y.withUnsafeBufferPointer { $0.baseAddress! }
-        let cp = cps.withUnsafeBufferPointer { $0.baseAddress! }
         // Seasonal/holiday parts.
         for i in 0..<n { Mp[i] = 0; Ap[i] = 0 }
         for bi in 0..<blockRows.count {

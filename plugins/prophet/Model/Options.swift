@@ -79,8 +79,9 @@ public struct ProphetOptions: Sendable {
     public var scaling: ProphetScaling = .absmax
     public var intervalWidth: Double = 0.8
     public var uncertaintySamples: Int = 1000
-    /// Optimiser limits (L-BFGS).
-    public var maxEvaluations: Int = 5000
+    /// Optimiser limits: (Gauss-)Newton iterations, then L-BFGS evaluations.
+    public var maxNewtonIterations: Int = 300
+    public var maxEvaluations: Int = 1000
 
     public init() {}
 
@@ -100,14 +101,14 @@ public struct ProphetOptions: Sendable {
         var names = Set(["yearly", "weekly", "daily"])
         for s in seasonalities {
             if !(s.period > 0 && s.period.isFinite) {
-                throw ProphetError(.invalidArgument, parameter: "seasonality", "seasonality '\(s.name)' needs a period > 0 (days), got \(s.period)")
+                throw ProphetError(.invalidArgument, parameter: "seasonality", "'\(s.name)' needs a period > 0 (days), got \(s.period)")
             }
-            if s.order < 1 { throw ProphetError(.invalidArgument, parameter: "seasonality", "seasonality '\(s.name)' needs an order >= 1, got \(s.order)") }
+            if s.order < 1 { throw ProphetError(.invalidArgument, parameter: "seasonality", "'\(s.name)' needs an order >= 1, got \(s.order)") }
             if let p = s.priorScale, !(p > 0) {
-                throw ProphetError(.invalidArgument, parameter: "seasonality", "seasonality '\(s.name)' needs prior_scale > 0, got \(p)")
+                throw ProphetError(.invalidArgument, parameter: "seasonality", "'\(s.name)' needs prior_scale > 0, got \(p)")
             }
             if !names.insert(s.name).inserted && !["yearly", "weekly", "daily"].contains(s.name) {
-                throw ProphetError(.invalidArgument, parameter: "seasonality", "seasonality '\(s.name)' is defined twice")
+                throw ProphetError(.invalidArgument, parameter: "seasonality", "'\(s.name)' is defined twice")
             }
         }
         for h in holidays {

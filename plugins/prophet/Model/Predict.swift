@@ -113,36 +113,59 @@ extension ProphetFit {
             }
         }
         var rng = Xoshiro(seed: seed)
-        // samples[i * ns + s]
-        var sims = [Double](repeating: 0, count: h * ns)
-        var newT: [Double] = []
-        var newD: [Double] = []
-        let noiseSD = sigma * yScale
+        // Future trend changes per sample: a Poisson number of changepoints, uniform on
+        // (1, tMax], with Laplace(0, lambda) rate changes.
         let expected = growth == .flat || tMax <= 1 ? 0 : S * (tMax - 1)
-        for s in 0..<ns {
-            newT.removeAll(keepingCapacity: true)
-            newD.removeAll(keepingCapacity: true)
-            let nc = expected > 0 ? rng.poisson(expected) : 0
-            for _ in 0..<nc {
-                newT.append(1 + rng.uniform() * (tMax - 1))
-                newD.append(rng.laplace(lambda))
+        var cpStart = [Int](repeating: 0, count: ns + 1)
+        var cpT: [Double] = []
+        var cpD: [Double] = []
+        if expected > 0 {
+            for s in 0..<ns {
+                let nc = rng.poisson(expected)
+                for _ in 0..<nc {
+                    cpT.append(1 + rng.uniform() * (tMax - 1))
+                    cpD.append(rng.laplace(lambda))
+                }
+                cpStart[s + 1] = cpT.count
             }
+        }
+        // sims[i * ns + s]: step i of sample s. Samples without future changepoints share
+        // the trend; those with some get their changes added.
+        let zig = Ziggurat.shared
+        var withChanges: [Int] = []
+        if !cpT.isEmpty { for s in 0..<ns where cpStart[s + 1] > cpStart[s] { withChanges.append(s) } }
+        var sims = [Double](repeating: 0, count: h * ns)
+        let noiseSD = sigma * yScale
+        sims.withUnsafeMutableBufferPointer { out in
             for i in 0..<h {
-                var v = base[i]
-                for j in 0..<nc where t[i] > newT[j] { v += newD[j] * (t[i] - newT[j]) }
-                if growth == .logistic { v = capS / (1 + exp(-v)) }
-                let tr = v * yScale + yShift
-                sims[i * ns + s] = tr * (1 + c.multiplicativeTerms[i]) + c.additiveTerms[i] + noiseSD * rng.normal()
+                let ti = t[i], bi = base[i]
+                let mul = 1 + c.multiplicativeTerms[i], add = c.additiveTerms[i]
+                let row = out.baseAddress! + i * ns
+                var trendI = bi
+                if growth == .logistic { trendI = capS / (1 + exp(-bi)) }
+                let mean = (trendI * yScale + yShift) * mul + add
+                for s in 0..<ns { row[s] = mean + noiseSD * rng.normalZ(zig) }
+                for s in withChanges {
+                    var v = bi
+                    var changed = false
+                    for j in cpStart[s]..<cpStart[s + 1] where ti > cpT[j] { v += cpD[j] * (ti - cpT[j]); changed = true }
+                    if !changed { continue }
+                    if growth == .logistic { v = capS / (1 + exp(-v)) }
+                    row[s] += (v * yScale + yShift) * mul + add - mean
+                }
             }
         }
         var lower = levels.map { _ in [Double](repeating: 0, count: h) }
         var upper = lower
+        // Each requested quantile of each step (numpy's linear percentile).
+        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: ns + 2)
+        defer { scratch.deallocate() }
         sims.withUnsafeMutableBufferPointer { buf in
             for i in 0..<h {
                 let col = UnsafeMutableBufferPointer(rebasing: buf[(i * ns)..<((i + 1) * ns)])
                 for (li, level) in levels.enumerated() {
-                    lower[li][i] = percentile(col, (1 - level) / 2)
-                    upper[li][i] = percentile(col, (1 + level) / 2)
+                    lower[li][i] = fastPercentile(col, (1 - level) / 2, scratch: scratch)
+                    upper[li][i] = fastPercentile(col, (1 + level) / 2, scratch: scratch)
                 }
             }
         }
@@ -150,39 +173,79 @@ extension ProphetFit {
     }
 }
 
-/// numpy's default (linear) percentile, by selection; reorders `v`.
-func percentile(_ v: UnsafeMutableBufferPointer<Double>, _ q: Double) -> Double {
+/// numpy's default (linear) percentile of `v` (not reordered). Brackets the two order
+/// statistics needed between two pivots taken from a small sorted sample, counts and
+/// gathers in one branch-free pass, and selects inside the (small) bracket; falls back to
+/// quickselect on a copy when the bracket misses.
+func fastPercentile(_ v: UnsafeMutableBufferPointer<Double>, _ q: Double, scratch: UnsafeMutablePointer<Double>) -> Double {
     let n = v.count
     let pos = q * Double(n - 1)
-    let lo = Int(pos.rounded(.down))
-    let frac = pos - Double(lo)
-    let a = select(v, lo)
-    if frac == 0 || lo + 1 >= n { return a }
-    // The next order statistic is the minimum of the part above lo.
+    let k = Int(pos.rounded(.down))
+    let frac = pos - Double(k)
+    let k2 = Swift.min(k + 1, n - 1)
+    let src = v.baseAddress!
+    if n >= 256 {
+        // A sorted sample of 63 evenly spaced elements (the samples are i.i.d. draws,
+        // so an even spacing is a random sample).
+        let m = 63
+        var sample = [Double](repeating: 0, count: m)
+        let stride = n / m
+        for j in 0..<m { sample[j] = src[j * stride] }
+        sample.sort()
+        let centre = Double(k) / Double(n - 1) * Double(m - 1)
+        let spread = 6.0
+        let loI = Int((centre - spread).rounded(.down)), hiI = Int((centre + spread + 1).rounded(.up))
+        let loP = loI < 0 ? -Double.infinity : sample[loI]
+        let hiP = hiI >= m ? Double.infinity : sample[hiI]
+        var below = 0
+        var mid = 0
+        for j in 0..<n {
+            let x = src[j]
+            below &+= x < loP ? 1 : 0
+            scratch[mid] = x
+            mid &+= (x >= loP ? 1 : 0) & (x <= hiP ? 1 : 0)
+        }
+        if below <= k && k2 < below + mid {
+            let part = UnsafeMutableBufferPointer(start: scratch, count: mid)
+            let a = select(part, k - below)
+            if frac == 0 || k2 == k { return a }
+            var b = Double.infinity
+            for j in (k - below + 1)..<mid where scratch[j] < b { b = scratch[j] }
+            return a + frac * (b - a)
+        }
+    }
+    scratch.update(from: src, count: n)
+    let all = UnsafeMutableBufferPointer(start: scratch, count: n)
+    let a = select(all, k)
+    if frac == 0 || k2 == k { return a }
     var b = Double.infinity
-    for j in (lo + 1)..<n where v[j] < b { b = v[j] }
+    for j in (k + 1)..<n where scratch[j] < b { b = scratch[j] }
     return a + frac * (b - a)
 }
 
-/// Quickselect: puts the k-th smallest at v[k] with smaller ones before and larger after.
-func select(_ v: UnsafeMutableBufferPointer<Double>, _ k: Int) -> Double {
-    var lo = 0, hi = v.count - 1
+/// Quickselect on v[from...]: puts the k-th smallest at v[k], smaller ones before it.
+func select(_ v: UnsafeMutableBufferPointer<Double>, _ k: Int, from: Int = 0) -> Double {
+    var lo = from, hi = v.count &- 1
+    let p = v.baseAddress!
     while hi > lo {
-        let mid = lo + (hi - lo) / 2
-        // median of three as pivot
-        if v[mid] < v[lo] { v.swapAt(mid, lo) }
-        if v[hi] < v[lo] { v.swapAt(hi, lo) }
-        if v[hi] < v[mid] { v.swapAt(hi, mid) }
-        let pivot = v[mid]
+        let mid = lo &+ (hi &- lo) / 2
+        if p[mid] < p[lo] { p.swapAt(mid, lo) }
+        if p[hi] < p[lo] { p.swapAt(hi, lo) }
+        if p[hi] < p[mid] { p.swapAt(hi, mid) }
+        let pivot = p[mid]
         var i = lo, j = hi
         while i <= j {
-            while v[i] < pivot { i += 1 }
-            while v[j] > pivot { j -= 1 }
-            if i <= j { v.swapAt(i, j); i += 1; j -= 1 }
+            while p[i] < pivot { i = i &+ 1 }
+            while p[j] > pivot { j = j &- 1 }
+            if i <= j { p.swapAt(i, j); i = i &+ 1; j = j &- 1 }
         }
-        if k <= j { hi = j } else if k >= i { lo = i } else { return v[k] }
+        if k <= j { hi = j } else if k >= i { lo = i } else { return p[k] }
     }
-    return v[k]
+    return p[k]
+}
+
+extension UnsafeMutablePointer where Pointee == Double {
+    @inline(__always) func swapAt(_ a: Int, _ b: Int) { let t = self[a]; self[a] = self[b]; self[b] = t }
 }
 
 /// xoshiro256** seeded by splitmix64: fast, reproducible, no global state.
@@ -212,13 +275,43 @@ struct Xoshiro {
     @inline(__always) mutating func uniform() -> Double {
         (Double(next() >> 11) + 0.5) * 0x1.0p-53
     }
+    /// Two independent standard normals (Marsaglia's polar method).
+    @inline(__always) mutating func normalPair() -> (Double, Double) {
+        while true {
+            let u = 2 * uniform() - 1, v = 2 * uniform() - 1
+            let s = u * u + v * v
+            if s < 1 && s > 0 {
+                let f = (-2 * log(s) / s).squareRoot()
+                return (u * f, v * f)
+            }
+        }
+    }
     mutating func normal() -> Double {
         if let s = spare { spare = nil; return s }
-        let u1 = uniform(), u2 = uniform()
-        let r = (-2 * log(u1)).squareRoot()
-        let a = 2 * Double.pi * u2
-        spare = r * sin(a)
-        return r * cos(a)
+        let (a, b) = normalPair()
+        spare = b
+        return a
+    }
+    /// A standard normal by the ziggurat method (Marsaglia & Tsang 2000, 128 layers);
+    /// the layer index and the 32-bit abscissa come from disjoint bits of one draw.
+    @inline(__always) mutating func normalZ(_ z: Ziggurat) -> Double {
+        while true {
+            let r = next()
+            let iz = Int(r & 127)
+            let hz = Int32(truncatingIfNeeded: r >> 32)
+            if UInt32(hz.magnitude) < z.kn[iz] { return Double(hz) * z.wn[iz] }
+            // Rare: the base strip's tail, or the wedge of layer iz.
+            let x = Double(hz) * z.wn[iz]
+            if iz == 0 {
+                var xt = 0.0, yt = 0.0
+                repeat {
+                    xt = -log(uniform()) / Ziggurat.r
+                    yt = -log(uniform())
+                } while yt + yt < xt * xt
+                return hz > 0 ? Ziggurat.r + xt : -Ziggurat.r - xt
+            }
+            if z.fn[iz] + uniform() * (z.fn[iz - 1] - z.fn[iz]) < exp(-0.5 * x * x) { return x }
+        }
     }
     mutating func laplace(_ scale: Double) -> Double {
         let u = uniform() - 0.5
@@ -234,5 +327,37 @@ struct Xoshiro {
         }
         // Large means: normal approximation with continuity correction.
         return Swift.max(0, Int((mean + mean.squareRoot() * normal() + 0.5).rounded(.down)))
+    }
+}
+
+/// The ziggurat's tables for the standard normal: immutable after construction, built
+/// once (a lazily initialised global constant), read through raw pointers in the hot loop.
+final class Ziggurat: @unchecked Sendable {
+    static let r = 3.442619855899
+    static let shared = Ziggurat()
+    let kn: UnsafeMutablePointer<UInt32>
+    let wn: UnsafeMutablePointer<Double>
+    let fn: UnsafeMutablePointer<Double>
+    private init() {
+        kn = .allocate(capacity: 128)
+        wn = .allocate(capacity: 128)
+        fn = .allocate(capacity: 128)
+        let m1 = 2147483648.0
+        let vn = 9.91256303526217e-3
+        var dn = Ziggurat.r, tn = dn
+        let q = vn / exp(-0.5 * dn * dn)
+        kn[0] = UInt32((dn / q) * m1)
+        kn[1] = 0
+        wn[0] = q / m1
+        wn[127] = dn / m1
+        fn[0] = 1
+        fn[127] = exp(-0.5 * dn * dn)
+        for i in stride(from: 126, through: 1, by: -1) {
+            dn = (-2 * log(vn / dn + exp(-0.5 * dn * dn))).squareRoot()
+            kn[i + 1] = UInt32((dn / tn) * m1)
+            tn = dn
+            fn[i] = exp(-0.5 * dn * dn)
+            wn[i] = dn / m1
+        }
     }
 }

@@ -84,6 +84,7 @@ extension ProphetFit {
         w.int(uncertaintySamples)
         w.int(evaluations)
         w.double(logPosterior)
+        w.double(priorTau)
         return w.bytes
     }
 
@@ -131,6 +132,7 @@ extension ProphetFit {
         let us = Int(try r.int())
         let ev = Int(try r.int())
         let lp = try r.double()
+        let tau = r.pos < bytes.count ? try r.double() : 0.05
         guard delta.count == cps.count, beta.count == blocks.reduce(0, { $0 + $1.width }), ds.count == y.count else {
             throw ProphetError(.badData, "saved prophet model is corrupt")
         }
@@ -138,6 +140,6 @@ extension ProphetFit {
                           cap: cap.isNaN ? nil : cap, floor: floor.isNaN ? nil : floor, changepointsT: cps,
                           k: k, m: m, delta: delta, sigma: sigma, beta: beta, blocks: blocks,
                           historyDs: ds, historyY: y, intervalWidth: iw, uncertaintySamples: us,
-                          evaluations: ev, logPosterior: lp)
+                          priorTau: tau, evaluations: ev, logPosterior: lp)
     }
 }
