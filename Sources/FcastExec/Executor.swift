@@ -65,9 +65,13 @@ public enum LocalExecutor {
                     while !HostServices.cancelRequested {
                         let first = next.add(chunk, ordering: .relaxed).oldValue
                         if first >= nTasks { break }
-                        for k in first..<min(first + chunk, nTasks) {
+                        for e in first..<min(first + chunk, nTasks) {
                             if HostServices.cancelRequested { break }
-                            let m = k / nSeries, s = k % nSeries
+                            // Run series by series, every model of a series together, so that a
+                            // grid of cheap and costly models progresses (and estimates its ETA)
+                            // evenly; results are stored model by model.
+                            let s = e / nModels, m = e % nModels
+                            let k = m * nSeries + s
                             let t0 = DispatchTime.now().uptimeNanoseconds
                             let outcome = runTask(config: configs[m], model: models[m], series: s, train: train,
                                                   task: k, options: options, futureDs: future, shared: shared)
