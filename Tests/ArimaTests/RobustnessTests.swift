@@ -17,6 +17,13 @@ final class RobustnessTests: XCTestCase {
         }
     }
 
+    /// Stepwise options (the exhaustive default for short series is slow in debug builds).
+    static func quick(_ m: Int) -> AutoArimaOptions {
+        var o = AutoArimaOptions(period: m)
+        o.stepwise = true
+        return o
+    }
+
     func seasonalSeries(n: Int, m: Int, seed: UInt64 = 7) -> [Double] {
         var rng = Rng(s: seed)
         var y: [Double] = []
@@ -42,11 +49,11 @@ final class RobustnessTests: XCTestCase {
     }
 
     func testConstantAndZeroSeries() throws {
-        let c = try AutoArima.fit(y: [Double](repeating: 5, count: 40), options: AutoArimaOptions(period: 12))
+        let c = try AutoArima.fit(y: [Double](repeating: 5, count: 40), options: Self.quick(12))
         XCTAssertEqual(c.description, "ARIMA(0,0,0) with non-zero mean")
         XCTAssertEqual(c.forecast(h: 3).mean, [5, 5, 5])
         assertSane(c)
-        let z = try AutoArima.fit(y: [Double](repeating: 0, count: 40), options: AutoArimaOptions(period: 4))
+        let z = try AutoArima.fit(y: [Double](repeating: 0, count: 40), options: Self.quick(4))
         XCTAssertEqual(z.description, "ARIMA(0,0,0) with zero mean")
         XCTAssertEqual(z.forecast(h: 2).mean, [0, 0])
         assertSane(z)
@@ -59,10 +66,10 @@ final class RobustnessTests: XCTestCase {
     func testShortSeries() throws {
         // shorter than two seasons: no seasonal differencing, still a model
         let y = seasonalSeries(n: 20, m: 12)
-        let f = try AutoArima.fit(y: y, options: AutoArimaOptions(period: 12))
+        let f = try AutoArima.fit(y: y, options: Self.quick(12))
         assertSane(f)
         for n in 1...6 {
-            let g = try AutoArima.fit(y: Array(seasonalSeries(n: 40, m: 4).prefix(n)), options: AutoArimaOptions(period: 4))
+            let g = try AutoArima.fit(y: Array(seasonalSeries(n: 40, m: 4).prefix(n)), options: Self.quick(4))
             assertSane(g, h: 5)
         }
     }
@@ -72,7 +79,7 @@ final class RobustnessTests: XCTestCase {
         var descriptions: [String] = []
         for scale in [1e-9, 1.0, 1e12] {
             let y = base.map { $0 * scale }
-            let fit = try AutoArima.fit(y: y, options: AutoArimaOptions(period: 4))
+            let fit = try AutoArima.fit(y: y, options: Self.quick(4))
             assertSane(fit)
             descriptions.append(fit.description)
             let f = fit.forecast(h: 3)
@@ -80,7 +87,7 @@ final class RobustnessTests: XCTestCase {
         }
         XCTAssertEqual(Set(descriptions).count, 1, "scale changed the model: \(descriptions)")
         // offset: huge level, small variation
-        let off = try AutoArima.fit(y: base.map { $0 + 1e9 }, options: AutoArimaOptions(period: 4))
+        let off = try AutoArima.fit(y: base.map { $0 + 1e9 }, options: Self.quick(4))
         assertSane(off)
     }
 
@@ -115,7 +122,7 @@ final class RobustnessTests: XCTestCase {
         var bad = y; bad[5] = .nan
         r = kind { _ = try ArimaModel.fit(y: bad, order: [1, 0, 0]) }
         XCTAssertEqual(r?.0, .invalidArgument); XCTAssertTrue(r?.1.contains("index 5") ?? false)
-        r = kind { _ = try AutoArima.fit(y: bad, options: AutoArimaOptions(period: 12)) }
+        r = kind { _ = try AutoArima.fit(y: bad, options: Self.quick(12)) }
         XCTAssertEqual(r?.0, .invalidArgument)
         var o = AutoArimaOptions(period: 12); o.maxP = -1
         r = kind { _ = try AutoArima.fit(y: y, options: o) }
@@ -128,7 +135,7 @@ final class RobustnessTests: XCTestCase {
 
     func testSerializationRoundTrip() throws {
         let y = seasonalSeries(n: 100, m: 12)
-        for fit in [try AutoArima.fit(y: y, options: AutoArimaOptions(period: 12)),
+        for fit in [try AutoArima.fit(y: y, options: Self.quick(12)),
                     try ArimaModel.fit(y: y, order: [1, 1, 1], seasonal: [0, 1, 1], period: 12),
                     try ArimaModel.fit(y: y, order: [2, 0, 0], includeMean: true)] {
             let bytes = fit.serialize()
@@ -147,11 +154,11 @@ final class RobustnessTests: XCTestCase {
 
     func testThreadSafety() throws {
         let series = (0..<4).map { seasonalSeries(n: 60, m: 4, seed: UInt64(100 + $0)) }
-        let serial = try series.map { try AutoArima.fit(y: $0, options: AutoArimaOptions(period: 4)).forecast(h: 6).mean }
+        let serial = try series.map { try AutoArima.fit(y: $0, options: Self.quick(4)).forecast(h: 6).mean }
         nonisolated(unsafe) var parallel = [[Double]](repeating: [], count: series.count)
         let lock = NSLock()
         DispatchQueue.concurrentPerform(iterations: series.count) { i in
-            let r = (try? AutoArima.fit(y: series[i], options: AutoArimaOptions(period: 4)).forecast(h: 6).mean) ?? []
+            let r = (try? AutoArima.fit(y: series[i], options: Self.quick(4)).forecast(h: 6).mean) ?? []
             lock.lock(); parallel[i] = r; lock.unlock()
         }
         XCTAssertEqual(parallel, serial)
@@ -165,8 +172,8 @@ final class RobustnessTests: XCTestCase {
         let c = try ArimaSpec(order: [0, 1, 1], seasonal: [0, 1, 1], period: 12, constant: true)
         XCTAssertFalse(c.includeMean || c.includeDrift)
         let y = seasonalSeries(n: 50, m: 4)
-        let viaArray = try AutoArima.fit(y: y, options: AutoArimaOptions(period: 4))
-        let viaBuffer = try y.withUnsafeBufferPointer { try AutoArima.fit(y: $0, options: AutoArimaOptions(period: 4)) }
+        let viaArray = try AutoArima.fit(y: y, options: Self.quick(4))
+        let viaBuffer = try y.withUnsafeBufferPointer { try AutoArima.fit(y: $0, options: Self.quick(4)) }
         XCTAssertEqual(viaArray.coefficients, viaBuffer.coefficients)
         let fixed = try y.withUnsafeBufferPointer { try ArimaModel.fit(y: $0, spec: a) }
         XCTAssertEqual(fixed.description, "ARIMA(1,1,0) with drift")
