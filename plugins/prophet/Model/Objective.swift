@@ -280,37 +280,7 @@ final class Objective {
     /// The data term for the general model: fills gtheta with d(rss/(2 sigma^2))/d theta.
     private func dataTerm(k: Double, m: Double, inv2: Double) -> Double {
         let n = self.n, S = self.S
-        // Seasonal/holiday parts.
-        for i in 0..<n { Mp[i] = 0; Ap[i] = 0 }
-        for bi in 0..<blockRows.count {
-            let off = 2 + S + blockOffset[bi]
-            let w = blockRows[bi].width, cnt = blockRows[bi].count
-            let rows = blockRowPtr[bi], idx = blockIdxPtr[bi], vals = blockValPtr[bi]
-            for u in 0..<cnt {
-                var s = 0.0
-                let row = rows + u * w
-                for j in 0..<w { s += row[j] * th[off + j] }
-                vals[u] = s
-            }
-            let dst = blocks[bi].mode == .multiplicative ? Mp : Ap
-            for i in 0..<n { dst[i] += vals[Int(idx[i])] }
-        }
-        // Trend, walking the changepoints.
-        var c = 0
-        var rate = k
-        var shift = 0.0   // sum over passed changepoints of delta_l * c_l
-        switch growth {
-        case .flat:
-            for i in 0..<n { Tp[i] = m }
-        case .linear, .logistic:
-            let km = growth == .logistic ? k * m : -m
-            for i in 0..<n {
-                let ti = tp[i]
-                while c < S && ti > cp[c] { let d = th[2 + c]; rate += d; shift += d * cp[c]; c += 1 }
-                let z = rate * ti - shift - km
-                Tp[i] = growth == .linear ? z : capS / (1 + exp(-z))
-            }
-        }
+        fillParts()  // Tp, Mp, Ap at th
         // Residuals and d/d yhat; M and A become d/dM and d/dA.
         var rss = 0.0
         for i in 0..<n {

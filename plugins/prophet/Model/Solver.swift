@@ -233,6 +233,18 @@ extension Objective {
     /// yhat's parts at theta `th` into Tp (trend), Mp, Ap; returns the RSS.
     @discardableResult
     func forward() -> Double {
+        fillParts()
+        var rss = 0.0
+        for i in 0..<n {
+            let r = yp[i] - (Tp[i] * (1 + Mp[i]) + Ap[i])
+            rss += r * r
+        }
+        return rss
+    }
+
+    /// yhat = Tp (1 + Mp) + Ap at theta `th`: the trend walking the changepoints, and the
+    /// multiplicative and additive seasonal/holiday parts.
+    func fillParts() {
         for i in 0..<n { Mp[i] = 0; Ap[i] = 0 }
         for bi in 0..<blockRows.count {
             let off = 2 + S + blockOffset[bi]
@@ -263,12 +275,6 @@ extension Objective {
                 Tp[i] = growth == .linear ? z : capS / (1 + exp(-z))
             }
         }
-        var rss = 0.0
-        for i in 0..<n {
-            let r = yp[i] - (Tp[i] * (1 + Mp[i]) + Ap[i])
-            rss += r * r
-        }
-        return rss
     }
 
     /// The prior part of the negative log posterior at theta (without sigma's).
