@@ -28,7 +28,15 @@ public enum Suggest {
                 best = (d, cd, candidate)
             }
         }
-        return best?.candidate
+        if let best { return best.candidate }
+        // A shortened name ("interval" for "interval_width"): the one candidate it begins.
+        guard length >= 4 else { return nil }
+        var prefixed: String?
+        for candidate in candidates where candidate.lowercased().hasPrefix(lowered) {
+            if prefixed != nil { return nil }
+            prefixed = candidate
+        }
+        return prefixed
     }
 
     /// Edit distance counting insertions, deletions, substitutions and transpositions of

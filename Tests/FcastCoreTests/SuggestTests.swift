@@ -36,3 +36,12 @@ final class SuggestTests: XCTestCase {
         XCTAssertEqual(Suggest.editDistance("héllo", "hello"), 1)
     }
 }
+
+extension SuggestTests {
+    func testAShortenedNameSuggestsTheOneCandidateItBegins() {
+        XCTAssertEqual(Suggest.closest(to: "interval", among: ["interval_width", "mode", "cap"]), "interval_width")
+        XCTAssertNil(Suggest.closest(to: "max", among: ["max_p", "max_q"]), "too short")
+        XCTAssertNil(Suggest.closest(to: "changepoint", among: ["changepoint_range", "changepoint_prior_scale"]), "more than one")
+        XCTAssertEqual(Suggest.closest(to: "seasn", among: ["season", "seasonality"]), "season", "edit distance first")
+    }
+}
