@@ -123,11 +123,13 @@ public enum LocalExecutor {
                 }
             }
             let loBase = k * nLevels * h
-            try fitted.predict(horizon: h, futureDs: Array(futureDs[(s * h)..<((s + 1) * h)]), levels: options.levels,
-                               seed: taskSeed(options.seed, series: s, model: model.name),
-                               mean: shared.mean.baseAddress! + k * h,
-                               lo: nLevels > 0 ? shared.lo.baseAddress! + loBase : nil,
-                               hi: nLevels > 0 ? shared.hi.baseAddress! + loBase : nil)
+            try futureDs.withUnsafeBufferPointer { future in
+                try fitted.predict(horizon: h, futureDs: UnsafeBufferPointer(rebasing: future[(s * h)..<((s + 1) * h)]),
+                                   levels: options.levels, seed: taskSeed(options.seed, series: s, model: model.name),
+                                   mean: shared.mean.baseAddress! + k * h,
+                                   lo: nLevels > 0 ? shared.lo.baseAddress! + loBase : nil,
+                                   hi: nLevels > 0 ? shared.hi.baseAddress! + loBase : nil)
+            }
             for t in 0..<h where !shared.mean[k * h + t].isFinite {
                 return .failed(TaskFailure(.numeric, "\(model.name) produced a non-finite forecast at step \(t + 1)"))
             }

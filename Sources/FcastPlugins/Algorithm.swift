@@ -35,7 +35,7 @@ struct ErrorBuffer: ~Copyable {
     var err: fc_error
 
     init() {
-        text.initialize(repeating: 0, count: ErrorBuffer.capacity)
+        text[0] = 0  // the plugin writes a terminated message only on failure
         err = fc_error(struct_size: UInt32(MemoryLayout<fc_error>.size), status: 0, message: text,
                        message_capacity: UInt32(ErrorBuffer.capacity))
     }
@@ -209,7 +209,7 @@ public final class FittedModelHandle: @unchecked Sendable {
     }
 
     /// Forecasts into caller-owned buffers: `mean` holds h values, `lo`/`hi` levels.count x h.
-    public func predict(horizon h: Int, futureDs: [Int64], levels: [Double], seed: UInt64,
+    public func predict(horizon h: Int, futureDs: UnsafeBufferPointer<Int64>, levels: [Double], seed: UInt64,
                         mean: UnsafeMutablePointer<Double>, lo: UnsafeMutablePointer<Double>?,
                         hi: UnsafeMutablePointer<Double>?) throws(TaskFailure) {
         let algorithm = config.algorithm
@@ -217,15 +217,13 @@ public final class FittedModelHandle: @unchecked Sendable {
             throw TaskFailure(.unsupported, "\(algorithm.name) gives no prediction intervals")
         }
         var errbuf = ErrorBuffer()
-        let status: fc_status = futureDs.withUnsafeBufferPointer { fds in
-            levels.withUnsafeBufferPointer { lv in
-                var req = fc_predict_request(struct_size: UInt32(MemoryLayout<fc_predict_request>.size), h: h,
-                                             future_ds: fds.baseAddress, levels: lv.baseAddress, n_levels: lv.count,
-                                             seed: seed, x: nil, n_x: 0)
-                var out = fc_forecast(struct_size: UInt32(MemoryLayout<fc_forecast>.size), mean: mean,
-                                      lo: levels.isEmpty ? nil : lo, hi: levels.isEmpty ? nil : hi)
-                return algorithm.locked { algorithm.table.pointee.predict(pointer, &req, &out, &errbuf.err) }
-            }
+        let status: fc_status = levels.withUnsafeBufferPointer { lv in
+            var req = fc_predict_request(struct_size: UInt32(MemoryLayout<fc_predict_request>.size), h: h,
+                                         future_ds: futureDs.baseAddress, levels: lv.baseAddress, n_levels: lv.count,
+                                         seed: seed, x: nil, n_x: 0)
+            var out = fc_forecast(struct_size: UInt32(MemoryLayout<fc_forecast>.size), mean: mean,
+                                  lo: levels.isEmpty ? nil : lo, hi: levels.isEmpty ? nil : hi)
+            return algorithm.locked { algorithm.table.pointee.predict(pointer, &req, &out, &errbuf.err) }
         }
         guard Int(status) == FC_OK else { throw errbuf.failure(status) }
     }
@@ -238,8 +236,10 @@ public final class FittedModelHandle: @unchecked Sendable {
             try mean.withUnsafeMutableBufferPointer { m in
                 try lo.withUnsafeMutableBufferPointer { l in
                     try hi.withUnsafeMutableBufferPointer { u in
-                        try predict(horizon: h, futureDs: futureDs, levels: levels, seed: seed, mean: m.baseAddress!,
-                                    lo: l.baseAddress, hi: u.baseAddress)
+                        try futureDs.withUnsafeBufferPointer { fds in
+                            try predict(horizon: h, futureDs: fds, levels: levels, seed: seed, mean: m.baseAddress!,
+                                        lo: l.baseAddress, hi: u.baseAddress)
+                        }
                     }
                 }
             }
