@@ -23,7 +23,7 @@ let package = Package(
         .target(name: "FcastCore", path: "Sources/FcastCore"),
         .target(name: "FcastPlugins", dependencies: ["CFcastPlugin"]),
         .target(name: "FcastExec", dependencies: ["FcastCore", "FcastPlugins"]),
-        .target(name: "FcastPlot", dependencies: ["FcastCore", "FcastExec"]),
+        .target(name: "FcastPlot", dependencies: ["FcastCore", "FcastExec", "FcastPlugins"]),
         .target(name: "FcastLang", dependencies: ["FcastCore", "FcastPlugins", "FcastExec", "FcastPlot"]),
         .systemLibrary(name: "CEditline", path: "Sources/CEditline", pkgConfig: "libedit",
                        providers: [.apt(["libedit-dev"])]),

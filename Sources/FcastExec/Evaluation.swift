@@ -1,4 +1,5 @@
 import FcastCore
+import FcastPlugins
 
 /// Accuracy of a run against held-out actuals: one row per series x model.
 public struct ScoreTable: Sendable {
@@ -156,12 +157,5 @@ public enum Evaluation {
             return BestRow(id: id, model: w.model, score: w.values[column], metric: scores.metrics[column],
                            description: w.description)
         }
-    }
-}
-
-/// Formats numbers the way the language writes them (12, 0.5, 80).
-public enum ParameterLabel {
-    public static func number(_ x: Double) -> String {
-        x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : "\(x)"
     }
 }

@@ -1,7 +1,7 @@
 import FcastPlugins
 import Foundation
 
-/// Runs scripts and line-by-line input against an interpreter, printing diagnostics.
+/// Runs scripts, or cells of them, against an interpreter, printing diagnostics.
 public struct ScriptRunner {
     public let interpreter: Interpreter
     public var errorOutput: (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }
@@ -52,7 +52,13 @@ public struct ScriptRunner {
             errorOutput(error.render(source: source, color: color) + "\n")
             return .failed
         }
-        for cell in program.cells {
+        return run(program, cells: program.cells.indices, report: report)
+    }
+
+    /// Runs some cells of a parsed script (`:run FILE N` in the REPL runs one).
+    public func run(_ program: Program, cells: some Sequence<Int>, report: Report? = nil) -> Outcome {
+        let source = program.source
+        for cell in cells.map({ program.cells[$0] }) {
             report?.beginCell(title: cell.title, source: cell.sourceText)
             if let title = cell.title {
                 // On the screen only: the report shows the title as the cell's heading.
@@ -77,33 +83,6 @@ public struct ScriptRunner {
             }
         }
         return .completed
-    }
-
-    /// Reads statements from standard input without line editing (`fcast < analysis.fc`):
-    /// a statement may span lines while brackets are open. An error is printed and
-    /// reading goes on; the result is false if any statement failed.
-    public func runLines() -> Bool {
-        var ok = true
-        var buffer = ""
-        var lineNumber = 0
-        var startLine = 1
-        while let line = readLine(strippingNewline: true) {
-            lineNumber += 1
-            if buffer.isEmpty { startLine = lineNumber }
-            buffer += (buffer.isEmpty ? "" : "\n") + line
-            if Parser.needsMoreInput(buffer) { continue }
-            let padded = String(repeating: "\n", count: startLine - 1) + buffer
-            buffer = ""
-            let source = Source(name: "<stdin>", text: padded)
-            do throws(Diagnostic) {
-                let program = try Parser.parse(source)
-                for stmt in program.statements { try interpreter.execute(stmt) }
-            } catch {
-                errorOutput(error.render(source: source, color: color) + "\n")
-                ok = false
-            }
-        }
-        return ok
     }
 }
 

@@ -1,5 +1,6 @@
 import FcastCore
 import FcastExec
+import FcastPlugins
 
 /// Builds figures from forecasts, data and scores. Pure: the choice of series, models and
 /// levels is the caller's (the `plot` builtin checks them against the user's arguments).

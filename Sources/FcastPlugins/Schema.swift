@@ -63,16 +63,14 @@ public struct ParameterSchema: Sendable {
         if let choices { s += choices.map { "\"\($0)\"" }.joined(separator: " | ") } else { s += kind.rawValue }
         if listLength > 0 { s += "[\(listLength)]" }
         switch (min, max) {
-        case let (lo?, hi?): s += " in \(ParameterSchema.number(lo))...\(ParameterSchema.number(hi))"
-        case let (lo?, nil): s += " >= \(ParameterSchema.number(lo))"
-        case let (nil, hi?): s += " <= \(ParameterSchema.number(hi))"
+        case let (lo?, hi?): s += " in \(ParameterLabel.number(lo))...\(ParameterLabel.number(hi))"
+        case let (lo?, nil): s += " >= \(ParameterLabel.number(lo))"
+        case let (nil, hi?): s += " <= \(ParameterLabel.number(hi))"
         default: break
         }
         if let defaultText { s += " = \(defaultText)" } else if required { s += " (required)" } else if auto { s += " (auto)" }
         return s
     }
-
-    static func number(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : "\(x)" }
 }
 
 /// A parameter value as the language hands it to the host.
@@ -82,10 +80,10 @@ public enum ParameterValue: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .int(let i): String(i)
-        case .real(let r): ParameterSchema.number(r)
+        case .real(let r): ParameterLabel.number(r)
         case .bool(let b): b ? "true" : "false"
         case .string(let s): "\"\(s)\""
-        case .list(let l): "[" + l.map(ParameterSchema.number).joined(separator: ", ") + "]"
+        case .list(let l): "[" + l.map(ParameterLabel.number).joined(separator: ", ") + "]"
         case .json(let j): j
         }
     }
@@ -111,5 +109,12 @@ public struct AlgorithmCapabilities: OptionSet, Sendable {
         if contains(.global) { out.append("global") }
         if contains(.fitted) { out.append("fitted") }
         return out
+    }
+}
+
+/// Numbers the way the language writes them: 12, 0.5, 80.
+public enum ParameterLabel {
+    public static func number(_ x: Double) -> String {
+        x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : "\(x)"
     }
 }

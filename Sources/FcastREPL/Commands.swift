@@ -36,9 +36,7 @@ struct ReplCommand: Sendable {
         ReplCommand(name: "load", usage: ":load FILE", help: "run a script into the workspace") { repl, args in
             guard let path = args.first else { return repl.fail(":load needs a file") }
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return repl.fail("cannot read \(path)") }
-            var runner = ScriptRunner(interpreter: repl.interpreter)
-            runner.errorOutput = repl.errorOutput
-            let outcome = runner.run(Source(name: path, text: text))
+            let outcome = repl.scriptRunner.run(Source(name: path, text: text))
             HostServices.requestCancel(false)
             return outcome == .completed ? .ok : .failed
         },
@@ -57,22 +55,9 @@ struct ReplCommand: Sendable {
             guard n >= 1 && n <= program.cells.count else {
                 return repl.fail("\(args[0]) has \(program.cells.count) cell\(program.cells.count == 1 ? "" : "s"); there is no cell \(n)")
             }
-            let cell = program.cells[n - 1]
-            if let title = cell.title { repl.output("## \(title)\n") }
-            for stmt in cell.statements {
-                do throws(Diagnostic) {
-                    try repl.interpreter.execute(stmt)
-                } catch {
-                    repl.errorOutput(error.render(source: program.source, color: repl.color) + "\n")
-                    return .failed
-                }
-                if HostServices.cancelRequested {
-                    HostServices.requestCancel(false)
-                    repl.errorOutput("interrupted: what finished is kept\n")
-                    return .failed
-                }
-            }
-            return .ok
+            let outcome = repl.scriptRunner.run(program, cells: [n - 1])
+            HostServices.requestCancel(false)
+            return outcome == .completed ? .ok : .failed
         },
         ReplCommand(name: "save", usage: ":save FILE", help: "write this session's successful inputs as a script") { repl, args in
             guard let path = args.first else { return repl.fail(":save needs a file") }
@@ -95,6 +80,14 @@ struct ReplCommand: Sendable {
 }
 
 extension Repl {
+    /// Runs scripts and cells into this session's workspace, errors on its error output.
+    var scriptRunner: ScriptRunner {
+        var runner = ScriptRunner(interpreter: interpreter)
+        runner.errorOutput = errorOutput
+        runner.color = color
+        return runner
+    }
+
     func parseFile(_ path: String) -> Program? {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             _ = fail("cannot read \(path)")

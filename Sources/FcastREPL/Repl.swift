@@ -26,8 +26,6 @@ public final class Repl {
         self.color = reader.isInteractive && isatty(2) != 0
     }
 
-    public enum Outcome { case quit, endOfInput }
-
     /// Reads and runs inputs until :quit or the end of input. Returns whether every input
     /// succeeded, for the exit status of `fcast < script`; a person's session at a
     /// terminal always ends well (errors there were already shown and dealt with).

@@ -8,34 +8,7 @@ import XCTest
 
 /// The evaluator with the real naive plugin loaded: bindings, grids, runs and the errors a
 /// user meets, with their locations and suggestions.
-final class InterpreterTests: XCTestCase {
-    var output = ""
-    var interp: Interpreter!
-
-    override func setUpWithError() throws {
-        let registry = PluginRegistry()
-        try registry.load(path: TestSupport.naivePlugin.path)
-        output = ""
-        interp = Interpreter(registry: registry, output: { [unowned self] in self.output += $0 }, progress: .silent)
-    }
-
-    func run(_ text: String) throws {
-        let source = Source(name: "test.fc", text: text)
-        try interp.run(try Parser.parse(source))
-    }
-
-    /// The rendered diagnostic of a failing program.
-    func failure(_ text: String) -> String {
-        let source = Source(name: "test.fc", text: text)
-        do {
-            try interp.run(try Parser.parse(source))
-            XCTFail("expected an error for: \(text)")
-            return ""
-        } catch {
-            return error.render(source: source)
-        }
-    }
-
+final class InterpreterTests: LanguageTestCase {
     var vis: String { TestSupport.exampleData("visnights.csv").path }
 
     func testBindingsArithmeticAndTupleBinding() throws {

@@ -10,19 +10,14 @@ import XCTest
 
 /// `plot` in the language: forecasts, data, scores and wins to files and the terminal, and
 /// the errors a user meets, each a diagnostic that keeps the workspace.
-final class PlotTests: XCTestCase {
-    var output = ""
+final class PlotTests: LanguageTestCase {
     var artifacts: [String] = []
-    var interp: Interpreter!
     var dir: URL!
 
     override func setUpWithError() throws {
         guard (try? Gnuplot.locate()) != nil else { throw XCTSkip("gnuplot is not installed") }
-        let registry = PluginRegistry()
-        try registry.load(path: TestSupport.naivePlugin.path)
-        output = ""
+        try super.setUpWithError()
         artifacts = []
-        interp = Interpreter(registry: registry, output: { [unowned self] in self.output += $0 }, progress: .silent)
         interp.onArtifact = { [unowned self] in self.artifacts.append($0) }
         interp.plotDefaults.terminal = .dumb(columns: 100, lines: 30)
         dir = TestSupport.temporaryDirectory()
@@ -36,22 +31,6 @@ final class PlotTests: XCTestCase {
 
     override func tearDownWithError() throws {
         if let dir { try? FileManager.default.removeItem(at: dir) }
-    }
-
-    func run(_ text: String) throws {
-        let source = Source(name: "test.fc", text: text)
-        try interp.run(try Parser.parse(source))
-    }
-
-    func failure(_ text: String) -> String {
-        let source = Source(name: "test.fc", text: text)
-        do {
-            try interp.run(try Parser.parse(source))
-            XCTFail("expected an error for: \(text)")
-            return ""
-        } catch {
-            return error.render(source: source)
-        }
     }
 
     func path(_ name: String) -> String { dir.appendingPathComponent(name).path }

@@ -1,5 +1,6 @@
 import FcastCore
 import FcastExec
+import FcastPlugins
 import Foundation
 
 /// Plain-text tables: columns padded to their widest cell, numbers right-aligned.

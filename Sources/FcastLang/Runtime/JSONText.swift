@@ -1,4 +1,5 @@
 import FcastCore
+import FcastPlugins
 import Foundation
 
 /// Language values as JSON text, for plugin parameters of type FC_PARAM_JSON. A data set
@@ -15,7 +16,7 @@ enum JSONText {
         case .bool(let b): out += b ? "true" : "false"
         case .number(let x):
             guard x.isFinite else { return false }
-            out += x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : "\(x)"
+            out += ParameterLabel.number(x)
         case .string(let s): out += quote(s)
         case .list(let items):
             out += "["

@@ -1,5 +1,6 @@
 import FcastCore
 import FcastExec
+import FcastPlugins
 import FcastPlot
 import Foundation
 
