@@ -19,12 +19,21 @@ public struct FcastError: Error, CustomStringConvertible, Sendable, Equatable {
     }
 
     public var description: String {
+        location.isEmpty ? "error: \(message)" : "\(location): error: \(message)"
+    }
+
+    /// `file.csv:12:3: message`, for quoting inside another diagnostic (which says "error:" itself).
+    public var locatedMessage: String {
+        location.isEmpty ? message : "\(location): \(message)"
+    }
+
+    private var location: String {
         var location = ""
         if let file { location = file }
         if let line {
             location += location.isEmpty ? "line \(line)" : ":\(line)"
             if let column { location += ":\(column)" }
         }
-        return location.isEmpty ? "error: \(message)" : "\(location): error: \(message)"
+        return location
     }
 }

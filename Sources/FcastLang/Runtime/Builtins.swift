@@ -96,6 +96,12 @@ struct BoundArguments {
     }
 }
 
+/// An error from the data layer as a diagnostic's message: its file location kept, without
+/// a second "error:" (the diagnostic says it once).
+func errorText(_ error: any Error) -> String {
+    (error as? FcastError)?.locatedMessage ?? "\(error)"
+}
+
 enum Builtins {
     static func named(_ name: String) -> Builtin? { table[name] }
     static let table: [String: Builtin] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
@@ -133,13 +139,13 @@ enum Builtins {
                 if let y = try a.string("y") { options.value = y }
                 if let f = try a.string("freq") {
                     do { options.frequency = try Frequency.parse(f) } catch {
-                        throw Diagnostic("load(): \(error)", at: a.span("freq"))
+                        throw Diagnostic("load(): \(errorText(error))", at: a.span("freq"))
                     }
                 }
                 do {
                     return .data(try LongCSV.load(path: interp.resolvePath(path), options: options))
                 } catch {
-                    throw Diagnostic("\(error)", at: a.span("path"))
+                    throw Diagnostic(errorText(error), at: a.span("path"))
                 }
             }),
         Builtin(
@@ -174,7 +180,7 @@ enum Builtins {
                     let (train, test) = try data.split(last: n)
                     return .list([.data(train), .data(test)])
                 } catch {
-                    throw Diagnostic("split(): \(error)", at: a.callSpan)
+                    throw Diagnostic("split(): \(errorText(error))", at: a.callSpan)
                 }
             }),
         Builtin(
@@ -235,7 +241,7 @@ enum Builtins {
                 do {
                     return .scores(try Evaluation.evaluate(run, test: test, season: season))
                 } catch {
-                    throw Diagnostic("evaluate(): \(error)", at: a.callSpan)
+                    throw Diagnostic("evaluate(): \(errorText(error))", at: a.callSpan)
                 }
             }),
         Builtin(
@@ -278,7 +284,7 @@ enum Builtins {
                 do {
                     return .best(BestTable(metric: by, rows: try Evaluation.best(s, by: by), models: s.models))
                 } catch {
-                    throw Diagnostic("best(): \(error)", at: a.span("by"))
+                    throw Diagnostic("best(): \(errorText(error))", at: a.span("by"))
                 }
             }),
         Builtin(
@@ -318,7 +324,7 @@ enum Builtins {
                 } catch let d as Diagnostic {
                     throw Diagnostic(d.message, at: a.span("value"))
                 } catch {
-                    throw Diagnostic("write(): \(error)", at: a.span("path"))
+                    throw Diagnostic("write(): \(errorText(error))", at: a.span("path"))
                 }
                 return .none
             }),

@@ -175,7 +175,7 @@ public final class Interpreter {
             } catch let d as Diagnostic {
                 throw d
             } catch {
-                throw Diagnostic("\(name): \(error)", at: span)
+                throw Diagnostic("\(name): \(errorText(error))", at: span)
             }
         }
         if let algorithm = registry.algorithm(named: name) {
