@@ -6,7 +6,7 @@ import Synchronization
 
 /// Runs a grid over a panel on a local pool of threads: one task per series x model.
 /// A failing task is recorded with its reason and the rest of the grid goes on; a cancel
-/// request (HostServices.requestCancel, e.g. from Ctrl-C) stops handing out tasks, and
+/// request (the run's CancelToken, e.g. from Ctrl-C) stops handing out tasks, and
 /// what finished is kept.
 public enum LocalExecutor {
     public static var defaultWorkers: Int { ProcessInfo.processInfo.activeProcessorCount }
@@ -62,19 +62,19 @@ public enum LocalExecutor {
                 group.enter()
                 let thread = Thread {
                     defer { group.leave() }
-                    while !HostServices.cancelRequested {
+                    while !options.cancel.isCancelled {
                         let first = next.add(chunk, ordering: .relaxed).oldValue
                         if first >= nTasks { break }
                         for e in first..<min(first + chunk, nTasks) {
-                            if HostServices.cancelRequested { break }
+                            if options.cancel.isCancelled { break }
                             // Run series by series, every model of a series together, so that a
                             // grid of cheap and costly models progresses (and estimates its ETA)
                             // evenly; results are stored model by model.
                             let s = e / nModels, m = e % nModels
                             let k = m * nSeries + s
                             let t0 = DispatchTime.now().uptimeNanoseconds
-                            let outcome = runTask(config: configs[m], model: models[m], series: s, train: train,
-                                                  task: k, options: options, futureDs: future, shared: shared)
+                            let outcome = options.cancel.whileCurrent { runTask(config: configs[m], model: models[m], series: s, train: train,
+                                                  task: k, options: options, futureDs: future, shared: shared) }
                             shared.seconds[k] = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
                             shared.outcomes[k] = outcome
                             progress.taskFinished(failed: { if case .failed = outcome { true } else { false } }())
@@ -87,7 +87,7 @@ public enum LocalExecutor {
             group.wait()
         }}}}}}
         let wall = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-        let cancelled = HostServices.cancelRequested
+        let cancelled = options.cancel.isCancelled
         progress.finish(seconds: wall, cancelled: cancelled)
         return RunResult(train: train, models: models, horizon: h, levels: options.levels, futureDs: futureDs,
                          mean: mean, lo: lo, hi: hi, outcomes: outcomes, descriptions: descriptions,

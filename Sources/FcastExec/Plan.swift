@@ -54,9 +54,11 @@ public struct RunOptions: Sendable {
     public var workers: Int
     public var seed: UInt64
     public var progress: ProgressStyle
+    public var cancel: CancelToken
 
     public init(horizon: Int, levels: [Double] = [], workers: Int = 0, seed: UInt64 = 1,
-                progress: ProgressStyle = .auto) {
+                progress: ProgressStyle = .auto, cancel: CancelToken = CancelToken()) {
+        self.cancel = cancel
         self.horizon = horizon
         self.levels = levels
         self.workers = workers

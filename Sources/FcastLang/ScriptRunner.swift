@@ -74,7 +74,7 @@ public struct ScriptRunner {
                     errorOutput(error.render(source: source, color: color) + "\n")
                     return .failed
                 }
-                if HostServices.cancelRequested {
+                if interpreter.interrupt.isCancelled {
                     let message = "\(source.name):\(stmt.span.start.line): interrupted; the script stops here"
                     report?.fail(message)
                     errorOutput(message + "\n")

@@ -36,15 +36,11 @@ public struct PluginLoadFailure: Error, Sendable, CustomStringConvertible {
 
 /// The services the host hands every plugin (fc_host). Lives for the process.
 public enum HostServices {
-    static let cancelFlag = Atomic<Int32>(0)
     nonisolated(unsafe) static var logSink: @Sendable (Int32, String) -> Void = { level, message in
         let tag = ["debug", "info", "warning", "error"][Int(max(0, min(3, level)))]
         FileHandle.standardError.write(Data("plugin \(tag): \(message)\n".utf8))
     }
 
-    /// Asks running fits to stop (Ctrl-C); plugins poll it.
-    public static func requestCancel(_ on: Bool = true) { cancelFlag.store(on ? 1 : 0, ordering: .relaxed) }
-    public static var cancelRequested: Bool { cancelFlag.load(ordering: .relaxed) != 0 }
 
     nonisolated(unsafe) static let table: UnsafePointer<fc_host> = {
         let p = UnsafeMutablePointer<fc_host>.allocate(capacity: 1)
@@ -54,7 +50,7 @@ public enum HostServices {
             log: { level, message in
                 HostServices.logSink(level, message.map { String(cString: $0) } ?? "")
             },
-            should_cancel: { HostServices.cancelFlag.load(ordering: .relaxed) }))
+            should_cancel: { CancelToken.current?.isCancelled == true ? 1 : 0 }))
         return UnsafePointer(p)
     }()
 }

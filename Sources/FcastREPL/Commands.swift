@@ -37,7 +37,7 @@ struct ReplCommand: Sendable {
             guard let path = args.first else { return repl.fail(":load needs a file") }
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return repl.fail("cannot read \(path)") }
             let outcome = repl.scriptRunner.run(Source(name: path, text: text))
-            HostServices.requestCancel(false)
+            repl.interpreter.interrupt.reset()
             return outcome == .completed ? .ok : .failed
         },
         ReplCommand(name: "cells", usage: ":cells FILE", help: "list a script's cells (split at ##)") { repl, args in
@@ -56,7 +56,7 @@ struct ReplCommand: Sendable {
                 return repl.fail("\(args[0]) has \(program.cells.count) cell\(program.cells.count == 1 ? "" : "s"); there is no cell \(n)")
             }
             let outcome = repl.scriptRunner.run(program, cells: [n - 1])
-            HostServices.requestCancel(false)
+            repl.interpreter.interrupt.reset()
             return outcome == .completed ? .ok : .failed
         },
         ReplCommand(name: "save", usage: ":save FILE", help: "write this session's successful inputs as a script") { repl, args in

@@ -38,7 +38,7 @@ public final class Repl {
             output("fcast \(FcastVersion.string): \(n) algorithm\(n == 1 ? "" : "s") from \(libs) plugin\(libs == 1 ? "" : "s"). :help for help, Ctrl-D to quit.\n")
         }
         while true {
-            HostServices.requestCancel(false)
+            interpreter.interrupt.reset()
             guard let input = readInput() else { break }
             if input.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { continue }
             let trimmed = input.trimmingCharacters(in: .whitespaces)
@@ -63,7 +63,7 @@ public final class Repl {
                 return buffer.isEmpty ? nil : buffer
             case .interrupted:
                 buffer = ""
-                HostServices.requestCancel(false)
+                interpreter.interrupt.reset()
                 continue
             case .line(let line):
                 reader.addHistory(line)
@@ -84,8 +84,8 @@ public final class Repl {
             let program = try Parser.parse(source)
             for stmt in program.statements {
                 try interpreter.execute(stmt)
-                if HostServices.cancelRequested {
-                    HostServices.requestCancel(false)
+                if interpreter.interrupt.isCancelled {
+                    interpreter.interrupt.reset()
                     errorOutput("interrupted: what finished is kept\n")
                     transcript.append(text)
                     return false

@@ -11,6 +11,7 @@ public enum ReplSession {
 
     /// Runs the loop; returns whether every input succeeded.
     public static func start(interpreter: Interpreter) -> Bool {
+        Interrupt.target = interpreter.interrupt
         installInterruptHandler()
         let reader: LineReader
         if isatty(0) != 0 && isatty(1) != 0,
@@ -31,7 +32,7 @@ public enum ReplSession {
     /// a running grid to stop. No SA_RESTART, so reads do return.
     static func installInterruptHandler() {
         var action = sigaction()
-        action.__sigaction_handler.sa_handler = { _ in HostServices.requestCancel() }
+        action.__sigaction_handler.sa_handler = { _ in Interrupt.target?.cancel() }
         sigemptyset(&action.sa_mask)
         action.sa_flags = 0
         sigaction(SIGINT, &action, nil)

@@ -53,6 +53,7 @@ struct Run: ParsableCommand {
         let interp = Interpreter(registry: registry)
         if let workers { interp.defaultWorkers = workers }
         let runner = ScriptRunner(interpreter: interp)
+        Interrupt.target = interp.interrupt
         Interrupts.install()
         let report = self.report.map { Report(path: $0, scriptName: file) }
         let outcome = runner.run(Source(name: file, text: text), report: report)
@@ -70,12 +71,12 @@ struct Run: ParsableCommand {
 enum Interrupts {
     static func install() {
         signal(SIGINT) { _ in
-            if HostServices.cancelRequested {
+            guard let token = Interrupt.target, !token.isCancelled else {
                 signal(SIGINT, SIG_DFL)
                 raise(SIGINT)
                 return
             }
-            HostServices.requestCancel()
+            token.cancel()
         }
     }
 }

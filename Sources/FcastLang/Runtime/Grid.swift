@@ -73,7 +73,8 @@ extension Interpreter {
         let workers = try a.int("workers", min: 1) ?? defaultWorkers
         let seed = try a.int("seed", min: 0) ?? 1
         guard data.count > 0 else { throw Diagnostic("run(): the data set has no series", at: a.span("data")) }
-        let options = RunOptions(horizon: horizon, levels: levels, workers: workers, seed: UInt64(seed))
+        let options = RunOptions(horizon: horizon, levels: levels, workers: workers, seed: UInt64(seed),
+                                 cancel: CancelToken(parent: interrupt))
         let result = LocalExecutor.run(specs, on: data, options: options, progressOutput: progress)
         return .run(result)
     }

@@ -19,6 +19,9 @@ public final class Interpreter {
     /// Plotting settings: where plots without `to:` go (a report's folder), the terminal,
     /// gnuplot's environment.
     public let plotDefaults = PlotDefaults()
+    /// Cancelled by Ctrl-C: every run of this interpreter holds a child of it, so the
+    /// interrupt stops the running grid (keeping what finished) and the script after it.
+    public let interrupt = CancelToken()
 
     /// Writes straight to stdout (no buffering), so output and progress on stderr interleave
     /// in the order they happen.
@@ -253,6 +256,12 @@ public final class Interpreter {
     func resolvePath(_ path: String) -> String {
         path.hasPrefix("~/") ? NSHomeDirectory() + String(path.dropFirst(1)) : path
     }
+}
+
+/// The token a SIGINT handler cancels: the interactive session's or the script's
+/// interpreter. A signal handler cannot capture context, hence one global slot.
+public enum Interrupt {
+    nonisolated(unsafe) public static var target: CancelToken?
 }
 
 public struct EvaluatedArgument: Sendable {
