@@ -21,10 +21,12 @@ let package = Package(
     targets: [
         .target(name: "CFcastPlugin", path: "Sources/CFcastPlugin"),
         .target(name: "FcastCore", path: "Sources/FcastCore"),
-        .target(name: "FcastPlugins", dependencies: ["CFcastPlugin"]),
-        .target(name: "FcastExec", dependencies: ["FcastCore", "FcastPlugins"]),
-        .target(name: "FcastPlot", dependencies: ["FcastCore", "FcastExec", "FcastPlugins"]),
-        .target(name: "FcastLang", dependencies: ["FcastCore", "FcastPlugins", "FcastExec", "FcastPlot"]),
+        // What to run, as plain data: models, horizon, levels, seed, tasks; canonical JSON and hash.
+        .target(name: "FcastPlan"),
+        .target(name: "FcastPlugins", dependencies: ["CFcastPlugin", "FcastPlan"]),
+        .target(name: "FcastExec", dependencies: ["FcastCore", "FcastPlan", "FcastPlugins"]),
+        .target(name: "FcastPlot", dependencies: ["FcastCore", "FcastPlan", "FcastExec", "FcastPlugins"]),
+        .target(name: "FcastLang", dependencies: ["FcastCore", "FcastPlan", "FcastPlugins", "FcastExec", "FcastPlot"]),
         .systemLibrary(name: "CEditline", path: "Sources/CEditline", pkgConfig: "libedit",
                        providers: [.apt(["libedit-dev"])]),
         .target(name: "FcastREPL", dependencies: ["FcastLang", "FcastPlugins", "FcastCore", "CEditline"]),

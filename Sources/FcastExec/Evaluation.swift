@@ -1,4 +1,5 @@
 import FcastCore
+import FcastPlan
 import FcastPlugins
 
 /// Accuracy of a run against held-out actuals: one row per series x model.

@@ -1,4 +1,5 @@
 import FcastCore
+import FcastPlan
 import FcastPlugins
 
 /// One model of a grid: an algorithm with its parameter values, and the name it goes by

@@ -1,5 +1,6 @@
 import FcastCore
 import FcastExec
+import FcastPlan
 import FcastPlugins
 
 /// Builds figures from forecasts, data and scores. Pure: the choice of series, models and

@@ -1,4 +1,5 @@
 import CFcastPlugin
+import FcastPlan
 import Foundation
 
 /// Why one task (one series x one model) failed, as the plugin reported it.

@@ -1,4 +1,5 @@
 import CFcastPlugin
+import FcastPlan
 
 /// One parameter of an algorithm, read from the plugin's fc_param_spec.
 public struct ParameterSchema: Sendable {
@@ -73,22 +74,6 @@ public struct ParameterSchema: Sendable {
     }
 }
 
-/// A parameter value as the language hands it to the host.
-public enum ParameterValue: Sendable, Equatable, CustomStringConvertible {
-    case int(Int), real(Double), bool(Bool), string(String), list([Double]), json(String)
-
-    public var description: String {
-        switch self {
-        case .int(let i): String(i)
-        case .real(let r): ParameterLabel.number(r)
-        case .bool(let b): b ? "true" : "false"
-        case .string(let s): "\"\(s)\""
-        case .list(let l): "[" + l.map(ParameterLabel.number).joined(separator: ", ") + "]"
-        case .json(let j): j
-        }
-    }
-}
-
 /// What an algorithm can do (FC_CAP_*).
 public struct AlgorithmCapabilities: OptionSet, Sendable {
     public let rawValue: UInt64
@@ -109,12 +94,5 @@ public struct AlgorithmCapabilities: OptionSet, Sendable {
         if contains(.global) { out.append("global") }
         if contains(.fitted) { out.append("fitted") }
         return out
-    }
-}
-
-/// Numbers the way the language writes them: 12, 0.5, 80.
-public enum ParameterLabel {
-    public static func number(_ x: Double) -> String {
-        x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : "\(x)"
     }
 }

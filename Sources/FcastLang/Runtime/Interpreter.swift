@@ -1,5 +1,6 @@
 import FcastCore
 import FcastExec
+import FcastPlan
 import FcastPlugins
 import Foundation
 

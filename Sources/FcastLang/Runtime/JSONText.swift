@@ -1,4 +1,5 @@
 import FcastCore
+import FcastPlan
 import FcastPlugins
 import Foundation
 

@@ -1,5 +1,6 @@
 import FcastCore
 import FcastExec
+import FcastPlan
 import FcastPlugins
 
 /// Checks a language value against a plugin's parameter schema. A list given for a scalar

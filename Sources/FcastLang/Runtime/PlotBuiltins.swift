@@ -1,7 +1,8 @@
 import FcastCore
 import FcastExec
-import FcastPlugins
+import FcastPlan
 import FcastPlot
+import FcastPlugins
 import Foundation
 
 extension Builtins {

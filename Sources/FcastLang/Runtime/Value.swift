@@ -1,5 +1,6 @@
 import FcastCore
 import FcastExec
+import FcastPlan
 import FcastPlugins
 
 /// A model as written in the language, before grid expansion: `snaive(season: [4, 12])`
