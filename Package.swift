@@ -20,7 +20,8 @@ let package = Package(
     ],
     targets: [
         .target(name: "CFcastPlugin", path: "Sources/CFcastPlugin"),
-        .target(name: "FcastCore", path: "Sources/FcastCore"),
+        // FcastCore uses one header-only function of the ABI: fc_default_season.
+        .target(name: "FcastCore", dependencies: ["CFcastPlugin"], path: "Sources/FcastCore"),
         // What to run, as plain data: models, horizon, levels, seed, tasks; canonical JSON and hash.
         .target(name: "FcastPlan"),
         .target(name: "FcastPlugins", dependencies: ["CFcastPlugin", "FcastPlan"]),

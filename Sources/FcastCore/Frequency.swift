@@ -1,3 +1,4 @@
+import CFcastPlugin
 import Foundation
 
 /// The spacing of a regular time series: a calendar unit and a step (e.g. 15 minutes).
@@ -158,18 +159,19 @@ public struct Frequency: Equatable, Hashable, Sendable, CustomStringConvertible 
     /// - hours and minutes: periods per day (hourly 24, 15 minutes 96, 1 minute 1440);
     /// - seconds: periods per minute (1 second 60, 15 seconds 4).
     /// When the step does not divide the cycle evenly the answer is 1.
+    /// The rules are fcast_plugin.h's fc_default_season, shared with the plugin kit.
     public var defaultSeason: Int {
-        func per(_ cycle: Int) -> Int { cycle % step == 0 ? cycle / step : 1 }
-        switch unit {
-        case .year: return 1
-        case .quarter: return per(4)
-        case .month: return per(12)
-        case .week: return per(52)
-        case .day: return step == 7 ? 52 : per(7)
-        case .hour: return per(24)
-        case .minute: return per(1440)
-        case .second: return per(60)
+        let abiUnit: Int = switch unit {
+        case .second: FC_FREQ_SECOND
+        case .minute: FC_FREQ_MINUTE
+        case .hour: FC_FREQ_HOUR
+        case .day: FC_FREQ_DAY
+        case .week: FC_FREQ_WEEK
+        case .month: FC_FREQ_MONTH
+        case .quarter: FC_FREQ_QUARTER
+        case .year: FC_FREQ_YEAR
         }
+        return Int(fc_default_season(fc_frequency_unit(abiUnit), Int32(clamping: step)))
     }
 
     // MARK: Arithmetic

@@ -47,20 +47,11 @@ public struct SeriesInput {
     }
 
     /// The usual season length for the data's frequency: 4 quarterly, 12 monthly, 52
-    /// weekly, 7 daily, 24 hourly, one day of minutes or seconds; 1 yearly or unknown.
+    /// weekly, 7 daily, 24 hourly, a day of minutes, a minute of seconds, each divided by
+    /// the step when it divides evenly; 1 yearly or unknown. The header's
+    /// fc_default_season, the one definition the host uses too.
     public var defaultSeason: Int {
-        let step = max(1, frequencyStep)
-        func cycle(_ periods: Int) -> Int { periods % step == 0 && periods / step >= 2 ? periods / step : 1 }
-        switch Int(frequencyUnit) {
-        case FC_FREQ_QUARTER: return cycle(4)
-        case FC_FREQ_MONTH: return cycle(12)
-        case FC_FREQ_WEEK: return cycle(52)
-        case FC_FREQ_DAY: return step == 7 ? 52 : cycle(7)
-        case FC_FREQ_HOUR: return cycle(24)
-        case FC_FREQ_MINUTE: return cycle(1440)
-        case FC_FREQ_SECOND: return cycle(60)
-        default: return 1
-        }
+        Int(fc_default_season(frequencyUnit, Int32(clamping: frequencyStep)))
     }
 
     /// Fails with FC_ERR_BAD_DATA when a value is missing or not finite.

@@ -33,7 +33,7 @@ public final class PluginLibrary: @unchecked Sendable {
             struct_size: UInt32(MemoryLayout<fc_library>.size),
             abi_major: UInt32(FC_ABI_MAJOR), abi_minor: UInt32(FC_ABI_MINOR),
             name: permanent(name), version: permanent(version), description: permanent(description),
-            n_algorithms: algorithms.count, algorithms: UnsafePointer(list)))
+            n_algorithms: algorithms.count, algorithms: UnsafePointer(list), get_extension: nil))
     }
 
     /// The body of the entry point: refuses a host of another major version.

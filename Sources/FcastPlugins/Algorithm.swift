@@ -165,7 +165,8 @@ public final class ModelConfiguration: @unchecked Sendable {
         let status: fc_status = series.id.withCString { cid in
             var s = fc_series(struct_size: UInt32(MemoryLayout<fc_series>.size), id: cid,
                               y: series.y.baseAddress, ds: series.ds.baseAddress, n: series.y.count,
-                              freq_unit: series.frequencyUnit, freq_step: series.frequencyStep, x: nil, n_x: 0)
+                              freq_unit: series.frequencyUnit, freq_step: series.frequencyStep, x: nil, n_x: 0,
+                              freq_anchor: Int32(FC_ANCHOR_NONE), call_context: nil)
             return algorithm.locked { table.pointee.fit(pointer, &s, &model, &errbuf.err) }
         }
         guard Int(status) == FC_OK, let model else {
@@ -221,7 +222,7 @@ public final class FittedModelHandle: @unchecked Sendable {
         let status: fc_status = levels.withUnsafeBufferPointer { lv in
             var req = fc_predict_request(struct_size: UInt32(MemoryLayout<fc_predict_request>.size), h: h,
                                          future_ds: futureDs.baseAddress, levels: lv.baseAddress, n_levels: lv.count,
-                                         seed: seed, x: nil, n_x: 0)
+                                         seed: seed, x: nil, n_x: 0, call_context: nil)
             var out = fc_forecast(struct_size: UInt32(MemoryLayout<fc_forecast>.size), mean: mean,
                                   lo: levels.isEmpty ? nil : lo, hi: levels.isEmpty ? nil : hi)
             return algorithm.locked { algorithm.table.pointee.predict(pointer, &req, &out, &errbuf.err) }

@@ -50,7 +50,8 @@ public enum HostServices {
             log: { level, message in
                 HostServices.logSink(level, message.map { String(cString: $0) } ?? "")
             },
-            should_cancel: { CancelToken.current?.isCancelled == true ? 1 : 0 }))
+            should_cancel: { CancelToken.current?.isCancelled == true ? 1 : 0 },
+            context: nil, should_cancel_ctx: nil, log_ctx: nil, get_extension: nil))
         return UnsafePointer(p)
     }()
 }

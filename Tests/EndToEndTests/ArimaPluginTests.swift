@@ -6,7 +6,7 @@ import XCTest
 final class ArimaPluginTests: XCTestCase {
     func testPluginsListsArimaAndAutoArima() throws {
         let r = try TestSupport.fcast(["plugins"])
-        XCTAssertTrue(r.stdout.contains("libfcast_arima.so (plugin ABI 1.0)"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("libfcast_arima.so (plugin ABI 1.1)"), r.stdout)
         XCTAssertTrue(r.stdout.contains("\n  auto_arima\n"), r.stdout)
         XCTAssertTrue(r.stdout.contains("ic: \"aicc\" | \"aic\" | \"bic\" = \"aicc\""), r.stdout)
         XCTAssertTrue(r.stdout.contains("order: int list[3] in 0...50 = [0, 0, 0]"), r.stdout)

@@ -120,7 +120,7 @@ final class PluginHostTests: XCTestCase {
         XCTAssertEqual(reasons["no-such-folder"], "no such file or folder")
         XCTAssertTrue(reasons["libfcast_bogus.so"]!.contains("exports neither 'fcast_bogus_plugin_entry' nor 'fcast_plugin_entry'"), reasons["libfcast_bogus.so"]!)
         XCTAssertTrue(reasons["libfcast_future.so"]!.contains("built for fcast plugin ABI 2.0"), reasons["libfcast_future.so"]!)
-        XCTAssertTrue(reasons["libfcast_future.so"]!.contains("speaks ABI 1.0"))
+        XCTAssertTrue(reasons["libfcast_future.so"]!.contains("speaks ABI 1.1"))
         XCTAssertTrue(reasons["libfcast_text.so"]!.hasPrefix("cannot load"), reasons["libfcast_text.so"]!)
     }
 

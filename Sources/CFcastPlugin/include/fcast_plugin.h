@@ -1,7 +1,8 @@
 /*
  * fcast_plugin.h — the one contract between fcast and its algorithm plugins.
  *
- * ABI version 1.0. A plugin is a shared library named libfcast_<name>.so that exports
+ * ABI version 1.1: 1.0 plus appended fields, each marked "(1.1)"; a 1.0 plugin loads
+ * unchanged. A plugin is a shared library named libfcast_<name>.so that exports
  *
  *     const fc_library *fcast_<name>_plugin_entry(uint32_t host_abi_major,
  *                                                 uint32_t host_abi_minor,
@@ -12,8 +13,21 @@
  *
  * Rules (docs/plugins.md explains them with an example):
  *  - The host refuses a library whose abi_major differs from FC_ABI_MAJOR.
- *    Minor versions only ever append fields: every struct that crosses the boundary
- *    begins with its size, and a reader must not touch a field past that size.
+ *  - Minor versions only ever append fields at the end of a struct; nothing is ever
+ *    reordered, inserted or removed within a major version.
+ *  - struct_size: every struct that crosses the boundary begins with `uint32_t
+ *    struct_size`, set by its writer to sizeof the struct in the header it was built
+ *    against. A reader copies min(struct_size, its own sizeof) bytes into a
+ *    zero-initialised struct of its own and treats every field past struct_size as zero
+ *    or NULL; it never touches a byte past struct_size. So a struct may be larger than
+ *    the reader knows (a newer writer: the reader ignores the tail) or smaller (an older
+ *    writer: the new fields read as absent). FC_HAS_FIELD below tests one field. The
+ *    host refuses a plugin struct smaller than its ABI 1.0 size.
+ *  - Arrays of structs (configure's values, fit_global's series) are packed at the
+ *    element size of the older of two ABI minors, the host's and the library's
+ *    (fc_library.abi_minor), and every element's struct_size says that size. A plugin
+ *    may index them with its own sizeof unless it runs in a host older than itself; one
+ *    that must serve older hosts steps by series[0].struct_size.
  *  - The host owns every input and output buffer (series values, forecast mean and
  *    interval bounds, error messages). The plugin owns its configs and models and frees
  *    them through its own table. Nothing allocated on one side is freed on the other.
@@ -38,7 +52,12 @@ extern "C" {
 #endif
 
 #define FC_ABI_MAJOR 1
-#define FC_ABI_MINOR 0
+#define FC_ABI_MINOR 1
+
+/* Whether the struct at `ptr` (of type `type`, read from the other side) holds `field`:
+   its struct_size covers the whole field. A field that is not held reads as zero/NULL. */
+#define FC_HAS_FIELD(ptr, type, field) \
+    ((size_t)(ptr)->struct_size >= offsetof(type, field) + sizeof(((const type *)0)->field))
 
 /* The generic name of the exported entry symbol; "fcast_" <name> "_plugin_entry" for a
    library file libfcast_<name>.so is looked for first. */
@@ -132,6 +151,40 @@ enum {
     FC_FREQ_WEEK = 5, FC_FREQ_MONTH = 6, FC_FREQ_QUARTER = 7, FC_FREQ_YEAR = 8
 };
 
+/* (1.1) Where the timestamps of calendar frequencies (months, quarters, years) sit within
+   their period: fc_series.freq_anchor. */
+enum {
+    FC_ANCHOR_NONE = 0,      /* the data's own offset within the period is kept (e.g. the
+                                15th of every month); also every fixed-length unit          */
+    FC_ANCHOR_PERIOD_END = 1 /* the last day of the month, quarter or year ("ME", "QE",
+                                "YE"): future timestamps land on month ends too            */
+};
+
+/* (1.1) The usual season length, in steps, of data at `step` x `unit` (1 = none):
+   quarters 4, months 12, weeks 52, days 7 (the week; 52 for 7-day steps), hours 24,
+   minutes 1440 (the day), seconds 60 (the minute), each divided by the step when the step
+   divides it evenly and 1 otherwise; years and unknown units 1. A step below 1 counts as 1.
+   The one definition: the host's default season (metrics, plots) and the plugin kit's
+   both call this. */
+static inline int32_t fc_default_season(fc_frequency_unit unit, int32_t step) {
+    int32_t cycle;
+    if (step < 1) step = 1;
+    switch (unit) {
+    case FC_FREQ_QUARTER: cycle = 4; break;
+    case FC_FREQ_MONTH: cycle = 12; break;
+    case FC_FREQ_WEEK: cycle = 52; break;
+    case FC_FREQ_DAY:
+        if (step == 7) return 52;
+        cycle = 7;
+        break;
+    case FC_FREQ_HOUR: cycle = 24; break;
+    case FC_FREQ_MINUTE: cycle = 1440; break;
+    case FC_FREQ_SECOND: cycle = 60; break;
+    default: return 1;
+    }
+    return cycle % step == 0 ? cycle / step : 1;
+}
+
 /* One series. All pointers are host-owned, read-only and point into the host's panel. */
 typedef struct fc_series {
     uint32_t struct_size;
@@ -143,6 +196,14 @@ typedef struct fc_series {
     int32_t freq_step;
     const double *x;             /* exogenous regressors, n x n_x row-major, or NULL     */
     size_t n_x;
+    /* (1.1) FC_ANCHOR_*: where calendar timestamps sit within their period. The host
+       sets FC_ANCHOR_PERIOD_END for month-end data ("ME", "QE", "YE"). */
+    int32_t freq_anchor;
+    /* (1.1) The context of this call: pass it back to host->should_cancel_ctx and
+       host->log_ctx, from any thread, until the call returns. May be NULL. A 1.0 host
+       never sets it (struct_size stops before it): use host->context then, or
+       host->should_cancel() when the host is 1.0 too. */
+    void *call_context;
 } fc_series;
 
 typedef struct fc_predict_request {
@@ -154,6 +215,8 @@ typedef struct fc_predict_request {
     uint64_t seed;               /* for simulation: the same seed gives the same output   */
     const double *x;             /* future regressors, h x n_x row-major, or NULL         */
     size_t n_x;
+    /* (1.1) The context of this call, as fc_series.call_context. */
+    void *call_context;
 } fc_predict_request;
 
 /* Host-owned output buffers, sized by the host from the request. */
@@ -169,14 +232,30 @@ typedef struct fc_forecast {
 enum { FC_LOG_DEBUG = 0, FC_LOG_INFO = 1, FC_LOG_WARN = 2, FC_LOG_ERROR = 3 };
 
 /* Passed to the entry point; valid for the life of the process. A plugin never writes to
-   stdout or stderr itself: it logs through `log`. */
+   stdout or stderr itself: it logs through `log` (or `log_ctx`). A 1.0 host's table ends
+   after should_cancel: check FC_HAS_FIELD(host, fc_host, should_cancel_ctx) first. */
 typedef struct fc_host {
     uint32_t struct_size;
     uint32_t abi_major, abi_minor;
     const char *host_version;    /* e.g. "0.1.0" */
     void (*log)(int32_t level, const char *message);
-    /* Long fits poll this; non-zero means stop and return FC_ERR_CANCELLED. */
+    /* Long fits poll this; non-zero means stop and return FC_ERR_CANCELLED. It answers
+       for the call running on the calling thread only. */
     int32_t (*should_cancel)(void);
+    /* (1.1) The host's own context, for calls made outside any fit/predict (or when a
+       call's call_context is NULL). */
+    void *context;
+    /* (1.1) Non-zero: stop and return FC_ERR_CANCELLED. `context` is the running call's
+       call_context (fc_series / fc_predict_request), which answers for that call from any
+       thread the plugin polls on; host->context answers for the calling thread's call,
+       like should_cancel(). */
+    int32_t (*should_cancel_ctx)(void *context);
+    /* (1.1) log, attributed to the call (or host) `context`. */
+    void (*log_ctx)(void *context, int32_t level, const char *message);
+    /* (1.1) An optional table of the host's, by name; NULL for a name it does not know.
+       Names are reverse-DNS-ish and versioned, like "fcast.something.v1"; a new version
+       of a table is a new name. No extension is defined yet. */
+    const void *(*get_extension)(void *context, const char *name);
 } fc_host;
 
 /* ---- algorithms ------------------------------------------------------------------- */
@@ -222,7 +301,8 @@ struct fc_algorithm {
                       void **model_out, fc_error *err);
 
     /* FC_CAP_GLOBAL: one model fitted across many series, then forecast per series.
-       Both may be NULL. */
+       Both may be NULL. `series` is an array of n_series (packed as the rules above say);
+       a model from fit_global is forecast with predict_global, never predict. */
     fc_status (*fit_global)(const void *config, const fc_series *series, size_t n_series,
                             void **model_out, fc_error *err);
     fc_status (*predict_global)(const void *model, const fc_series *series,
@@ -238,10 +318,20 @@ typedef struct fc_library {
     const char *description;
     size_t n_algorithms;
     const fc_algorithm *const *algorithms;
+    /* (1.1) An optional table of the plugin's, by name (names as for
+       fc_host.get_extension). A NULL pointer or a NULL result means none. */
+    const void *(*get_extension)(const char *name);
 } fc_library;
 
 /* The entry point's type. Returns NULL when the library cannot serve this host (it may
    log the reason through host->log). */
+/* The ABI 1.0 sizes of the structs that grew in 1.1: where their first (1.1) field
+   begins. A struct_size of at least this much is a 1.0 (or later) struct. */
+#define FC_HOST_SIZE_1_0 offsetof(fc_host, context)
+#define FC_SERIES_SIZE_1_0 offsetof(fc_series, freq_anchor)
+#define FC_PREDICT_REQUEST_SIZE_1_0 offsetof(fc_predict_request, call_context)
+#define FC_LIBRARY_SIZE_1_0 offsetof(fc_library, get_extension)
+
 typedef const fc_library *(*fc_entry_fn)(uint32_t host_abi_major, uint32_t host_abi_minor,
                                          const fc_host *host);
 
