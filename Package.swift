@@ -3,7 +3,7 @@ import PackageDescription
 
 // Dependencies flow one way:
 //   fcast -> FcastLang -> {FcastPlot, FcastExec} -> FcastPlugins, FcastCore
-//   FcastPlugins -> CFcastPlugin;  plugins -> FcastPluginKit -> CFcastPlugin
+//   FcastPlugins -> FcastABI -> CFcastPlugin;  plugins -> FcastPluginKit -> FcastABI -> CFcastPlugin
 // Plugins never link the host: the C header is their only contract with it.
 let package = Package(
     name: "fcast",
@@ -24,7 +24,9 @@ let package = Package(
         .target(name: "FcastCore", dependencies: ["CFcastPlugin"], path: "Sources/FcastCore"),
         // What to run, as plain data: models, horizon, levels, seed, tasks; canonical JSON and hash.
         .target(name: "FcastPlan"),
-        .target(name: "FcastPlugins", dependencies: ["CFcastPlugin", "FcastPlan"]),
+        // The Swift side of the ABI that host and kit share: Capabilities, struct_size reading.
+        .target(name: "FcastABI", dependencies: ["CFcastPlugin"]),
+        .target(name: "FcastPlugins", dependencies: ["CFcastPlugin", "FcastABI", "FcastPlan"]),
         .target(name: "FcastExec", dependencies: ["FcastCore", "FcastPlan", "FcastPlugins"]),
         .target(name: "FcastPlot", dependencies: ["FcastCore", "FcastPlan", "FcastExec", "FcastPlugins"]),
         .target(name: "FcastLang", dependencies: ["FcastCore", "FcastPlan", "FcastPlugins", "FcastExec", "FcastPlot"]),
@@ -39,7 +41,7 @@ let package = Package(
             ]),
 
         // What a Swift plugin author links.
-        .target(name: "FcastPluginKit", dependencies: ["CFcastPlugin"]),
+        .target(name: "FcastPluginKit", dependencies: ["CFcastPlugin", "FcastABI"]),
         .target(name: "NaivePlugin", dependencies: ["FcastPluginKit"], path: "plugins/naive"),
         // NLopt, for the model plugins' optimisers (Debian's libnlopt-dev).
         .systemLibrary(name: "CNLopt", path: "Sources/CNLopt", pkgConfig: "nlopt", providers: [.apt(["libnlopt-dev"])]),

@@ -1,16 +1,7 @@
 import CFcastPlugin
-
-/// What a fitted model can do, as the host sees it (the FC_CAP_* flags).
-public struct Capabilities: OptionSet, Sendable {
-    public let rawValue: UInt64
-    public init(rawValue: UInt64) { self.rawValue = rawValue }
-    public static let intervals = Capabilities(rawValue: UInt64(FC_CAP_INTERVALS))
-    public static let threadSafe = Capabilities(rawValue: UInt64(FC_CAP_THREAD_SAFE))
-    public static let saveLoad = Capabilities(rawValue: UInt64(FC_CAP_SAVE_LOAD))
-    public static let exogenous = Capabilities(rawValue: UInt64(FC_CAP_EXOGENOUS))
-    public static let global = Capabilities(rawValue: UInt64(FC_CAP_GLOBAL))
-    public static let fitted = Capabilities(rawValue: UInt64(FC_CAP_FITTED))
-}
+// Capabilities (and the ABI helpers) come from FcastABI, shared with the host; re-exported
+// so that a plugin links and imports the kit alone.
+@_exported import FcastABI
 
 /// An error a plugin reports for one task; it becomes an fc_status plus message.
 public struct PluginError: Error, Sendable {

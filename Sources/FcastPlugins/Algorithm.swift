@@ -1,4 +1,5 @@
 import CFcastPlugin
+import FcastABI
 import FcastPlan
 import Foundation
 
@@ -51,20 +52,20 @@ struct ErrorBuffer: ~Copyable {
 public final class AlgorithmHandle: @unchecked Sendable {
     public let name: String
     public let summary: String
-    public let capabilities: AlgorithmCapabilities
+    public let capabilities: Capabilities
     public let parameters: [ParameterSchema]
-    public unowned let library: PluginLibrary
+    public unowned let library: LoadedLibrary
     let table: UnsafePointer<fc_algorithm>
     /// Serialises every call into an algorithm that is not thread safe.
     let serial: NSLock?
 
-    init(table: UnsafePointer<fc_algorithm>, library: PluginLibrary) {
+    init(table: UnsafePointer<fc_algorithm>, library: LoadedLibrary) {
         let t = table.pointee
         self.table = table
         self.library = library
         name = t.name.map { String(cString: $0) } ?? "?"
         summary = t.summary.map { String(cString: $0) } ?? ""
-        capabilities = AlgorithmCapabilities(rawValue: t.capabilities)
+        capabilities = Capabilities(rawValue: t.capabilities)
         var ps: [ParameterSchema] = []
         for i in 0..<t.n_params { if let p = t.params?[i] { ps.append(ParameterSchema(p.pointee)) } }
         parameters = ps

@@ -4,7 +4,7 @@ import Synchronization
 
 /// A loaded plugin library. Never unloaded: Swift code cannot be safely dlclose'd, and
 /// fitted models point into it.
-public final class PluginLibrary: @unchecked Sendable {
+public final class LoadedLibrary: @unchecked Sendable {
     public let path: String
     public let name: String
     public let version: String
@@ -63,7 +63,7 @@ public enum FcastVersion {
 
 /// Every algorithm the host knows, from the plugin libraries it found.
 public final class PluginRegistry: @unchecked Sendable {
-    public private(set) var libraries: [PluginLibrary] = []
+    public private(set) var libraries: [LoadedLibrary] = []
     public private(set) var failures: [PluginLoadFailure] = []
     /// Algorithms in load order; the first library to offer a name wins.
     public private(set) var algorithms: [AlgorithmHandle] = []
@@ -132,7 +132,7 @@ public final class PluginRegistry: @unchecked Sendable {
 
     /// Loads one library and registers its algorithms.
     @discardableResult
-    public func load(path: String) throws(PluginLoadFailure) -> PluginLibrary {
+    public func load(path: String) throws(PluginLoadFailure) -> LoadedLibrary {
         guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
             let reason = dlerror().map { String(cString: $0) } ?? "dlopen failed"
             throw PluginLoadFailure(path: path, reason: "cannot load: \(reason)")
@@ -153,7 +153,7 @@ public final class PluginRegistry: @unchecked Sendable {
         guard t.abi_major == UInt32(FC_ABI_MAJOR) else {
             throw PluginLoadFailure(path: path, reason: "built for fcast plugin ABI \(t.abi_major).\(t.abi_minor), but this fcast speaks ABI \(FcastVersion.abi); rebuild the plugin against this fcast's fcast_plugin.h")
         }
-        let library = PluginLibrary(path: path, table: table)
+        let library = LoadedLibrary(path: path, table: table)
         for algorithm in library.algorithms {
             if let existing = byName[algorithm.name] {
                 failures.append(PluginLoadFailure(path: path, reason: "algorithm '\(algorithm.name)' is already provided by \(existing.library.path); this one is ignored"))

@@ -73,26 +73,3 @@ public struct ParameterSchema: Sendable {
         return s
     }
 }
-
-/// What an algorithm can do (FC_CAP_*).
-public struct AlgorithmCapabilities: OptionSet, Sendable {
-    public let rawValue: UInt64
-    public init(rawValue: UInt64) { self.rawValue = rawValue }
-    public static let intervals = AlgorithmCapabilities(rawValue: UInt64(FC_CAP_INTERVALS))
-    public static let threadSafe = AlgorithmCapabilities(rawValue: UInt64(FC_CAP_THREAD_SAFE))
-    public static let saveLoad = AlgorithmCapabilities(rawValue: UInt64(FC_CAP_SAVE_LOAD))
-    public static let exogenous = AlgorithmCapabilities(rawValue: UInt64(FC_CAP_EXOGENOUS))
-    public static let global = AlgorithmCapabilities(rawValue: UInt64(FC_CAP_GLOBAL))
-    public static let fitted = AlgorithmCapabilities(rawValue: UInt64(FC_CAP_FITTED))
-
-    public var names: [String] {
-        var out: [String] = []
-        if contains(.intervals) { out.append("intervals") }
-        if contains(.threadSafe) { out.append("thread-safe") }
-        if contains(.saveLoad) { out.append("save/load") }
-        if contains(.exogenous) { out.append("exogenous") }
-        if contains(.global) { out.append("global") }
-        if contains(.fitted) { out.append("fitted") }
-        return out
-    }
-}
