@@ -55,20 +55,46 @@ public final class AlgorithmHandle: @unchecked Sendable {
     public let capabilities: Capabilities
     public let parameters: [ParameterSchema]
     public unowned let library: LoadedLibrary
+    /// The plugin's table, passed back as configure's `self`; never read through.
     let table: UnsafePointer<fc_algorithm>
+    /// The table as read at load time, up to its struct_size (fields past it are NULL).
+    let fns: fc_algorithm
+    /// The schema entries, likewise, in schema order.
+    let specs: [fc_param_spec]
     /// Serialises every call into an algorithm that is not thread safe.
     let serial: NSLock?
 
-    init(table: UnsafePointer<fc_algorithm>, library: LoadedLibrary) {
-        let t = table.pointee
+    /// Reads the plugin's fc_algorithm and its fc_param_specs by the struct_size rule;
+    /// `position` ("algorithm 2 of 3") names it in a failure.
+    init(table: UnsafePointer<fc_algorithm>, library: LoadedLibrary, position: String) throws(PluginLoadFailure) {
+        let path = library.path
+        let size = ABIStruct.declaredSize(table)
+        guard size >= ABI10Size.algorithm else {
+            throw PluginLoadFailure(path: path, reason: "\(position): its fc_algorithm has struct_size \(size) bytes, smaller than the ABI 1.0 size (\(ABI10Size.algorithm) bytes)")
+        }
+        let t: fc_algorithm = ABIStruct.read(table)
         self.table = table
+        fns = t
         self.library = library
         name = t.name.map { String(cString: $0) } ?? "?"
         summary = t.summary.map { String(cString: $0) } ?? ""
         capabilities = Capabilities(rawValue: t.capabilities)
-        var ps: [ParameterSchema] = []
-        for i in 0..<t.n_params { if let p = t.params?[i] { ps.append(ParameterSchema(p.pointee)) } }
-        parameters = ps
+        guard t.configure != nil, t.fit != nil, t.predict != nil else {
+            throw PluginLoadFailure(path: path, reason: "algorithm '\(name)': configure, fit and predict are required, but its table leaves one NULL")
+        }
+        var specs: [fc_param_spec] = []
+        for i in 0..<(t.params == nil ? 0 : t.n_params) {
+            guard let p = t.params[i] else {
+                throw PluginLoadFailure(path: path, reason: "algorithm '\(name)': parameter \(i + 1) of \(t.n_params) is NULL")
+            }
+            let pSize = ABIStruct.declaredSize(p)
+            guard pSize >= ABI10Size.paramSpec else {
+                throw PluginLoadFailure(path: path, reason: "algorithm '\(name)': the fc_param_spec of parameter \(i + 1) has struct_size \(pSize) bytes, smaller than the ABI 1.0 size (\(ABI10Size.paramSpec) bytes)")
+            }
+            specs.append(ABIStruct.read(p))
+        }
+        self.specs = specs
+        parameters = specs.map(ParameterSchema.init)
         serial = capabilities.contains(.threadSafe) ? nil : NSLock()
     }
 
@@ -93,7 +119,7 @@ public final class AlgorithmHandle: @unchecked Sendable {
         }
         var cvalues: [fc_param_value] = []
         for (i, p) in parameters.enumerated() {
-            let spec = table.pointee.params![i]!.pointee
+            let spec = specs[i]
             var v = fc_param_value(struct_size: UInt32(MemoryLayout<fc_param_value>.size), name: spec.name,
                                    type: spec.type, is_set: 0, int_value: 0, real_value: 0, string_value: nil,
                                    list_values: nil, list_length: 0)
@@ -121,7 +147,7 @@ public final class AlgorithmHandle: @unchecked Sendable {
         var config: UnsafeMutableRawPointer?
         let status = locked {
             cvalues.withUnsafeBufferPointer { buf in
-                table.pointee.configure(table, buf.baseAddress, buf.count, &config, &errbuf.err)
+                fns.configure(table, buf.baseAddress, buf.count, &config, &errbuf.err)
             }
         }
         guard Int(status) == FC_OK, let config else {
@@ -157,18 +183,18 @@ public final class ModelConfiguration: @unchecked Sendable {
         self.algorithm = algorithm
         self.pointer = pointer
     }
-    deinit { algorithm.table.pointee.free_config?(pointer) }
+    deinit { algorithm.fns.free_config?(pointer) }
 
     public func fit(_ series: SeriesRef) throws(TaskFailure) -> FittedModelHandle {
         var errbuf = ErrorBuffer()
         var model: UnsafeMutableRawPointer?
-        let table = algorithm.table
+        let fit = algorithm.fns.fit!
         let status: fc_status = series.id.withCString { cid in
             var s = fc_series(struct_size: UInt32(MemoryLayout<fc_series>.size), id: cid,
                               y: series.y.baseAddress, ds: series.ds.baseAddress, n: series.y.count,
                               freq_unit: series.frequencyUnit, freq_step: series.frequencyStep, x: nil, n_x: 0,
                               freq_anchor: Int32(FC_ANCHOR_NONE), call_context: nil)
-            return algorithm.locked { table.pointee.fit(pointer, &s, &model, &errbuf.err) }
+            return algorithm.locked { fit(pointer, &s, &model, &errbuf.err) }
         }
         guard Int(status) == FC_OK, let model else {
             throw errbuf.failure(Int(status) == FC_OK ? fc_status(FC_ERR_INTERNAL) : status)
@@ -177,7 +203,7 @@ public final class ModelConfiguration: @unchecked Sendable {
     }
 
     public func load(_ bytes: [UInt8]) throws(TaskFailure) -> FittedModelHandle {
-        guard let load = algorithm.table.pointee.load else {
+        guard let load = algorithm.fns.load else {
             throw TaskFailure(.unsupported, "\(algorithm.name) cannot load saved models")
         }
         var errbuf = ErrorBuffer()
@@ -208,7 +234,7 @@ public final class FittedModelHandle: @unchecked Sendable {
     }
     deinit {
         let algorithm = config.algorithm
-        algorithm.locked { algorithm.table.pointee.free_model?(pointer) }
+        algorithm.locked { algorithm.fns.free_model?(pointer) }
     }
 
     /// Forecasts into caller-owned buffers: `mean` holds h values, `lo`/`hi` levels.count x h.
@@ -226,7 +252,7 @@ public final class FittedModelHandle: @unchecked Sendable {
                                          seed: seed, x: nil, n_x: 0, call_context: nil)
             var out = fc_forecast(struct_size: UInt32(MemoryLayout<fc_forecast>.size), mean: mean,
                                   lo: levels.isEmpty ? nil : lo, hi: levels.isEmpty ? nil : hi)
-            return algorithm.locked { algorithm.table.pointee.predict(pointer, &req, &out, &errbuf.err) }
+            return algorithm.locked { algorithm.fns.predict(pointer, &req, &out, &errbuf.err) }
         }
         guard Int(status) == FC_OK else { throw errbuf.failure(status) }
     }
@@ -259,7 +285,7 @@ public final class FittedModelHandle: @unchecked Sendable {
     /// "ARIMA(0,1,1)(0,1,1)[12]", or the algorithm's name when the plugin has no description.
     public var modelDescription: String {
         let algorithm = config.algorithm
-        guard let describe = algorithm.table.pointee.describe else { return algorithm.name }
+        guard let describe = algorithm.fns.describe else { return algorithm.name }
         var buf = [UInt8](repeating: 0, count: 256)
         buf.withUnsafeMutableBufferPointer { b in
             b.withMemoryRebound(to: CChar.self) { c in algorithm.locked { describe(pointer, c.baseAddress, c.count) } }
@@ -270,7 +296,7 @@ public final class FittedModelHandle: @unchecked Sendable {
 
     public func fittedValues(count n: Int) throws(TaskFailure) -> [Double] {
         let algorithm = config.algorithm
-        guard let fitted = algorithm.table.pointee.fitted else {
+        guard let fitted = algorithm.fns.fitted else {
             throw TaskFailure(.unsupported, "\(algorithm.name) gives no fitted values")
         }
         var out = [Double](repeating: .nan, count: n)
@@ -282,7 +308,7 @@ public final class FittedModelHandle: @unchecked Sendable {
 
     public func save() throws(TaskFailure) -> [UInt8] {
         let algorithm = config.algorithm
-        guard let save = algorithm.table.pointee.save else {
+        guard let save = algorithm.fns.save else {
             throw TaskFailure(.unsupported, "\(algorithm.name) cannot save fitted models")
         }
         var errbuf = ErrorBuffer()

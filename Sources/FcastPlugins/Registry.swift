@@ -1,4 +1,5 @@
 import CFcastPlugin
+import FcastABI
 import Foundation
 import Synchronization
 
@@ -12,17 +13,27 @@ public final class LoadedLibrary: @unchecked Sendable {
     public let abiMajor: Int
     public let abiMinor: Int
     public private(set) var algorithms: [AlgorithmHandle] = []
+    /// The library's struct_size: how much of its fc_library was read.
+    public let tableSize: Int
+    /// The table as read, up to tableSize (later fields are NULL).
+    let table: fc_library
 
-    init(path: String, table: UnsafePointer<fc_library>) {
-        let t = table.pointee
+    /// `table` is the library's fc_library already read by the struct_size rule; its
+    /// algorithms are read likewise here.
+    init(path: String, table t: fc_library, size: Int) throws(PluginLoadFailure) {
         self.path = path
+        table = t
+        tableSize = size
         name = t.name.map { String(cString: $0) } ?? URL(fileURLWithPath: path).lastPathComponent
         version = t.version.map { String(cString: $0) } ?? "?"
         description = t.description.map { String(cString: $0) } ?? ""
         abiMajor = Int(t.abi_major)
         abiMinor = Int(t.abi_minor)
-        for i in 0..<t.n_algorithms {
-            if let a = t.algorithms?[i] { algorithms.append(AlgorithmHandle(table: a, library: self)) }
+        let n = t.algorithms == nil ? 0 : t.n_algorithms
+        for i in 0..<n {
+            if let a = t.algorithms[i] {
+                algorithms.append(try AlgorithmHandle(table: a, library: self, position: "algorithm \(i + 1) of \(n)"))
+            }
         }
     }
 }
@@ -146,14 +157,19 @@ public final class PluginRegistry: @unchecked Sendable {
         guard let table = entry(UInt32(FC_ABI_MAJOR), UInt32(FC_ABI_MINOR), HostServices.table) else {
             throw PluginLoadFailure(path: path, reason: "the plugin refused to load for fcast ABI \(FcastVersion.abi) (it returned no table)")
         }
-        let t = table.pointee
-        guard t.struct_size >= UInt32(MemoryLayout<fc_library>.size) || t.abi_major != UInt32(FC_ABI_MAJOR) else {
-            throw PluginLoadFailure(path: path, reason: "library table too small (\(t.struct_size) bytes)")
+        // Read by the struct_size rule: a 1.0 library's table is shorter than ours.
+        let size = ABIStruct.declaredSize(table)
+        let t: fc_library = ABIStruct.read(table)
+        guard ABIStruct.holds(size, \fc_library.abi_minor) else {
+            throw PluginLoadFailure(path: path, reason: "its fc_library has struct_size \(size) bytes, too small to hold even the ABI version")
         }
         guard t.abi_major == UInt32(FC_ABI_MAJOR) else {
             throw PluginLoadFailure(path: path, reason: "built for fcast plugin ABI \(t.abi_major).\(t.abi_minor), but this fcast speaks ABI \(FcastVersion.abi); rebuild the plugin against this fcast's fcast_plugin.h")
         }
-        let library = LoadedLibrary(path: path, table: table)
+        guard size >= ABI10Size.library else {
+            throw PluginLoadFailure(path: path, reason: "its fc_library has struct_size \(size) bytes, smaller than the ABI 1.0 size (\(ABI10Size.library) bytes)")
+        }
+        let library = try LoadedLibrary(path: path, table: t, size: size)
         for algorithm in library.algorithms {
             if let existing = byName[algorithm.name] {
                 failures.append(PluginLoadFailure(path: path, reason: "algorithm '\(algorithm.name)' is already provided by \(existing.library.path); this one is ignored"))
