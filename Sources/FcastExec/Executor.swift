@@ -118,7 +118,7 @@ public enum LocalExecutor {
                     let ref = SeriesRef(id: train.ids[s], y: UnsafeBufferPointer(rebasing: y[range]),
                                         ds: UnsafeBufferPointer(rebasing: ds[range]),
                                         frequencyUnit: train.frequency.pluginUnit,
-                                        frequencyStep: Int32(train.frequency.step))
+                                        frequencyStep: Int32(train.frequency.step), endOfPeriod: train.frequency.endOfMonth)
                     return try config.fit(ref)
                 }
             }

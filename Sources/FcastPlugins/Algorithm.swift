@@ -164,13 +164,26 @@ public struct SeriesRef {
     public var ds: UnsafeBufferPointer<Int64>
     public var frequencyUnit: Int32
     public var frequencyStep: Int32
+    /// Calendar timestamps on the last day of their period (month-end data): the plugin
+    /// sees fc_series.freq_anchor = FC_ANCHOR_PERIOD_END.
+    public var endOfPeriod: Bool
     public init(id: String, y: UnsafeBufferPointer<Double>, ds: UnsafeBufferPointer<Int64>,
-                frequencyUnit: Int32, frequencyStep: Int32) {
+                frequencyUnit: Int32, frequencyStep: Int32, endOfPeriod: Bool = false) {
         self.id = id
         self.y = y
         self.ds = ds
         self.frequencyUnit = frequencyUnit
         self.frequencyStep = frequencyStep
+        self.endOfPeriod = endOfPeriod
+    }
+
+    /// The fc_series of this series: `id` must live for the call.
+    func cSeries(id: UnsafePointer<CChar>, callContext: UnsafeMutableRawPointer?) -> fc_series {
+        fc_series(struct_size: UInt32(MemoryLayout<fc_series>.size), id: id,
+                  y: y.baseAddress, ds: ds.baseAddress, n: y.count,
+                  freq_unit: frequencyUnit, freq_step: frequencyStep, x: nil, n_x: 0,
+                  freq_anchor: Int32(endOfPeriod ? FC_ANCHOR_PERIOD_END : FC_ANCHOR_NONE),
+                  call_context: callContext)
     }
 }
 
@@ -190,10 +203,7 @@ public final class ModelConfiguration: @unchecked Sendable {
         var model: UnsafeMutableRawPointer?
         let fit = algorithm.fns.fit!
         let status: fc_status = series.id.withCString { cid in
-            var s = fc_series(struct_size: UInt32(MemoryLayout<fc_series>.size), id: cid,
-                              y: series.y.baseAddress, ds: series.ds.baseAddress, n: series.y.count,
-                              freq_unit: series.frequencyUnit, freq_step: series.frequencyStep, x: nil, n_x: 0,
-                              freq_anchor: Int32(FC_ANCHOR_NONE), call_context: nil)
+            var s = series.cSeries(id: cid, callContext: HostServices.callContext())
             return algorithm.locked { fit(pointer, &s, &model, &errbuf.err) }
         }
         guard Int(status) == FC_OK, let model else {
@@ -249,7 +259,8 @@ public final class FittedModelHandle: @unchecked Sendable {
         let status: fc_status = levels.withUnsafeBufferPointer { lv in
             var req = fc_predict_request(struct_size: UInt32(MemoryLayout<fc_predict_request>.size), h: h,
                                          future_ds: futureDs.baseAddress, levels: lv.baseAddress, n_levels: lv.count,
-                                         seed: seed, x: nil, n_x: 0, call_context: nil)
+                                         seed: seed, x: nil, n_x: 0,
+                                         call_context: HostServices.callContext())
             var out = fc_forecast(struct_size: UInt32(MemoryLayout<fc_forecast>.size), mean: mean,
                                   lo: levels.isEmpty ? nil : lo, hi: levels.isEmpty ? nil : hi)
             return algorithm.locked { algorithm.fns.predict(pointer, &req, &out, &errbuf.err) }

@@ -18,6 +18,13 @@ public final class LoadedLibrary: @unchecked Sendable {
     /// The table as read, up to tableSize (later fields are NULL).
     let table: fc_library
 
+    /// The plugin's optional table called `name` (fc_library.get_extension, ABI 1.1), or
+    /// nil: a 1.0 library has none, nor has a NULL get_extension.
+    public func `extension`(named name: String) -> UnsafeRawPointer? {
+        guard let getExtension = table.get_extension else { return nil }
+        return name.withCString { getExtension($0) }
+    }
+
     /// `table` is the library's fc_library already read by the struct_size rule; its
     /// algorithms are read likewise here.
     init(path: String, table t: fc_library, size: Int) throws(PluginLoadFailure) {
@@ -52,6 +59,22 @@ public enum HostServices {
         FileHandle.standardError.write(Data("plugin \(tag): \(message)\n".utf8))
     }
 
+    /// fc_host.context: one byte of the host's that stands for "the calling thread's call"
+    /// (CancelToken.current); plugins only pass it back.
+    nonisolated(unsafe) static let context = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1)
+
+    /// The call_context of a fit or predict made now: the calling thread's CancelToken,
+    /// unretained (the token outlives the call), or NULL when there is none.
+    static func callContext() -> UnsafeMutableRawPointer? {
+        CancelToken.current.map { Unmanaged.passUnretained($0).toOpaque() }
+    }
+
+    /// The token a context passed to should_cancel_ctx designates: a call context is a
+    /// CancelToken; NULL or fc_host.context mean the calling thread's current one.
+    static func token(for context: UnsafeMutableRawPointer?) -> CancelToken? {
+        guard let context, context != HostServices.context else { return CancelToken.current }
+        return Unmanaged<CancelToken>.fromOpaque(context).takeUnretainedValue()
+    }
 
     nonisolated(unsafe) static let table: UnsafePointer<fc_host> = {
         let p = UnsafeMutablePointer<fc_host>.allocate(capacity: 1)
@@ -62,7 +85,13 @@ public enum HostServices {
                 HostServices.logSink(level, message.map { String(cString: $0) } ?? "")
             },
             should_cancel: { CancelToken.current?.isCancelled == true ? 1 : 0 },
-            context: nil, should_cancel_ctx: nil, log_ctx: nil, get_extension: nil))
+            context: HostServices.context,
+            should_cancel_ctx: { context in HostServices.token(for: context)?.isCancelled == true ? 1 : 0 },
+            log_ctx: { _, level, message in
+                HostServices.logSink(level, message.map { String(cString: $0) } ?? "")
+            },
+            // No host extension is defined yet.
+            get_extension: { _, _ in nil }))
         return UnsafePointer(p)
     }()
 }
