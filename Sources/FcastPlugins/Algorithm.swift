@@ -212,6 +212,42 @@ public final class ModelConfiguration: @unchecked Sendable {
         return FittedModelHandle(config: self, pointer: model)
     }
 
+    /// Fits one model across all `series` (FC_CAP_GLOBAL); forecast it per series with
+    /// `predictGlobal`. The series go to the plugin as one array, packed at the fc_series
+    /// size of the library's ABI minor (a 1.0 library indexes them with its 1.0 sizeof).
+    public func fitGlobal(_ series: [SeriesRef]) throws(TaskFailure) -> FittedModelHandle {
+        guard algorithm.capabilities.contains(.global) else {
+            throw TaskFailure(.unsupported, "\(algorithm.name) fits one series at a time: it does not offer global models (FC_CAP_GLOBAL)")
+        }
+        guard let fitGlobal = algorithm.fns.fit_global, algorithm.fns.predict_global != nil else {
+            throw TaskFailure(.unsupported, "\(algorithm.name) declares global models (FC_CAP_GLOBAL) but its table has no fit_global or predict_global")
+        }
+        guard !series.isEmpty else { throw TaskFailure(.notEnoughData, "a global model needs at least one series") }
+        let stride = algorithm.library.abiMinor >= 1 ? MemoryLayout<fc_series>.size : ABI10Size.series
+        let ids = series.map { strdup($0.id)! }
+        let packed = UnsafeMutableRawPointer.allocate(byteCount: stride * series.count,
+                                                      alignment: MemoryLayout<fc_series>.alignment)
+        defer {
+            ids.forEach { free($0) }
+            packed.deallocate()
+        }
+        let context = HostServices.callContext()
+        for (i, s) in series.enumerated() {
+            var c = s.cSeries(id: ids[i], callContext: context)
+            c.struct_size = UInt32(stride)
+            withUnsafeBytes(of: &c) { packed.advanced(by: i * stride).copyMemory(from: $0.baseAddress!, byteCount: stride) }
+        }
+        var errbuf = ErrorBuffer()
+        var model: UnsafeMutableRawPointer?
+        let status = algorithm.locked {
+            fitGlobal(pointer, UnsafePointer<fc_series>(OpaquePointer(packed)), series.count, &model, &errbuf.err)
+        }
+        guard Int(status) == FC_OK, let model else {
+            throw errbuf.failure(Int(status) == FC_OK ? fc_status(FC_ERR_INTERNAL) : status)
+        }
+        return FittedModelHandle(config: self, pointer: model, global: true)
+    }
+
     public func load(_ bytes: [UInt8]) throws(TaskFailure) -> FittedModelHandle {
         guard let load = algorithm.fns.load else {
             throw TaskFailure(.unsupported, "\(algorithm.name) cannot load saved models")
@@ -237,10 +273,13 @@ public struct ForecastValues: Sendable {
 public final class FittedModelHandle: @unchecked Sendable {
     public let config: ModelConfiguration
     let pointer: UnsafeMutableRawPointer
+    /// Fitted by fitGlobal: forecast with predictGlobal (predict_global), never predict.
+    public let isGlobal: Bool
 
-    init(config: ModelConfiguration, pointer: UnsafeMutableRawPointer) {
+    init(config: ModelConfiguration, pointer: UnsafeMutableRawPointer, global: Bool = false) {
         self.config = config
         self.pointer = pointer
+        isGlobal = global
     }
     deinit {
         let algorithm = config.algorithm
@@ -251,6 +290,55 @@ public final class FittedModelHandle: @unchecked Sendable {
     public func predict(horizon h: Int, futureDs: UnsafeBufferPointer<Int64>, levels: [Double], seed: UInt64,
                         mean: UnsafeMutablePointer<Double>, lo: UnsafeMutablePointer<Double>?,
                         hi: UnsafeMutablePointer<Double>?) throws(TaskFailure) {
+        let algorithm = config.algorithm
+        if isGlobal {
+            throw TaskFailure(.unsupported, "this \(algorithm.name) model was fitted across series: forecast it per series with predictGlobal")
+        }
+        let predict = algorithm.fns.predict!
+        try callPredict(horizon: h, futureDs: futureDs, levels: levels, seed: seed, mean: mean, lo: lo, hi: hi) {
+            predict(pointer, $0, $1, $2)
+        }
+    }
+
+    public func predict(horizon h: Int, futureDs: [Int64], levels: [Double], seed: UInt64 = 0) throws(TaskFailure) -> ForecastValues {
+        try Self.collect(horizon: h, futureDs: futureDs, levels: levels) { fds, m, l, u throws(TaskFailure) in
+            try predict(horizon: h, futureDs: fds, levels: levels, seed: seed, mean: m, lo: l, hi: u)
+        }
+    }
+
+    /// Forecasts `series` from a model fitted by `ModelConfiguration.fitGlobal`, into
+    /// caller-owned buffers as `predict`.
+    public func predictGlobal(series: SeriesRef, horizon h: Int, futureDs: UnsafeBufferPointer<Int64>, levels: [Double],
+                              seed: UInt64, mean: UnsafeMutablePointer<Double>, lo: UnsafeMutablePointer<Double>?,
+                              hi: UnsafeMutablePointer<Double>?) throws(TaskFailure) {
+        let algorithm = config.algorithm
+        guard isGlobal else {
+            throw TaskFailure(.unsupported, "this \(algorithm.name) model was fitted to one series: forecast it with predict")
+        }
+        guard let predictGlobal = algorithm.fns.predict_global else {
+            throw TaskFailure(.unsupported, "\(algorithm.name) has no predict_global")
+        }
+        let id = strdup(series.id)!
+        defer { free(id) }
+        var s = series.cSeries(id: id, callContext: HostServices.callContext())
+        try callPredict(horizon: h, futureDs: futureDs, levels: levels, seed: seed, mean: mean, lo: lo, hi: hi) {
+            predictGlobal(pointer, &s, $0, $1, $2)
+        }
+    }
+
+    public func predictGlobal(series: SeriesRef, horizon h: Int, futureDs: [Int64], levels: [Double],
+                              seed: UInt64 = 0) throws(TaskFailure) -> ForecastValues {
+        try Self.collect(horizon: h, futureDs: futureDs, levels: levels) { fds, m, l, u throws(TaskFailure) in
+            try predictGlobal(series: series, horizon: h, futureDs: fds, levels: levels, seed: seed, mean: m, lo: l, hi: u)
+        }
+    }
+
+    /// One predict or predict_global call: the request, the output buffers, the error.
+    private func callPredict(horizon h: Int, futureDs: UnsafeBufferPointer<Int64>, levels: [Double], seed: UInt64,
+                             mean: UnsafeMutablePointer<Double>, lo: UnsafeMutablePointer<Double>?,
+                             hi: UnsafeMutablePointer<Double>?,
+                             _ call: (UnsafePointer<fc_predict_request>, UnsafeMutablePointer<fc_forecast>,
+                                      UnsafeMutablePointer<fc_error>) -> fc_status) throws(TaskFailure) {
         let algorithm = config.algorithm
         if !levels.isEmpty && !algorithm.capabilities.contains(.intervals) {
             throw TaskFailure(.unsupported, "\(algorithm.name) gives no prediction intervals")
@@ -263,12 +351,17 @@ public final class FittedModelHandle: @unchecked Sendable {
                                          call_context: HostServices.callContext())
             var out = fc_forecast(struct_size: UInt32(MemoryLayout<fc_forecast>.size), mean: mean,
                                   lo: levels.isEmpty ? nil : lo, hi: levels.isEmpty ? nil : hi)
-            return algorithm.locked { algorithm.fns.predict(pointer, &req, &out, &errbuf.err) }
+            return algorithm.locked { call(&req, &out, &errbuf.err) }
         }
         guard Int(status) == FC_OK else { throw errbuf.failure(status) }
     }
 
-    public func predict(horizon h: Int, futureDs: [Int64], levels: [Double], seed: UInt64 = 0) throws(TaskFailure) -> ForecastValues {
+    /// Runs a forecast into fresh arrays and splits the intervals per level.
+    private static func collect(
+        horizon h: Int, futureDs: [Int64], levels: [Double],
+        _ body: (UnsafeBufferPointer<Int64>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>?,
+                 UnsafeMutablePointer<Double>?) throws(TaskFailure) -> Void
+    ) throws(TaskFailure) -> ForecastValues {
         var mean = [Double](repeating: .nan, count: h)
         var lo = [Double](repeating: .nan, count: h * levels.count)
         var hi = [Double](repeating: .nan, count: h * levels.count)
@@ -277,8 +370,7 @@ public final class FittedModelHandle: @unchecked Sendable {
                 try lo.withUnsafeMutableBufferPointer { l in
                     try hi.withUnsafeMutableBufferPointer { u in
                         try futureDs.withUnsafeBufferPointer { fds in
-                            try predict(horizon: h, futureDs: fds, levels: levels, seed: seed, mean: m.baseAddress!,
-                                        lo: l.baseAddress, hi: u.baseAddress)
+                            try body(fds, m.baseAddress!, l.baseAddress, u.baseAddress)
                         }
                     }
                 }
