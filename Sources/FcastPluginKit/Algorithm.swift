@@ -26,15 +26,19 @@ public struct SeriesInput {
     public let ds: UnsafeBufferPointer<Int64>
     public let frequencyUnit: fc_frequency_unit
     public let frequencyStep: Int
+    /// Calendar timestamps on the last day of their period (month-end data, "ME"/"QE"/"YE"):
+    /// fc_series.freq_anchor is FC_ANCHOR_PERIOD_END. Always false under a 1.0 host.
+    public let endOfPeriod: Bool
     public var count: Int { y.count }
 
     public init(id: String, y: UnsafeBufferPointer<Double>, ds: UnsafeBufferPointer<Int64>,
-                frequencyUnit: fc_frequency_unit, frequencyStep: Int) {
+                frequencyUnit: fc_frequency_unit, frequencyStep: Int, endOfPeriod: Bool = false) {
         self.id = id
         self.y = y
         self.ds = ds
         self.frequencyUnit = frequencyUnit
         self.frequencyStep = frequencyStep
+        self.endOfPeriod = endOfPeriod
     }
 
     /// The usual season length for the data's frequency: 4 quarterly, 12 monthly, 52

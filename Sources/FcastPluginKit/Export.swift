@@ -48,22 +48,60 @@ public final class PluginLibrary: @unchecked Sendable {
 }
 
 /// The host's services, once the entry point has been called.
+///
+/// Under a 1.1 host, `shouldCancel` and `log` go through should_cancel_ctx/log_ctx with
+/// the call_context of the fit or predict running on this thread (or host->context
+/// outside one), so they answer for the right run; under a 1.0 host through
+/// should_cancel/log. A plugin that works on threads of its own during a call hands them
+/// `callContext` and runs their work inside `withCallContext`.
 public enum PluginHost {
     public enum LogLevel: Int32 { case debug = 0, info = 1, warn = 2, error = 3 }
-    nonisolated(unsafe) private static var host: UnsafePointer<fc_host>?
+    /// The host's fc_host, read by the struct_size rule: a 1.0 host's 1.1 fields are NULL.
+    nonisolated(unsafe) private static var host: fc_host?
 
-    static func install(_ h: UnsafePointer<fc_host>) { host = h }
+    static func install(_ h: UnsafePointer<fc_host>) { host = ABIStruct.read(h) }
+
+    /// The host's fc_host.abi_minor (0 for a 1.0 host), nil before the entry point ran.
+    public static var hostABIMinor: Int? { host.map { Int($0.abi_minor) } }
 
     public static func log(_ level: LogLevel, _ message: String) {
-        guard let log = host?.pointee.log else { return }
-        message.withCString { log(level.rawValue, $0) }
+        guard let host else { return }
+        if let logCtx = host.log_ctx {
+            let context = callContext ?? host.context
+            message.withCString { logCtx(context, level.rawValue, $0) }
+        } else if let log = host.log {
+            message.withCString { log(level.rawValue, $0) }
+        }
     }
 
-    /// True when the host asked running fits to stop; long fits poll it and throw `.cancelled()`.
+    /// True when the host asked this run to stop; long fits poll it and throw `.cancelled()`.
     public static var shouldCancel: Bool {
-        guard let f = host?.pointee.should_cancel else { return false }
-        return f() != 0
+        guard let host else { return false }
+        if let shouldCancelCtx = host.should_cancel_ctx { return shouldCancelCtx(callContext ?? host.context) != 0 }
+        if let shouldCancel = host.should_cancel { return shouldCancel() != 0 }
+        return false
     }
+
+    // MARK: The call context of the running call
+
+    /// The call_context of the fit or predict running on this thread (NULL under a 1.0
+    /// host, or outside a call).
+    public static var callContext: UnsafeMutableRawPointer? { pthread_getspecific(callContextKey) }
+
+    /// Runs `body` with `context` as this thread's call context, restoring the previous
+    /// one: the kit does this around every call; a plugin does it on its own threads.
+    public static func withCallContext<T>(_ context: UnsafeMutableRawPointer?, _ body: () throws -> T) rethrows -> T {
+        let previous = pthread_getspecific(callContextKey)
+        pthread_setspecific(callContextKey, context)
+        defer { pthread_setspecific(callContextKey, previous) }
+        return try body()
+    }
+
+    private static let callContextKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
 }
 
 // MARK: - C tables
@@ -135,9 +173,11 @@ private func guarded(_ err: UnsafeMutablePointer<fc_error>?, _ body: () throws -
 
 private func report(_ err: UnsafeMutablePointer<fc_error>?, _ status: fc_status, _ message: String) {
     guard let err else { return }
-    err.pointee.status = status
-    guard let buf = err.pointee.message, err.pointee.message_capacity > 0 else { return }
-    let cap = Int(err.pointee.message_capacity)
+    let size = ABIStruct.declaredSize(err)
+    if ABIStruct.holds(size, \fc_error.status) { err.pointee.status = status }
+    let e: fc_error = ABIStruct.read(err)
+    guard let buf = e.message, e.message_capacity > 0 else { return }
+    let cap = Int(e.message_capacity)
     let bytes = Array(message.utf8.prefix(cap - 1))
     bytes.withUnsafeBufferPointer { src in
         buf.withMemoryRebound(to: UInt8.self, capacity: cap) { dst in
@@ -166,13 +206,14 @@ private let freeConfigThunk: @convention(c) (UnsafeMutableRawPointer?) -> Void =
     if let p { Unmanaged<ConfigBox>.fromOpaque(p).release() }
 }
 
-private func series(_ s: UnsafePointer<fc_series>) -> SeriesInput {
-    let v = s.pointee
-    return SeriesInput(
+/// The host's series, read by the struct_size rule (a 1.0 host's has no anchor or context).
+private func series(_ v: fc_series) -> SeriesInput {
+    SeriesInput(
         id: v.id.map { String(cString: $0) } ?? "?",
         y: UnsafeBufferPointer(start: v.y, count: v.n),
         ds: UnsafeBufferPointer(start: v.ds, count: v.ds == nil ? 0 : v.n),
-        frequencyUnit: v.freq_unit, frequencyStep: Int(v.freq_step))
+        frequencyUnit: v.freq_unit, frequencyStep: Int(v.freq_step),
+        endOfPeriod: v.freq_anchor == Int32(FC_ANCHOR_PERIOD_END))
 }
 
 private let fitThunk: @convention(c) (
@@ -184,7 +225,8 @@ private let fitThunk: @convention(c) (
             throw PluginError(fc_status(FC_ERR_INTERNAL), "fit called with a null argument")
         }
         let config = Unmanaged<ConfigBox>.fromOpaque(configPtr).takeUnretainedValue().config
-        let model = try config.fit(series(seriesPtr))
+        let s: fc_series = ABIStruct.read(seriesPtr)
+        let model = try PluginHost.withCallContext(s.call_context) { try config.fit(series(s)) }
         out.pointee = Unmanaged.passRetained(ModelBox(model)).toOpaque()
     }
 }
@@ -201,18 +243,18 @@ private let predictThunk: @convention(c) (
         guard let modelPtr, let reqPtr, let outPtr else {
             throw PluginError(fc_status(FC_ERR_INTERNAL), "predict called with a null argument")
         }
-        let r = reqPtr.pointee
+        let r: fc_predict_request = ABIStruct.read(reqPtr)
         let request = ForecastRequest(
             horizon: r.h,
             futureDs: r.future_ds == nil ? [] : Array(UnsafeBufferPointer(start: r.future_ds, count: r.h)),
             levels: r.levels == nil ? [] : Array(UnsafeBufferPointer(start: r.levels, count: r.n_levels)),
             seed: r.seed)
-        let f = try model(modelPtr).predict(request)
+        let f = try PluginHost.withCallContext(r.call_context) { try model(modelPtr).predict(request) }
         let h = r.h
         guard f.mean.count == h else {
             throw PluginError(fc_status(FC_ERR_INTERNAL), "plugin returned \(f.mean.count) values for horizon \(h)")
         }
-        let out = outPtr.pointee
+        let out: fc_forecast = ABIStruct.read(outPtr)
         out.mean?.update(from: f.mean, count: h)
         if r.n_levels > 0, let lo = out.lo, let hi = out.hi {
             guard f.lo.count == r.n_levels, f.hi.count == r.n_levels else {
