@@ -75,13 +75,16 @@ public enum TestSupport {
         try run(fcastBinary, arguments, stdin: stdin, environment: environment, directory: directory ?? repoRoot)
     }
 
-    /// Compiles C source into a shared library `libfcast_<name>.so` in `dir` with the system C compiler.
-    public static func compileCPlugin(source: String, name: String, in dir: URL) throws -> URL {
+    /// Compiles C source into a shared library `libfcast_<name>.so` in `dir` with the system C compiler,
+    /// against the current fcast_plugin.h or the one in `headerDirectory` (an older ABI's frozen copy).
+    public static func compileCPlugin(source: String, name: String, in dir: URL,
+                                      headerDirectory: URL? = nil) throws -> URL {
         let src = dir.appendingPathComponent("\(name).c")
         try source.write(to: src, atomically: true, encoding: .utf8)
         let lib = dir.appendingPathComponent("libfcast_\(name).so")
         let r = try run(URL(fileURLWithPath: "/usr/bin/env"),
-                        ["cc", "-shared", "-fPIC", "-O1", "-I", pluginHeaderDir.path, "-o", lib.path, src.path, "-lm"])
+                        ["cc", "-shared", "-fPIC", "-O1", "-I", (headerDirectory ?? pluginHeaderDir).path, "-o", lib.path,
+                         src.path, "-lm", "-lpthread"])
         guard r.status == 0 else {
             throw NSError(domain: "TestSupport", code: Int(r.status), userInfo: [NSLocalizedDescriptionKey: "cc failed: \(r.stderr)"])
         }
