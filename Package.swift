@@ -22,7 +22,9 @@ let package = Package(
         .target(name: "CFcastPlugin", path: "Sources/CFcastPlugin"),
         .target(name: "FcastCore", path: "Sources/FcastCore"),
         // What to run, as plain data: models, horizon, levels, seed, tasks; canonical JSON and hash.
-        .target(name: "FcastPlan"),
+        .target(name: "FcastPlan", dependencies: ["CCrypto"]),
+        // OpenSSL's libcrypto for SHA-256 (Debian's libssl-dev).
+        .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "FcastPlugins", dependencies: ["CFcastPlugin", "FcastPlan"]),
         .target(name: "FcastExec", dependencies: ["FcastCore", "FcastPlan", "FcastPlugins"]),
         .target(name: "FcastPlot", dependencies: ["FcastCore", "FcastPlan", "FcastExec", "FcastPlugins"]),
@@ -56,6 +58,7 @@ let package = Package(
         .target(name: "FcastTestSupport", dependencies: ["CPseudoTerminal"]),
 
         .testTarget(name: "FcastCoreTests", dependencies: ["FcastCore"]),
+        .testTarget(name: "FcastExecTests", dependencies: ["FcastExec", "FcastPlan", "FcastPlugins", "FcastCore", "FcastTestSupport"]),
         .testTarget(name: "FcastLangTests", dependencies: ["FcastLang", "FcastTestSupport"]),
         .testTarget(
             name: "FcastPluginsTests",
