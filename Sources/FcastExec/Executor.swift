@@ -78,16 +78,18 @@ extension TaskOutcome {
 
 /// Runs a job on an executor and gathers a RunResult.
 public enum Runner {
-    public static func run(_ job: Job, on executor: any Executor, cancel: CancelToken,
+    /// Runs every task of the job's plan, or only `tasks`.
+    public static func run(_ job: Job, tasks: [Int]? = nil, on executor: any Executor, cancel: CancelToken,
                            progress style: ProgressStyle = .auto,
                            progressOutput: ProgressOutput = .standardError) throws -> RunResult {
         let start = DispatchTime.now()
         let plan = job.plan
         let results = ResultBuffers(tasks: plan.taskCount, horizon: plan.horizon, levels: plan.levels.count)
-        let progress = ProgressReporter(total: plan.taskCount, workers: executor.workers, style: style,
+        let tasks = tasks ?? plan.executionOrder()
+        let progress = ProgressReporter(total: tasks.count, workers: executor.workers, style: style,
                                         output: progressOutput)
         do {
-            try executor.execute(job, tasks: plan.executionOrder(), into: results, cancel: cancel, progress: progress)
+            try executor.execute(job, tasks: tasks, into: results, cancel: cancel, progress: progress)
         } catch {
             progress.finish(seconds: 0, cancelled: true)
             throw error

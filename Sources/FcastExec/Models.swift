@@ -156,13 +156,15 @@ extension RunResult {
     /// without refitting: a model kept as bytes is loaded, one not kept (from a worker
     /// process, of a plugin that cannot save) is fitted again. For the run's own horizon and
     /// levels the numbers are the run's: the same models, the same seeds.
-    public func predict(horizon h: Int, levels: [Double], on executor: any Executor = InlineExecutor(),
+    ///
+    /// `tasks` limits it to some tasks (the winners of `best`); the others stay `.notRun`.
+    public func predict(horizon h: Int, levels: [Double], tasks: [Int]? = nil, on executor: any Executor = InlineExecutor(),
                         cancel: CancelToken = CancelToken()) throws -> RunResult {
         var plan = self.plan
         plan.horizon = h
         plan.levels = levels
         let job = Job(plan: plan, models: models, data: train, keep: .fitted,
                       reuse: Job.Reuse(kept: kept, outcomes: outcomes))
-        return try Runner.run(job, on: executor, cancel: cancel, progress: .none, progressOutput: .silent)
+        return try Runner.run(job, tasks: tasks, on: executor, cancel: cancel, progress: .none, progressOutput: .silent)
     }
 }

@@ -188,6 +188,28 @@ final class ExecutorTests: XCTestCase {
         XCTAssertEqual(again.failures.first?.failure.message, res.failures.first?.failure.message)
     }
 
+    func testBestKeepsTheWinnersModels() throws {
+        let (train, test) = try Self.visnights.split(last: 8)
+        let models = [try spec("naive"), try spec("snaive", ["season": .int(4)]), try spec("drift")]
+        let res = try run(models, train, on: ThreadExecutor(workers: 2))
+        let best = try Evaluation.best(try Evaluation.evaluate(res, test: test), by: "mase")
+        XCTAssertEqual(best.count, 20)
+        let winners = best.compactMap(\.task)
+        XCTAssertEqual(winners.count, 20)
+        for row in best {
+            let t = res.plan.task(row.task!)
+            XCTAssertEqual(train.ids[t.series], row.id)
+            XCTAssertEqual(res.models[t.model].name, row.model)
+        }
+        // Forecasting the winners only: their numbers are the run's, the rest are not run.
+        let f = try res.predict(horizon: 8, levels: [80, 95], tasks: winners)
+        XCTAssertEqual(f.completedTasks, 20)
+        for k in winners {
+            let t = res.plan.task(k)
+            XCTAssertEqual(f.meanSlice(model: t.model, series: t.series), res.meanSlice(model: t.model, series: t.series))
+        }
+    }
+
     // MARK: Cancellation
 
     func testACancelledRunStopsAndKeepsWhatFinished() throws {

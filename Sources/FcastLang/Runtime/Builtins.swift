@@ -226,7 +226,7 @@ enum Builtins {
         Builtin(
             name: "predict",
             parameters: [
-                .init(name: "run", positional: true, required: true, help: "a run result"),
+                .init(name: "run", positional: true, required: true, help: "a run result, or a best-model table"),
                 .init(name: "horizon", positional: false, required: true, help: "steps to forecast"),
                 .init(name: "level", positional: false, required: false,
                       help: "prediction interval levels in percent (default: the run's)"),
@@ -236,14 +236,22 @@ enum Builtins {
             details: """
             Forecasts `horizon` steps from the models a run fitted, without fitting them again, at
             `level` (default: the run's levels). For the run's own horizon and levels the numbers are
-            the run's. Tasks that failed in the run fail the same way.
+            the run's. Tasks that failed in the run fail the same way. Given a best-model table
+            (`best(scores)`), it forecasts each series with its winning model only.
             """,
             body: { interp, a in
-                guard case .run(let run)? = a.values["run"]?.value else { throw a.wrongType("run", "a run result") }
+                let run: RunResult, tasks: [Int]?
+                switch a.values["run"]?.value {
+                case .run(let r)?: (run, tasks) = (r, nil)
+                case .best(let b)?:
+                    guard let r = b.run else { throw a.wrongType("run", "a run result, or a best-model table from best(evaluate(run, test))") }
+                    (run, tasks) = (r, b.rows.compactMap(\.task))
+                default: throw a.wrongType("run", "a run result or a best-model table")
+                }
                 let horizon = try a.int("horizon", min: 1)!
                 let levels = try interp.levels(a) ?? run.levels
                 do {
-                    return .run(try run.predict(horizon: horizon, levels: levels,
+                    return .run(try run.predict(horizon: horizon, levels: levels, tasks: tasks,
                                                 on: ThreadExecutor(workers: interp.defaultWorkers),
                                                 cancel: CancelToken(parent: interp.interrupt)))
                 } catch {
@@ -308,13 +316,14 @@ enum Builtins {
             example: "b = best(scores, by: \"mase\")",
             details: """
             The model with the lowest `by` (default `"mase"`) for each series, and how many series
-            each model won.
+            each model won. The table keeps each winner's fitted model: `predict(b, horizon: h)`
+            forecasts every series with its own winner.
             """,
             body: { _, a in
                 guard case .scores(let s)? = a.values["scores"]?.value else { throw a.wrongType("scores", "a score table") }
                 let by = try a.string("by") ?? "mase"
                 do {
-                    return .best(BestTable(metric: by, rows: try Evaluation.best(s, by: by), models: s.models))
+                    return .best(BestTable(metric: by, rows: try Evaluation.best(s, by: by), models: s.models, run: s.run))
                 } catch {
                     throw Diagnostic("best(): \(errorText(error))", at: a.span("by"))
                 }
