@@ -65,6 +65,7 @@ let package = Package(
             dependencies: ["FcastPlugins", "FcastExec", "FcastCore", "CFcastPlugin", "FcastTestSupport"]),
         .testTarget(name: "FcastREPLTests", dependencies: ["FcastREPL", "FcastLang", "FcastPlugins", "FcastTestSupport"]),
         .testTarget(name: "FcastPlotTests", dependencies: ["FcastPlot", "FcastCore", "FcastExec", "FcastTestSupport"]),
+        .testTarget(name: "FcastPluginKitTests", dependencies: ["FcastPluginKit", "CFcastPlugin"]),
         .testTarget(name: "NaivePluginTests", dependencies: ["NaivePlugin", "FcastPluginKit"]),
         .testTarget(name: "ArimaTests", dependencies: ["ArimaModel"]),
         .testTarget(name: "ProphetTests", dependencies: ["ProphetModel", "ProphetPlugin", "FcastPluginKit"]),
