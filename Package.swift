@@ -23,7 +23,9 @@ let package = Package(
         // FcastCore uses one header-only function of the ABI: fc_default_season.
         .target(name: "FcastCore", dependencies: ["CFcastPlugin"], path: "Sources/FcastCore"),
         // What to run, as plain data: models, horizon, levels, seed, tasks; canonical JSON and hash.
-        .target(name: "FcastPlan"),
+        .target(name: "FcastPlan", dependencies: ["CCrypto"]),
+        // OpenSSL's libcrypto for SHA-256 (Debian's libssl-dev).
+        .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // The Swift side of the ABI that host and kit share: Capabilities, struct_size reading.
         .target(name: "FcastABI", dependencies: ["CFcastPlugin"]),
         .target(name: "FcastPlugins", dependencies: ["CFcastPlugin", "FcastABI", "FcastPlan"]),
@@ -59,6 +61,7 @@ let package = Package(
         .target(name: "FcastTestSupport", dependencies: ["CPseudoTerminal"]),
 
         .testTarget(name: "FcastCoreTests", dependencies: ["FcastCore"]),
+        .testTarget(name: "FcastExecTests", dependencies: ["FcastExec", "FcastPlan", "FcastPlugins", "FcastCore", "FcastTestSupport"]),
         .testTarget(name: "FcastLangTests", dependencies: ["FcastLang", "FcastTestSupport"]),
         .testTarget(
             name: "FcastPluginsTests",
@@ -67,8 +70,8 @@ let package = Package(
             exclude: ["abi-1.0"]),
         .testTarget(name: "FcastREPLTests", dependencies: ["FcastREPL", "FcastLang", "FcastPlugins", "FcastTestSupport"]),
         .testTarget(name: "FcastPlotTests", dependencies: ["FcastPlot", "FcastCore", "FcastExec", "FcastTestSupport"]),
-        .testTarget(name: "NaivePluginTests", dependencies: ["NaivePlugin", "FcastPluginKit"]),
         .testTarget(name: "FcastPluginKitTests", dependencies: ["FcastPluginKit", "CFcastPlugin"]),
+        .testTarget(name: "NaivePluginTests", dependencies: ["NaivePlugin", "FcastPluginKit"]),
         .testTarget(name: "ArimaTests", dependencies: ["ArimaModel"]),
         .testTarget(name: "ProphetTests", dependencies: ["ProphetModel", "ProphetPlugin", "FcastPluginKit"]),
         .testTarget(name: "EndToEndTests", dependencies: ["FcastCore", "FcastTestSupport"]),

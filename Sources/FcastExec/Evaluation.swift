@@ -11,6 +11,8 @@ public struct ScoreTable: Sendable {
         public var values: [Double]
         /// The fitted model as its plugin describes it ("ARIMA(0,1,1)(0,1,1)[12]").
         public var description = ""
+        /// The task of `ScoreTable.run` that made the forecast.
+        public var task: Int? = nil
     }
     public var metrics: [String]
     public var rows: [Row]
@@ -19,6 +21,8 @@ public struct ScoreTable: Sendable {
     public var failedTasks: [String: Int]
     public var modelSeconds: [String: Double]
     public var season: Int
+    /// The run that was scored: its fitted models are the ones `best` keeps.
+    public var run: RunResult? = nil
 
     public func column(_ metric: String) -> Int? { metrics.firstIndex(of: metric) }
 }
@@ -80,14 +84,14 @@ public enum Evaluation {
                     values.append(Metrics.coverage(actual: actual, lo: steps.map { lo[lo.startIndex + $0] },
                                                    hi: steps.map { hi[hi.startIndex + $0] }))
                 }
-                rows.append(.init(id: id, model: model.name, values: values, description: run.descriptions[k]))
+                rows.append(.init(id: id, model: model.name, values: values, description: run.descriptions[k], task: k))
             }
         }
         guard matchedSeries > 0 else {
             throw EvaluationError.noOverlap("the test data has no values at the forecast dates of any series (forecasts start at \(run.futureDs.first.map { Timestamp.format($0, style: run.train.timestampStyle) } ?? "?"); do the ids and dates match?)")
         }
         return ScoreTable(metrics: metrics, rows: rows, models: run.models.map(\.name), failedTasks: failed,
-                          modelSeconds: seconds, season: season)
+                          modelSeconds: seconds, season: season, run: run)
     }
 
     /// One row per model: the mean of each metric over series (NaN values left out).
@@ -132,6 +136,8 @@ public enum Evaluation {
         public var metric: String
         /// The winner's fitted description.
         public var description = ""
+        /// The winner's task in the scored run (its fitted model).
+        public var task: Int? = nil
     }
 
     /// The winning model per series: the lowest `metric`; ties go to the earlier model of
@@ -156,7 +162,7 @@ public enum Evaluation {
             }
             let w = winner ?? rows[0]
             return BestRow(id: id, model: w.model, score: w.values[column], metric: scores.metrics[column],
-                           description: w.description)
+                           description: w.description, task: w.task)
         }
     }
 }

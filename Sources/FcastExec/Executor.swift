@@ -1,170 +1,138 @@
-import CFcastPlugin
 import FcastCore
+import FcastPlan
 import FcastPlugins
 import Foundation
 import Synchronization
 
-/// Runs a grid over a panel on a local pool of threads: one task per series x model.
-/// A failing task is recorded with its reason and the rest of the grid goes on; a cancel
-/// request (the run's CancelToken, e.g. from Ctrl-C) stops handing out tasks, and
-/// what finished is kept.
+/// Runs a job's tasks and records each result into the job's buffers, as it finishes.
+///
+/// A driver decides only where and in what order tasks run: every task's numbers come from
+/// `Job.run(task:into:cancel:)` (or the same code in a worker process), with seeds from the
+/// series and model, so the same plan gives identical forecasts and intervals on every driver
+/// and worker count. A failing task is recorded with its reason and the others go on; when
+/// the token is cancelled a driver stops handing out tasks, leaving the rest `.notRun`.
+public protocol Executor: Sendable {
+    /// "threads", "inline", "processes": what `run(..., executor:)` names it.
+    var name: String { get }
+    var workers: Int { get }
+    func execute(_ job: Job, tasks: [Int], into results: ResultBuffers, cancel: CancelToken,
+                 progress: ProgressReporter) throws
+}
+
+/// One thread, tasks in the order given: the deterministic double of the other drivers.
+public struct InlineExecutor: Executor {
+    public var name: String { "inline" }
+    public var workers: Int { 1 }
+    public init() {}
+
+    public func execute(_ job: Job, tasks: [Int], into results: ResultBuffers, cancel: CancelToken,
+                        progress: ProgressReporter) {
+        for k in tasks {
+            if cancel.isCancelled { break }
+            job.run(task: k, into: results, cancel: cancel)
+            progress.taskFinished(failed: results.outcomes[k].isFailure)
+        }
+    }
+}
+
+/// A pool of threads that take chunks of tasks from an atomic counter.
+public struct ThreadExecutor: Executor {
+    public var name: String { "threads" }
+    public let workers: Int
+    public init(workers: Int = 0) { self.workers = workers > 0 ? workers : ProcessInfo.processInfo.activeProcessorCount }
+
+    public func execute(_ job: Job, tasks: [Int], into results: ResultBuffers, cancel: CancelToken,
+                        progress: ProgressReporter) {
+        let n = tasks.count
+        let threads = max(1, min(workers, n))
+        let next = Atomic<Int>(0)
+        // Small chunks keep the threads busy to the end; large enough to keep the counter cold.
+        let chunk = max(1, min(64, n / (threads * 32)))
+        let group = DispatchGroup()
+        for _ in 0..<threads {
+            group.enter()
+            let thread = Thread {
+                defer { group.leave() }
+                while !cancel.isCancelled {
+                    let first = next.add(chunk, ordering: .relaxed).oldValue
+                    if first >= n { break }
+                    for i in first..<min(first + chunk, n) {
+                        if cancel.isCancelled { break }
+                        let k = tasks[i]
+                        job.run(task: k, into: results, cancel: cancel)
+                        progress.taskFinished(failed: results.outcomes[k].isFailure)
+                    }
+                }
+            }
+            // Model fits recurse (optimisers, searches): more than the default 512 KiB.
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+        group.wait()
+    }
+}
+
+extension TaskOutcome {
+    public var isFailure: Bool { if case .failed = self { true } else { false } }
+}
+
+/// Runs a job on an executor and gathers a RunResult.
+public enum Runner {
+    /// Runs every task of the job's plan, or only `tasks`.
+    public static func run(_ job: Job, tasks: [Int]? = nil, on executor: any Executor, cancel: CancelToken,
+                           progress style: ProgressStyle = .auto,
+                           progressOutput: ProgressOutput = .standardError) throws -> RunResult {
+        let start = DispatchTime.now()
+        let plan = job.plan
+        let results = ResultBuffers(tasks: plan.taskCount, horizon: plan.horizon, levels: plan.levels.count)
+        let tasks = tasks ?? plan.executionOrder()
+        let progress = ProgressReporter(total: tasks.count, workers: executor.workers, style: style,
+                                        output: progressOutput)
+        do {
+            try executor.execute(job, tasks: tasks, into: results, cancel: cancel, progress: progress)
+        } catch {
+            progress.finish(seconds: 0, cancelled: true)
+            throw error
+        }
+        let wall = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        progress.finish(seconds: wall, cancelled: cancel.isCancelled)
+        return RunResult(plan: plan, train: job.data, models: job.models, futureDs: job.futureDs,
+                         mean: Array(results.mean), lo: Array(results.lo), hi: Array(results.hi),
+                         outcomes: Array(results.outcomes), descriptions: Array(results.descriptions),
+                         taskSeconds: Array(results.seconds), kept: Array(results.kept), wallSeconds: wall,
+                         executor: executor.name, workers: executor.workers, cancelled: cancel.isCancelled)
+    }
+
+    /// The plan of a grid over a panel: the models as plain data, the data by fingerprint.
+    public static func plan(_ models: [ModelSpec], on data: Panel, dataName: String = "", options: RunOptions,
+                            windows: [Window] = [Window(cutoff: 0)]) -> Plan {
+        Plan(data: DataReference(data, name: dataName), models: models.map(\.planned), horizon: options.horizon,
+             levels: options.levels, seed: options.seed, windows: windows)
+    }
+}
+
+/// The local thread pool, as before the Executor protocol: plan, job and run in one call.
 public enum LocalExecutor {
     public static var defaultWorkers: Int { ProcessInfo.processInfo.activeProcessorCount }
 
     public static func run(_ models: [ModelSpec], on train: Panel, options: RunOptions,
-                           progressOutput: ProgressOutput = .standardError) -> RunResult {
-        let start = DispatchTime.now()
-        let nSeries = train.count
-        let nModels = models.count
-        let h = options.horizon
-        let nLevels = options.levels.count
-        let nTasks = nSeries * nModels
-        let workers = max(1, min(options.workers > 0 ? options.workers : defaultWorkers, max(1, nTasks)))
-
-        // Timestamps of the forecast steps, per series.
-        var futureDs = [Int64](repeating: 0, count: nSeries * h)
-        for s in 0..<nSeries {
-            let last = train.lastTime(s) ?? 0
-            for t in 0..<h { futureDs[s * h + t] = train.frequency.advance(last, by: t + 1) }
-        }
-
-        // One configuration per model; a model the plugin refuses fails all its tasks.
-        let configs: [Result<ModelConfiguration, TaskFailure>] = models.map { m in
-            do { return .success(try m.algorithm.configure(m.values)) } catch let f as TaskFailure {
-                return .failure(f)
-            } catch {
-                return .failure(TaskFailure(.internal, "\(error)"))
-            }
-        }
-        let future = futureDs
-
-        var mean = [Double](repeating: .nan, count: nTasks * h)
-        var lo = [Double](repeating: .nan, count: nTasks * nLevels * h)
-        var hi = [Double](repeating: .nan, count: nTasks * nLevels * h)
-        var outcomes = [TaskOutcome](repeating: .notRun, count: nTasks)
-        var descriptions = [String](repeating: "", count: nTasks)
-        var taskSeconds = [Double](repeating: 0, count: nTasks)
-        let progress = ProgressReporter(total: nTasks, workers: workers, style: options.progress, output: progressOutput)
-
-        mean.withUnsafeMutableBufferPointer { meanBuf in
-        lo.withUnsafeMutableBufferPointer { loBuf in
-        hi.withUnsafeMutableBufferPointer { hiBuf in
-        outcomes.withUnsafeMutableBufferPointer { outBuf in
-        descriptions.withUnsafeMutableBufferPointer { descBuf in
-        taskSeconds.withUnsafeMutableBufferPointer { secBuf in
-            let shared = Shared(mean: meanBuf, lo: loBuf, hi: hiBuf, outcomes: outBuf, descriptions: descBuf,
-                                seconds: secBuf)
-            let next = Atomic<Int>(0)
-            // Small chunks keep the threads busy to the end; large enough to keep the counter cold.
-            let chunk = max(1, min(64, nTasks / (workers * 32)))
-            let group = DispatchGroup()
-            for _ in 0..<workers {
-                group.enter()
-                let thread = Thread {
-                    defer { group.leave() }
-                    while !options.cancel.isCancelled {
-                        let first = next.add(chunk, ordering: .relaxed).oldValue
-                        if first >= nTasks { break }
-                        for e in first..<min(first + chunk, nTasks) {
-                            if options.cancel.isCancelled { break }
-                            // Run series by series, every model of a series together, so that a
-                            // grid of cheap and costly models progresses (and estimates its ETA)
-                            // evenly; results are stored model by model.
-                            let s = e / nModels, m = e % nModels
-                            let k = m * nSeries + s
-                            let t0 = DispatchTime.now().uptimeNanoseconds
-                            let outcome = options.cancel.whileCurrent { runTask(config: configs[m], model: models[m], series: s, train: train,
-                                                  task: k, options: options, futureDs: future, shared: shared) }
-                            shared.seconds[k] = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-                            shared.outcomes[k] = outcome
-                            progress.taskFinished(failed: { if case .failed = outcome { true } else { false } }())
-                        }
-                    }
-                }
-                thread.stackSize = 8 << 20
-                thread.start()
-            }
-            group.wait()
-        }}}}}}
-        let wall = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-        let cancelled = options.cancel.isCancelled
-        progress.finish(seconds: wall, cancelled: cancelled)
-        return RunResult(train: train, models: models, horizon: h, levels: options.levels, futureDs: futureDs,
-                         mean: mean, lo: lo, hi: hi, outcomes: outcomes, descriptions: descriptions,
-                         taskSeconds: taskSeconds, wallSeconds: wall, workers: workers, cancelled: cancelled)
-    }
-
-    /// Buffers the worker threads write into; every task writes only its own slots.
-    private struct Shared: @unchecked Sendable {
-        var mean, lo, hi: UnsafeMutableBufferPointer<Double>
-        var outcomes: UnsafeMutableBufferPointer<TaskOutcome>
-        var descriptions: UnsafeMutableBufferPointer<String>
-        var seconds: UnsafeMutableBufferPointer<Double>
-    }
-
-    private static func runTask(config configResult: Result<ModelConfiguration, TaskFailure>, model: ModelSpec, series s: Int,
-                                train: Panel, task k: Int, options: RunOptions, futureDs: [Int64],
-                                shared: Shared) -> TaskOutcome {
-        let config: ModelConfiguration
-        switch configResult {
-        case .success(let c): config = c
-        case .failure(let f): return .failed(f)
-        }
-        let h = options.horizon, nLevels = options.levels.count
-        let range = train.range(s)
-        do {
-            let fitted: FittedModelHandle = try train.y.withUnsafeBufferPointer { y in
-                try train.ds.withUnsafeBufferPointer { ds in
-                    let ref = SeriesRef(id: train.ids[s], y: UnsafeBufferPointer(rebasing: y[range]),
-                                        ds: UnsafeBufferPointer(rebasing: ds[range]),
-                                        frequencyUnit: train.frequency.pluginUnit,
-                                        frequencyStep: Int32(train.frequency.step), endOfPeriod: train.frequency.endOfMonth)
-                    return try config.fit(ref)
-                }
-            }
-            let loBase = k * nLevels * h
-            try futureDs.withUnsafeBufferPointer { future in
-                try fitted.predict(horizon: h, futureDs: UnsafeBufferPointer(rebasing: future[(s * h)..<((s + 1) * h)]),
-                                   levels: options.levels, seed: taskSeed(options.seed, series: s, model: model.name),
-                                   mean: shared.mean.baseAddress! + k * h,
-                                   lo: nLevels > 0 ? shared.lo.baseAddress! + loBase : nil,
-                                   hi: nLevels > 0 ? shared.hi.baseAddress! + loBase : nil)
-            }
-            for t in 0..<h where !shared.mean[k * h + t].isFinite {
-                return .failed(TaskFailure(.numeric, "\(model.name) produced a non-finite forecast at step \(t + 1)"))
-            }
-            shared.descriptions[k] = fitted.modelDescription
-            return .ok
-        } catch let f as TaskFailure {
-            return .failed(f)
-        } catch {
-            return .failed(TaskFailure(.internal, "\(error)"))
-        }
-    }
-
-    /// A seed per (run seed, series, model) that does not depend on workers or scheduling.
-    static func taskSeed(_ seed: UInt64, series: Int, model: String) -> UInt64 {
-        var x = seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(series + 1)
-        for b in model.utf8 { x = (x ^ UInt64(b)) &* 0x100_0000_01B3 }
-        x ^= x >> 30; x = x &* 0xBF58_476D_1CE4_E5B9
-        x ^= x >> 27; x = x &* 0x94D0_49BB_1331_11EB
-        return x ^ (x >> 31)
+                           progressOutput: ProgressOutput = .standardError) throws -> RunResult {
+        let job = Job(plan: Runner.plan(models, on: train, options: options), models: models, data: train)
+        return try Runner.run(job, on: ThreadExecutor(workers: options.workers), cancel: options.cancel,
+                               progress: options.progress, progressOutput: progressOutput)
     }
 }
 
-extension Frequency {
-    /// The frequency unit as the plugin ABI names it.
-    public var pluginUnit: Int32 {
-        let u: Int = switch unit {
-        case .second: FC_FREQ_SECOND
-        case .minute: FC_FREQ_MINUTE
-        case .hour: FC_FREQ_HOUR
-        case .day: FC_FREQ_DAY
-        case .week: FC_FREQ_WEEK
-        case .month: FC_FREQ_MONTH
-        case .quarter: FC_FREQ_QUARTER
-        case .year: FC_FREQ_YEAR
+/// The drivers `run(..., executor:)` can name.
+public enum Executors {
+    public static let names = ["threads", "inline"]
+
+    public static func make(_ name: String, workers: Int) throws(ResolveError) -> any Executor {
+        switch name {
+        case "threads": return ThreadExecutor(workers: workers)
+        case "inline": return InlineExecutor()
+        default:
+            throw ResolveError(description: "unknown executor '\(name)'; executors: \(names.map { "\"\($0)\"" }.joined(separator: ", "))")
         }
-        return Int32(u)
     }
 }

@@ -22,7 +22,7 @@ public struct ProgressOutput: Sendable {
 
 /// Reports done/total, rate, ETA and failures while a run goes; a ticker thread draws it so
 /// that workers only bump two counters.
-final class ProgressReporter: @unchecked Sendable {
+public final class ProgressReporter: @unchecked Sendable {
     let total: Int
     let workers: Int
     let output: ProgressOutput
@@ -35,7 +35,7 @@ final class ProgressReporter: @unchecked Sendable {
     private let start = DispatchTime.now().uptimeNanoseconds
     private let tickerDone = DispatchSemaphore(value: 0)
 
-    init(total: Int, workers: Int, style: ProgressStyle, output: ProgressOutput) {
+    public init(total: Int, workers: Int, style: ProgressStyle, output: ProgressOutput) {
         self.total = total
         self.workers = workers
         self.output = output
@@ -64,7 +64,7 @@ final class ProgressReporter: @unchecked Sendable {
 
     var elapsed: Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
 
-    func taskFinished(failed f: Bool) {
+    public func taskFinished(failed f: Bool) {
         done.add(1, ordering: .relaxed)
         if f { failed.add(1, ordering: .relaxed) }
     }
@@ -86,7 +86,7 @@ final class ProgressReporter: @unchecked Sendable {
         }
     }
 
-    func finish(seconds: Double, cancelled: Bool) {
+    public func finish(seconds: Double, cancelled: Bool) {
         guard enabled else { return }
         stopped.store(true, ordering: .relaxed)
         tickerDone.wait()

@@ -80,7 +80,7 @@ final class ABICompatibilityTests: XCTestCase {
         // Through the executor, on a panel of two series.
         let panel = Panel(series: [("a", [0, 86_400, 172_800, 259_200], [2, 4, 6, 8]),
                                    ("b", [0, 86_400, 172_800], [1, 1, 4])], frequency: .daily)
-        let result = LocalExecutor.run([ModelSpec(algorithm: algorithm, values: ["k": .int(2)])], on: panel,
+        let result = try LocalExecutor.run([ModelSpec(algorithm: algorithm, values: ["k": .int(2)])], on: panel,
                                        options: RunOptions(horizon: 2, workers: 2), progressOutput: .silent)
         XCTAssertEqual(result.failedTasks, 0)
         XCTAssertEqual(Array(result.meanSlice(model: 0, series: 0)), [7, 7])
@@ -293,20 +293,20 @@ final class ABICompatibilityTests: XCTestCase {
         let registry = PluginRegistry()
         try registry.load(path: lib.path)
         let models = [ModelSpec(algorithm: registry.algorithm(named: "probe")!, values: [:])]
-        func run(_ frequency: Frequency, start: String) -> [Double] {
+        func run(_ frequency: Frequency, start: String) throws -> [Double] {
             let t0 = Timestamp.parse(start)!.0
             let ds = (0..<4).map { frequency.advance(t0, by: $0) }
             let panel = Panel(series: [("m", ds, [1, 2, 3, 4])], frequency: frequency)
-            let result = LocalExecutor.run(models, on: panel, options: RunOptions(horizon: 9, workers: 1), progressOutput: .silent)
+            let result = try LocalExecutor.run(models, on: panel, options: RunOptions(horizon: 9, workers: 1), progressOutput: .silent)
             XCTAssertEqual(result.failedTasks, 0)
             return Array(result.meanSlice(model: 0, series: 0))
         }
-        let monthEnd = run(Frequency(.month, endOfMonth: true), start: "2020-01-31")
+        let monthEnd = try run(Frequency(.month, endOfMonth: true), start: "2020-01-31")
         XCTAssertEqual(monthEnd[0], Double(FC_ANCHOR_PERIOD_END))
         XCTAssertEqual(monthEnd[1], 1)  // the executor's run token is the call context
         XCTAssertEqual(monthEnd[8], 1)
-        XCTAssertEqual(run(Frequency(.quarter, endOfMonth: true), start: "2020-03-31")[0], Double(FC_ANCHOR_PERIOD_END))
-        XCTAssertEqual(run(.monthly, start: "2020-01-15")[0], Double(FC_ANCHOR_NONE))
+        XCTAssertEqual(try run(Frequency(.quarter, endOfMonth: true), start: "2020-03-31")[0], Double(FC_ANCHOR_PERIOD_END))
+        XCTAssertEqual(try run(.monthly, start: "2020-01-15")[0], Double(FC_ANCHOR_NONE))
     }
 
     // MARK: C sources

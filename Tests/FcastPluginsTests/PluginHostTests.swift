@@ -134,7 +134,7 @@ final class PluginHostTests: XCTestCase {
         let panel = Panel(series: series, frequency: .monthly, timestampStyle: .date)
         let models = [ModelSpec(algorithm: registry.algorithm(named: "naive")!, values: [:]),
                       ModelSpec(algorithm: registry.algorithm(named: "snaive")!, values: ["season": .int(12)])]
-        let result = LocalExecutor.run(models, on: panel, options: RunOptions(horizon: 3, levels: [80], workers: 2),
+        let result = try LocalExecutor.run(models, on: panel, options: RunOptions(horizon: 3, levels: [80], workers: 2),
                                        progressOutput: .silent)
         XCTAssertEqual(result.completedTasks, 4)
         XCTAssertEqual(result.failedTasks, 1)
@@ -153,8 +153,8 @@ final class PluginHostTests: XCTestCase {
         let registry = try loadNaive()
         let panel = try LongCSV.load(path: TestSupport.exampleData("visnights.csv").path)
         let models = ["naive", "drift", "mean"].map { ModelSpec(algorithm: registry.algorithm(named: $0)!, values: [:]) }
-        let one = LocalExecutor.run(models, on: panel, options: RunOptions(horizon: 8, levels: [80, 95], workers: 1), progressOutput: .silent)
-        let two = LocalExecutor.run(models, on: panel, options: RunOptions(horizon: 8, levels: [80, 95], workers: 2), progressOutput: .silent)
+        let one = try LocalExecutor.run(models, on: panel, options: RunOptions(horizon: 8, levels: [80, 95], workers: 1), progressOutput: .silent)
+        let two = try LocalExecutor.run(models, on: panel, options: RunOptions(horizon: 8, levels: [80, 95], workers: 2), progressOutput: .silent)
         XCTAssertEqual(one.mean, two.mean)
         XCTAssertEqual(one.lo, two.lo)
         XCTAssertEqual(one.hi, two.hi)

@@ -206,6 +206,8 @@ enum Builtins {
                 .init(name: "level", positional: false, required: false, help: "prediction interval levels in percent, e.g. [80, 95]"),
                 .init(name: "workers", positional: false, required: false, help: "threads (default: all cores)"),
                 .init(name: "seed", positional: false, required: false, help: "seed for simulated intervals (default 1)"),
+                .init(name: "executor", positional: false, required: false,
+                      help: "where tasks run: \"threads\" (default), \"inline\" (one thread, in order)"),
             ],
             summary: "Fits every model to every series in parallel and forecasts `horizon` steps.",
             example: "res = run(g, train, horizon: 24, level: [80, 95])",
@@ -215,9 +217,47 @@ enum Builtins {
             goes to stderr: a bar at a terminal, a line every few seconds otherwise. A task that fails
             (a series too short for a model, a plugin error) is recorded with its reason and the rest
             of the grid goes on; `show(res)` lists the failures. `seed` makes simulated intervals
-            reproducible; results do not depend on the number of workers.
+            reproducible: a task's seed comes from the series' id, the model's parameters and `seed`,
+            so a model gives the same forecasts and intervals alone or in any grid, on any executor
+            and number of workers. `executor: "inline"` runs the tasks one by one on one thread. The
+            fitted models are kept: `predict(res, horizon: h)` forecasts again from them.
             """,
             body: { interp, a in try interp.runGrid(a) }),
+        Builtin(
+            name: "predict",
+            parameters: [
+                .init(name: "run", positional: true, required: true, help: "a run result, or a best-model table"),
+                .init(name: "horizon", positional: false, required: true, help: "steps to forecast"),
+                .init(name: "level", positional: false, required: false,
+                      help: "prediction interval levels in percent (default: the run's)"),
+            ],
+            summary: "Forecasts again from a run's fitted models, without refitting: any horizon, any levels.",
+            example: "longer = predict(res, horizon: 36, level: [80])",
+            details: """
+            Forecasts `horizon` steps from the models a run fitted, without fitting them again, at
+            `level` (default: the run's levels). For the run's own horizon and levels the numbers are
+            the run's. Tasks that failed in the run fail the same way. Given a best-model table
+            (`best(scores)`), it forecasts each series with its winning model only.
+            """,
+            body: { interp, a in
+                let run: RunResult, tasks: [Int]?
+                switch a.values["run"]?.value {
+                case .run(let r)?: (run, tasks) = (r, nil)
+                case .best(let b)?:
+                    guard let r = b.run else { throw a.wrongType("run", "a run result, or a best-model table from best(evaluate(run, test))") }
+                    (run, tasks) = (r, b.rows.compactMap(\.task))
+                default: throw a.wrongType("run", "a run result or a best-model table")
+                }
+                let horizon = try a.int("horizon", min: 1)!
+                let levels = try interp.levels(a) ?? run.levels
+                do {
+                    return .run(try run.predict(horizon: horizon, levels: levels, tasks: tasks,
+                                                on: ThreadExecutor(workers: interp.defaultWorkers),
+                                                cancel: CancelToken(parent: interp.interrupt)))
+                } catch {
+                    throw Diagnostic("predict(): \(errorText(error))", at: a.callSpan)
+                }
+            }),
         Builtin(
             name: "evaluate",
             parameters: [
@@ -276,13 +316,14 @@ enum Builtins {
             example: "b = best(scores, by: \"mase\")",
             details: """
             The model with the lowest `by` (default `"mase"`) for each series, and how many series
-            each model won.
+            each model won. The table keeps each winner's fitted model: `predict(b, horizon: h)`
+            forecasts every series with its own winner.
             """,
             body: { _, a in
                 guard case .scores(let s)? = a.values["scores"]?.value else { throw a.wrongType("scores", "a score table") }
                 let by = try a.string("by") ?? "mase"
                 do {
-                    return .best(BestTable(metric: by, rows: try Evaluation.best(s, by: by), models: s.models))
+                    return .best(BestTable(metric: by, rows: try Evaluation.best(s, by: by), models: s.models, run: s.run))
                 } catch {
                     throw Diagnostic("best(): \(errorText(error))", at: a.span("by"))
                 }

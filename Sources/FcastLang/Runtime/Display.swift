@@ -180,6 +180,7 @@ enum Display {
         for r in b.rows { wins[r.model, default: 0] += 1 }
         let counts = b.models.filter { wins[$0] != nil }.map { "\($0) \(wins[$0]!)" }.joined(separator: ", ")
         var out = "best by \(b.metric) for \(Fmt.count(b.rows.count)) series; wins: \(counts)\n"
+        if b.run != nil { out += "  fitted models kept: \(Fmt.count(b.keptWinners.count)) of \(Fmt.count(b.rows.count)) winners\n" }
         let fellBack = b.rows.filter { $0.metric != b.metric }.count
         if fellBack > 0 {
             out += "  (\(fellBack) series ranked by mae: their \(b.metric) is undefined, a constant history)\n"

@@ -66,17 +66,33 @@ extension Interpreter {
         }
         let data = try a.data("data")
         let horizon = try a.int("horizon", min: 1)!
-        let levels = try a.numbers("level") ?? []
-        for l in levels where !(l > 0 && l < 100) {
-            throw Diagnostic("run(): interval levels are percentages between 0 and 100, got \(ParameterLabel.number(l))",
-                             at: a.span("level"))
-        }
+        let levels = try self.levels(a) ?? []
         let workers = try a.int("workers", min: 1) ?? defaultWorkers
         let seed = try a.int("seed", min: 0) ?? 1
         guard data.count > 0 else { throw Diagnostic("run(): the data set has no series", at: a.span("data")) }
-        let options = RunOptions(horizon: horizon, levels: levels, workers: workers, seed: UInt64(seed),
-                                 cancel: CancelToken(parent: interrupt))
-        let result = LocalExecutor.run(specs, on: data, options: options, progressOutput: progress)
-        return .run(result)
+        let executorName = try a.string("executor") ?? "threads"
+        let executor: any Executor
+        do {
+            executor = try Executors.make(executorName, workers: workers)
+        } catch {
+            throw Diagnostic("run(): \(error.description)", at: a.span("executor"))
+        }
+        let options = RunOptions(horizon: horizon, levels: levels, workers: workers, seed: UInt64(seed))
+        let job = Job(plan: Runner.plan(specs, on: data, options: options), models: specs, data: data)
+        do {
+            return .run(try Runner.run(job, on: executor, cancel: CancelToken(parent: interrupt), progressOutput: progress))
+        } catch {
+            throw Diagnostic("run(): \(errorText(error))", at: a.callSpan)
+        }
+    }
+
+    /// `level:` of run and predict: percentages strictly between 0 and 100.
+    func levels(_ a: BoundArguments) throws(Diagnostic) -> [Double]? {
+        guard let levels = try a.numbers("level") else { return nil }
+        for l in levels where !(l > 0 && l < 100) {
+            throw Diagnostic("\(a.builtin)(): interval levels are percentages between 0 and 100, got \(ParameterLabel.number(l))",
+                             at: a.span("level"))
+        }
+        return levels
     }
 }

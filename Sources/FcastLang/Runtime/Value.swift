@@ -70,4 +70,12 @@ public struct BestTable: Sendable {
     public var rows: [Evaluation.BestRow]
     /// Models in grid order, to count wins.
     public var models: [String]
+    /// The scored run: each row's `task` is its winner there, with the fitted model it kept.
+    public var run: RunResult?
+
+    /// The winners' tasks that kept a fitted model: what `predict` and a store use.
+    public var keptWinners: [Int] {
+        guard let run else { return [] }
+        return rows.compactMap { $0.task }.filter { run.kept[$0] != nil }
+    }
 }

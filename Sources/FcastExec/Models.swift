@@ -2,8 +2,9 @@ import FcastCore
 import FcastPlan
 import FcastPlugins
 
-/// One model of a grid: an algorithm with its parameter values, and the name it goes by
-/// in tables ("snaive", "ets(damped=true)").
+/// One model of a grid, resolved: an algorithm of a loaded plugin with its parameter values,
+/// and the name it goes by in tables ("snaive", "ets(damped=true)"). `planned` is the same
+/// model as plain data, as a plan writes it.
 public struct ModelSpec: Sendable {
     public var algorithm: AlgorithmHandle
     public var values: [String: ParameterValue]
@@ -13,6 +14,11 @@ public struct ModelSpec: Sendable {
         self.algorithm = algorithm
         self.values = values
         self.name = name ?? algorithm.name
+    }
+
+    public var planned: PlannedModel {
+        PlannedModel(library: algorithm.library.name, libraryVersion: algorithm.library.version,
+                     algorithm: algorithm.name, parameters: values, name: name)
     }
 
     /// `name(k=v, ...)` over the given parameter names, in schema order.
@@ -68,58 +74,97 @@ public struct RunOptions: Sendable {
     }
 }
 
-/// How one task (series x model) ended.
+/// How one task (series x model x window) ended.
 public enum TaskOutcome: Sendable {
     case ok
     case failed(TaskFailure)
     case notRun
 }
 
-/// The forecasts of a run: every model for every series, in columnar buffers.
+/// A fitted model a run keeps, so that `predict`, `best` and a store use it without refitting:
+/// the live model (threads, inline), or the plugin's saved bytes (from a worker process).
+public enum KeptModel: Sendable {
+    case fitted(FittedModelHandle)
+    case saved([UInt8])
+}
+
+/// The forecasts of a run: every model for every series (and window), in columnar buffers,
+/// with the plan that produced them and the fitted models.
 public struct RunResult: Sendable {
+    public var plan: Plan
     public var train: Panel
     public var models: [ModelSpec]
-    public var horizon: Int
-    public var levels: [Double]
-    /// Timestamps of the forecast steps: seriesCount x horizon.
+    /// Timestamps of the forecast steps: (window, series) x horizon.
     public var futureDs: [Int64]
-    /// (model, series, step) -> mean, at ((m * seriesCount) + s) * horizon + t.
+    /// Per task k (Plan.task(k)), the horizon's means at k * horizon + t.
     public var mean: [Double]
-    /// (model, series, level, step) -> bound, at (((m * seriesCount) + s) * levels + l) * horizon + t.
+    /// Per task and level, the bounds at (k * levels + l) * horizon + t.
     public var lo: [Double]
     public var hi: [Double]
-    /// Per task (m * seriesCount + s).
+    /// Per task.
     public var outcomes: [TaskOutcome]
     public var descriptions: [String]
     public var taskSeconds: [Double]
+    /// Per task: the fitted model, when the run kept it.
+    public var kept: [KeptModel?]
     public var wallSeconds: Double
+    /// The executor that ran it: "threads", "inline", "processes".
+    public var executor: String
     public var workers: Int
     public var cancelled: Bool
 
+    public var horizon: Int { plan.horizon }
+    public var levels: [Double] { plan.levels }
     public var seriesCount: Int { train.count }
-    public func task(model m: Int, series s: Int) -> Int { m * seriesCount + s }
+    public func task(model m: Int, series s: Int, window w: Int = 0) -> Int {
+        plan.taskIndex(TaskRef(series: s, model: m, window: w))
+    }
 
-    public func meanSlice(model m: Int, series s: Int) -> ArraySlice<Double> {
-        let base = task(model: m, series: s) * horizon
+    public func meanSlice(model m: Int, series s: Int, window w: Int = 0) -> ArraySlice<Double> {
+        let base = task(model: m, series: s, window: w) * horizon
         return mean[base..<(base + horizon)]
     }
-    public func loSlice(model m: Int, series s: Int, level l: Int) -> ArraySlice<Double> {
-        let base = (task(model: m, series: s) * levels.count + l) * horizon
+    public func loSlice(model m: Int, series s: Int, level l: Int, window w: Int = 0) -> ArraySlice<Double> {
+        let base = (task(model: m, series: s, window: w) * levels.count + l) * horizon
         return lo[base..<(base + horizon)]
     }
-    public func hiSlice(model m: Int, series s: Int, level l: Int) -> ArraySlice<Double> {
-        let base = (task(model: m, series: s) * levels.count + l) * horizon
+    public func hiSlice(model m: Int, series s: Int, level l: Int, window w: Int = 0) -> ArraySlice<Double> {
+        let base = (task(model: m, series: s, window: w) * levels.count + l) * horizon
         return hi[base..<(base + horizon)]
     }
-    public func futureSlice(series s: Int) -> ArraySlice<Int64> { futureDs[(s * horizon)..<((s + 1) * horizon)] }
+    public func futureSlice(series s: Int, window w: Int = 0) -> ArraySlice<Int64> {
+        let base = (w * seriesCount + s) * horizon
+        return futureDs[base..<(base + horizon)]
+    }
 
     public var failures: [(model: Int, series: Int, failure: TaskFailure)] {
         var out: [(Int, Int, TaskFailure)] = []
         for (k, o) in outcomes.enumerated() {
-            if case .failed(let f) = o { out.append((k / seriesCount, k % seriesCount, f)) }
+            if case .failed(let f) = o {
+                let t = plan.task(k)
+                out.append((t.model, t.series, f))
+            }
         }
         return out
     }
     public var completedTasks: Int { outcomes.filter { if case .notRun = $0 { false } else { true } }.count }
     public var failedTasks: Int { failures.count }
+}
+
+extension RunResult {
+    /// Forecasts `horizon` steps (any horizon) at `levels` from the run's fitted models,
+    /// without refitting: a model kept as bytes is loaded, one not kept (from a worker
+    /// process, of a plugin that cannot save) is fitted again. For the run's own horizon and
+    /// levels the numbers are the run's: the same models, the same seeds.
+    ///
+    /// `tasks` limits it to some tasks (the winners of `best`); the others stay `.notRun`.
+    public func predict(horizon h: Int, levels: [Double], tasks: [Int]? = nil, on executor: any Executor = InlineExecutor(),
+                        cancel: CancelToken = CancelToken()) throws -> RunResult {
+        var plan = self.plan
+        plan.horizon = h
+        plan.levels = levels
+        let job = Job(plan: plan, models: models, data: train, keep: .fitted,
+                      reuse: Job.Reuse(kept: kept, outcomes: outcomes))
+        return try Runner.run(job, tasks: tasks, on: executor, cancel: cancel, progress: .none, progressOutput: .silent)
+    }
 }

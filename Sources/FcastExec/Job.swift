@@ -1,0 +1,204 @@
+import CFcastPlugin
+import FcastCore
+import FcastPlan
+import FcastPlugins
+import Foundation
+
+/// A plan made ready to run in this process: its models resolved against the loaded plugins
+/// and configured once each, the data, the forecast dates per window and series, and the
+/// seed per series and model. Every executor runs tasks through `run(task:into:)`.
+public final class Job: @unchecked Sendable {
+    public let plan: Plan
+    public let models: [ModelSpec]
+    public let data: Panel
+    /// Keep each task's fitted model (or, with `.saved`, its bytes) in the results.
+    public let keep: KeepModels
+    /// One configuration per model; a model the plugin refuses fails all of its tasks.
+    let configs: [Result<ModelConfiguration, TaskFailure>]
+    /// (window, series) x horizon.
+    let futureDs: [Int64]
+    let modelSpecs: [String]
+    let reuse: Reuse?
+
+    public enum KeepModels: Sendable { case none, fitted, saved }
+
+    /// The fitted models of an earlier run of the same models, series and windows: a job
+    /// with them forecasts from those models instead of fitting (`predict`), and a task that
+    /// failed then fails the same way without being tried again.
+    public struct Reuse: Sendable {
+        public var kept: [KeptModel?]
+        public var outcomes: [TaskOutcome]
+        public init(kept: [KeptModel?], outcomes: [TaskOutcome]) {
+            self.kept = kept
+            self.outcomes = outcomes
+        }
+    }
+
+    public init(plan: Plan, models: [ModelSpec], data: Panel, keep: KeepModels = .fitted, reuse: Reuse? = nil) {
+        precondition(models.count == plan.models.count && data.count == plan.seriesCount,
+                     "Job: the plan's models and series must match the resolved models and the data")
+        self.plan = plan
+        self.models = models
+        self.data = data
+        self.keep = keep
+        self.reuse = reuse
+        modelSpecs = plan.models.map(\.canonicalSpec)
+        configs = models.map { m in
+            do { return .success(try m.algorithm.configure(m.values)) } catch let f as TaskFailure {
+                return .failure(f)
+            } catch {
+                return .failure(TaskFailure(.internal, "\(error)"))
+            }
+        }
+        let h = plan.horizon, nSeries = data.count
+        var future = [Int64](repeating: 0, count: plan.windows.count * nSeries * h)
+        for (w, window) in plan.windows.enumerated() {
+            for s in 0..<nSeries {
+                let end = data.offsets[s + 1] - window.cutoff
+                guard end > data.offsets[s] else { continue }
+                let last = data.ds[end - 1]
+                for t in 0..<h { future[(w * nSeries + s) * h + t] = data.frequency.advance(last, by: t + 1) }
+            }
+        }
+        futureDs = future
+    }
+
+    /// The seed of a task's simulations (TaskSeed: series id, model spec, run seed).
+    public func seed(series s: Int, model m: Int) -> UInt64 {
+        TaskSeed.derive(runSeed: plan.seed, seriesID: data.ids[s], modelSpec: modelSpecs[m])
+    }
+
+    /// The series of a task as its plugin sees it: the window's part of the panel, no copy.
+    func withSeries<T>(_ t: TaskRef, _ body: (SeriesRef) throws -> T) throws -> T {
+        let full = data.range(t.series)
+        let range = full.lowerBound..<max(full.lowerBound, full.upperBound - plan.windows[t.window].cutoff)
+        return try data.y.withUnsafeBufferPointer { y in
+            try data.ds.withUnsafeBufferPointer { ds in
+                try body(SeriesRef(id: data.ids[t.series], y: UnsafeBufferPointer(rebasing: y[range]),
+                                   ds: UnsafeBufferPointer(rebasing: ds[range]),
+                                   frequencyUnit: data.frequency.pluginUnit, frequencyStep: Int32(data.frequency.step), endOfPeriod: data.frequency.endOfMonth))
+            }
+        }
+    }
+
+    /// Fits and forecasts task `k` into its slots of `results`, under the run's cancel token
+    /// (which the plugin's should_cancel answers from).
+    public func run(task k: Int, into results: ResultBuffers, cancel: CancelToken) {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let outcome = cancel.whileCurrent { fitAndPredict(k, into: results) }
+        results.seconds[k] = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        results.outcomes[k] = outcome
+    }
+
+    private func fitAndPredict(_ k: Int, into results: ResultBuffers) -> TaskOutcome {
+        let t = plan.task(k)
+        let config: ModelConfiguration
+        switch configs[t.model] {
+        case .success(let c): config = c
+        case .failure(let f): return .failed(f)
+        }
+        let h = plan.horizon, nLevels = plan.levels.count
+        if let reuse, case .failed(let f) = reuse.outcomes[k] { return .failed(f) }
+        do {
+            let fitted: FittedModelHandle
+            switch reuse?.kept[k] {
+            case .fitted(let model)?: fitted = model
+            case .saved(let bytes)?: fitted = try config.load(bytes)
+            // Not kept (a worker process's model that its plugin cannot save): fit it again.
+            case nil: fitted = try withSeries(t) { series in try config.fit(series) }
+            }
+            let base = (t.window * data.count + t.series) * h
+            try futureDs.withUnsafeBufferPointer { future in
+                try fitted.predict(horizon: h, futureDs: UnsafeBufferPointer(rebasing: future[base..<(base + h)]),
+                                   levels: plan.levels, seed: seed(series: t.series, model: t.model),
+                                   mean: results.mean.baseAddress! + k * h,
+                                   lo: nLevels > 0 ? results.lo.baseAddress! + k * nLevels * h : nil,
+                                   hi: nLevels > 0 ? results.hi.baseAddress! + k * nLevels * h : nil)
+            }
+            for i in 0..<h where !results.mean[k * h + i].isFinite {
+                return .failed(TaskFailure(.numeric, "\(models[t.model].name) produced a non-finite forecast at step \(i + 1)"))
+            }
+            results.descriptions[k] = fitted.modelDescription
+            switch keep {
+            case .none: break
+            case .fitted: results.kept[k] = .fitted(fitted)
+            case .saved:
+                // A plugin that cannot save keeps nothing here; predict refits it.
+                if config.algorithm.capabilities.contains(.saveLoad), let bytes = try? fitted.save() {
+                    results.kept[k] = .saved(bytes)
+                }
+            }
+            return .ok
+        } catch let f as TaskFailure {
+            return .failed(f)
+        } catch {
+            return .failed(TaskFailure(.internal, "\(error)"))
+        }
+    }
+}
+
+/// The buffers a run's tasks write into, laid out as RunResult's: every task writes only its
+/// own slots, so workers share them without locks.
+public final class ResultBuffers: @unchecked Sendable {
+    public let mean, lo, hi: UnsafeMutableBufferPointer<Double>
+    public let outcomes: UnsafeMutableBufferPointer<TaskOutcome>
+    public let descriptions: UnsafeMutableBufferPointer<String>
+    public let seconds: UnsafeMutableBufferPointer<Double>
+    public let kept: UnsafeMutableBufferPointer<KeptModel?>
+
+    public init(tasks: Int, horizon h: Int, levels: Int) {
+        mean = .allocate(capacity: tasks * h)
+        mean.initialize(repeating: .nan)
+        lo = .allocate(capacity: tasks * levels * h)
+        lo.initialize(repeating: .nan)
+        hi = .allocate(capacity: tasks * levels * h)
+        hi.initialize(repeating: .nan)
+        outcomes = .allocate(capacity: tasks)
+        outcomes.initialize(repeating: .notRun)
+        descriptions = .allocate(capacity: tasks)
+        descriptions.initialize(repeating: "")
+        seconds = .allocate(capacity: tasks)
+        seconds.initialize(repeating: 0)
+        kept = .allocate(capacity: tasks)
+        kept.initialize(repeating: nil)
+    }
+
+    deinit {
+        for b in [mean, lo, hi, seconds] { b.deallocate() }
+        outcomes.deinitialize(); outcomes.deallocate()
+        descriptions.deinitialize(); descriptions.deallocate()
+        kept.deinitialize(); kept.deallocate()
+    }
+}
+
+extension DataReference {
+    /// The reference of a panel: its SHA-256 over ids, series bounds, timestamps, values and
+    /// frequency.
+    public init(_ panel: Panel, name: String) {
+        let hasher = SHA256Hasher()
+        hasher.update(panel.frequency.description)
+        for id in panel.ids { hasher.update(id) }
+        hasher.update(panel.offsets)
+        hasher.update(panel.ds)
+        hasher.update(panel.y)
+        self.init(name: name, fingerprint: hasher.finalizeHex(), seriesCount: panel.count, points: panel.totalPoints,
+                  frequency: panel.frequency.description)
+    }
+}
+
+extension Frequency {
+    /// The frequency unit as the plugin ABI names it.
+    public var pluginUnit: Int32 {
+        let u: Int = switch unit {
+        case .second: FC_FREQ_SECOND
+        case .minute: FC_FREQ_MINUTE
+        case .hour: FC_FREQ_HOUR
+        case .day: FC_FREQ_DAY
+        case .week: FC_FREQ_WEEK
+        case .month: FC_FREQ_MONTH
+        case .quarter: FC_FREQ_QUARTER
+        case .year: FC_FREQ_YEAR
+        }
+        return Int32(u)
+    }
+}
