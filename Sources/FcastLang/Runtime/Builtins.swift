@@ -143,7 +143,7 @@ enum Builtins {
                     }
                 }
                 do {
-                    return .data(try LongCSV.load(path: interp.resolvePath(path), options: options))
+                    return .data(try interp.host.loadData(path: path, options: options))
                 } catch {
                     throw Diagnostic(errorText(error), at: a.span("path"))
                 }
@@ -251,9 +251,9 @@ enum Builtins {
                 let horizon = try a.int("horizon", min: 1)!
                 let levels = try interp.levels(a) ?? run.levels
                 do {
-                    return .run(try run.predict(horizon: horizon, levels: levels, tasks: tasks,
-                                                on: ThreadExecutor(workers: interp.defaultWorkers),
-                                                cancel: CancelToken(parent: interp.interrupt)))
+                    return .run(try interp.host.predict(run, horizon: horizon, levels: levels, tasks: tasks,
+                                                        workers: interp.defaultWorkers,
+                                                        cancel: CancelToken(parent: interp.interrupt)))
                 } catch {
                     throw Diagnostic("predict(): \(errorText(error))", at: a.callSpan)
                 }
@@ -359,11 +359,15 @@ enum Builtins {
             """,
             body: { interp, a in
                 let path = try a.string("path")!
+                let table: CSVTable
+                do throws(Diagnostic) {
+                    table = try CSVExport.table(a.values["value"]!.value)
+                } catch {
+                    throw Diagnostic(error.message, at: a.span("value"))
+                }
                 do {
-                    let rows = try CSVExport.write(a.values["value"]!.value, to: interp.resolvePath(path))
-                    interp.output("wrote \(rows) rows to \(path)\n")
-                } catch let d as Diagnostic {
-                    throw Diagnostic(d.message, at: a.span("value"))
+                    try interp.host.writeCSV(table, to: path)
+                    interp.output("wrote \(table.rowCount) rows to \(path)\n")
                 } catch {
                     throw Diagnostic("write(): \(errorText(error))", at: a.span("path"))
                 }

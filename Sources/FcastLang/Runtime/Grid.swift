@@ -71,16 +71,13 @@ extension Interpreter {
         let seed = try a.int("seed", min: 0) ?? 1
         guard data.count > 0 else { throw Diagnostic("run(): the data set has no series", at: a.span("data")) }
         let executorName = try a.string("executor") ?? "threads"
-        let executor: any Executor
-        do {
-            executor = try Executors.make(executorName, workers: workers)
-        } catch {
-            throw Diagnostic("run(): \(error.description)", at: a.span("executor"))
-        }
         let options = RunOptions(horizon: horizon, levels: levels, workers: workers, seed: UInt64(seed))
         let job = Job(plan: Runner.plan(specs, on: data, options: options), models: specs, data: data)
         do {
-            return .run(try Runner.run(job, on: executor, cancel: CancelToken(parent: interrupt), progressOutput: progress))
+            return .run(try host.run(job, executor: executorName, workers: workers, cancel: CancelToken(parent: interrupt),
+                                     progress: progress))
+        } catch let unknown as UnknownExecutor {
+            throw Diagnostic("run(): \(unknown.description)", at: a.span("executor"))
         } catch {
             throw Diagnostic("run(): \(errorText(error))", at: a.callSpan)
         }

@@ -5,8 +5,13 @@ import FcastPlugins
 import Foundation
 
 /// Runs programs in a workspace that persists between them, as a notebook's kernel does.
+///
+/// It touches no file, process or plugin library itself: loading, writing, running models
+/// and drawing go through its `host`.
 public final class Interpreter {
     public let registry: PluginRegistry
+    /// What the builtins' effects go through: files, runs, plots.
+    public let host: any LanguageHost
     /// The workspace: every binding made so far. `_` is the last value shown.
     public private(set) var globals: [String: Value] = [:]
     /// Where values and messages go (stdout for scripts, the REPL's screen).
@@ -17,8 +22,7 @@ public final class Interpreter {
     public var defaultWorkers = 0
     /// Told of every file a statement produces (plots), so a report can link them.
     public var onArtifact: ((String) -> Void)?
-    /// Plotting settings: where plots without `to:` go (a report's folder), the terminal,
-    /// gnuplot's environment.
+    /// Plotting settings: where plots without `to:` go (a report's folder).
     public let plotDefaults = PlotDefaults()
     /// Cancelled by Ctrl-C: every run of this interpreter holds a child of it, so the
     /// interrupt stops the running grid (keeping what finished) and the script after it.
@@ -28,9 +32,11 @@ public final class Interpreter {
     /// in the order they happen.
     public static let standardOutput: @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) }
 
-    public init(registry: PluginRegistry, output: @escaping (String) -> Void = Interpreter.standardOutput,
+    public init(registry: PluginRegistry, host: any LanguageHost,
+                output: @escaping (String) -> Void = Interpreter.standardOutput,
                 progress: ProgressOutput = .standardError) {
         self.registry = registry
+        self.host = host
         self.output = output
         self.progress = progress
     }
@@ -250,12 +256,6 @@ public final class Interpreter {
         notes.append(names.isEmpty ? "\(algorithm.name) takes no parameters"
                                    : "\(algorithm.name) takes: \(names.joined(separator: ", "))")
         return Diagnostic("unknown parameter '\(label)' for \(algorithm.name)", at: span, notes: notes)
-    }
-
-    /// A path as the file system takes it: `~/` is the home folder; relative paths are
-    /// relative to the current directory, as in a shell.
-    func resolvePath(_ path: String) -> String {
-        path.hasPrefix("~/") ? NSHomeDirectory() + String(path.dropFirst(1)) : path
     }
 }
 

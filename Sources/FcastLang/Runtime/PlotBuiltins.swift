@@ -69,19 +69,14 @@ extension Builtins {
     ]
 }
 
-/// Settings of plotting for one interpreter: set by a report run, or by tests.
+/// Settings of plotting for one interpreter, set by a report run: the terminal, gnuplot and
+/// its environment are the host's.
 public final class PlotDefaults: @unchecked Sendable {
     /// When set (a report run), plots without `to:` go to PNG files in this folder, named
     /// `<filePrefix>-<n>.png`, instead of the terminal.
     public var fileDirectory: String?
     public var filePrefix = "plot"
     var fileCounter = 0
-    /// The environment consulted for gnuplot, the terminal's size and sixel support.
-    public var environment: [String: String] = ProcessInfo.processInfo.environment
-    /// The terminal for plots without `to:`; nil: from the environment and standard output.
-    public var terminal: PlotTerminal?
-    /// Gnuplot processes for large batches of files.
-    public var processes = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
 
     init() {}
 
@@ -183,7 +178,7 @@ struct PlotCommand {
     func outputTarget() throws(Diagnostic) -> Target {
         guard let to = try args.string("to") else {
             if let file = defaults.nextFile() { return .file(file, .png) }
-            return .terminal(defaults.terminal ?? TerminalScreen.terminal(environment: defaults.environment))
+            return .terminal(interp.host.plotTerminal)
         }
         guard !to.isEmpty else { throw fail("'to' is an empty path", at: "to") }
         guard let format = ImageFormat.of(path: to) else {
@@ -192,7 +187,7 @@ struct PlotCommand {
                                    : "cannot write '.\(ext)' images", at: "to",
                        notes: ["help: name a .png or .svg file, e.g. \"out/plot.png\""])
         }
-        let path = interp.resolvePath(to)
+        let path = interp.host.resolvePath(to)
         return to.contains("{id}") ? .perSeries(path, format) : .file(path, format)
     }
 
@@ -392,9 +387,7 @@ struct PlotCommand {
     @discardableResult
     func render(_ jobs: [PlotJob], pathArgument: Bool) throws(Diagnostic) -> Data {
         do {
-            let gnuplot = try Gnuplot.locate(environment: defaults.environment)
-            return try Plotter.render(jobs, gnuplot: gnuplot, processes: defaults.processes,
-                                      scriptCopy: defaults.environment["FCAST_PLOT_SCRIPT"])
+            return try interp.host.renderPlots(jobs)
         } catch {
             let isPath = error.message.hasPrefix("cannot write") || error.message.hasPrefix("cannot create")
             throw Diagnostic("plot(): \(error.message)", at: isPath && pathArgument ? args.span("to") : args.callSpan,
