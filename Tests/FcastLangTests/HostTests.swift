@@ -9,7 +9,7 @@ import XCTest
 @testable import FcastLang
 
 /// Scripts against `InMemoryHost`: data from a dictionary, runs inline, writes and plots
-/// recorded; nothing on disk.
+/// recorded; nothing on disk. And builtin libraries an embedder registers.
 final class HostTests: XCTestCase {
     var output = ""
     var host: InMemoryHost!
@@ -208,5 +208,87 @@ final class HostTests: XCTestCase {
         let e = failure("write(1, \"x.csv\")")
         XCTAssertTrue(e.contains("test.fc:1:7: error: write() cannot write a number"), e)
         XCTAssertNil(host.files["x.csv"])
+    }
+
+    // MARK: Libraries
+
+    static let extra = BuiltinLibrary(name: "extra", summary: "An embedder's builtins.", builtins: [
+        Builtin(name: "twice",
+                parameters: [.init(name: "x", positional: true, required: true, help: "a number"),
+                             .init(name: "plus", positional: false, required: false, help: "added after")],
+                summary: "Twice a number.", example: "twice(21)",
+                body: { interp, a in
+                    let x = try a.number("x") ?? 0
+                    interp.output("twice of \(x)\n")
+                    return .number(2 * x + (try a.number("plus") ?? 0))
+                }),
+        Builtin(name: "fails", parameters: [], summary: "Throws a plain error.", example: "fails()",
+                body: { _, _ in throw FcastError("the embedder said no") }),
+    ])
+
+    func testAnEmbedderRegistersALibrary() throws {
+        XCTAssertEqual(interp.libraries.map(\.name), ["data", "models", "scoring", "output", "plotting"])
+        try interp.register(Self.extra)
+        try run("y = twice(20, plus: 2)")
+        guard case .number(42)? = interp.globals["y"] else { return XCTFail("\(interp.globals)") }
+        XCTAssertEqual(output, "twice of 20.0\n")
+        XCTAssertTrue(interp.knownNames.contains("twice"))
+        XCTAssertEqual(interp.namedParameters(of: "twice"), ["plus"])
+        XCTAssertEqual(interp.help(forBuiltin: "twice")?.library, "extra")
+        XCTAssertTrue(interp.builtinHelp.contains { $0.name == "twice" })
+        // The binding and its diagnostics are the language's, as for the standard builtins.
+        XCTAssertTrue(failure("twice(1, pls: 2)").contains("twice() has no parameter 'pls'"))
+        XCTAssertTrue(failure("twice()").contains("twice() needs 'x'"))
+        XCTAssertTrue(failure("twice(\"a\")").contains("twice(): 'x' must be a number, got a string"))
+        XCTAssertTrue(failure("y = twise(1)").contains("did you mean 'twice'?"))
+        // Another error from a body becomes a diagnostic at the call.
+        XCTAssertTrue(failure("fails()").contains("test.fc:1:1: error: fails: the embedder said no"))
+        // A fresh interpreter does not have it.
+        let other = Interpreter(registry: interp.registry, host: InMemoryHost(), output: { _ in }, progress: .silent)
+        XCTAssertNil(other.builtin(named: "twice"))
+    }
+
+    func testDuplicateRegistrationsAreErrors() throws {
+        try interp.register(Self.extra)
+        XCTAssertThrowsError(try interp.register(Self.extra)) { error in
+            XCTAssertEqual(error as? LibraryError, LibraryError("a library named 'extra' is already registered"))
+        }
+        let clash = BuiltinLibrary(name: "mine", summary: "", builtins: [
+            Builtin(name: "load", parameters: [], summary: "", example: "load()", body: { _, _ in .none }),
+        ])
+        XCTAssertThrowsError(try interp.register(clash)) { error in
+            XCTAssertEqual("\(error)", "library 'mine': 'load' is already a builtin of library 'data'")
+        }
+        let twice = BuiltinLibrary(name: "twice", summary: "", builtins: [
+            Builtin(name: "f", parameters: [], summary: "", example: "f()", body: { _, _ in .none }),
+            Builtin(name: "f", parameters: [], summary: "", example: "f()", body: { _, _ in .none }),
+        ])
+        XCTAssertThrowsError(try interp.register(twice)) { error in
+            XCTAssertEqual("\(error)", "library 'twice' declares 'f' twice")
+        }
+        let parameters = BuiltinLibrary(name: "params", summary: "", builtins: [
+            Builtin(name: "g", parameters: [.init(name: "x", positional: true, required: true, help: ""),
+                                            .init(name: "x", positional: false, required: false, help: "")],
+                    summary: "", example: "g(1)", body: { _, _ in .none }),
+        ])
+        XCTAssertThrowsError(try interp.register(parameters))
+        // Nothing of a refused library is added.
+        XCTAssertNil(interp.builtin(named: "f"))
+        XCTAssertNil(interp.builtin(named: "g"))
+        XCTAssertEqual(interp.libraries.map(\.name), ["data", "models", "scoring", "output", "plotting", "extra"])
+        try run("d = load(\"data/d.csv\")")
+    }
+
+    func testStandardLibrariesAreDistinctAndGrouped() throws {
+        let names = BuiltinLibrary.standard.flatMap { $0.builtins.map(\.name) }
+        XCTAssertEqual(Set(names).count, names.count, "a builtin in two standard libraries: \(names)")
+        XCTAssertEqual(Set(BuiltinLibrary.standard.map(\.name)).count, BuiltinLibrary.standard.count)
+        XCTAssertEqual(BuiltinLibrary.data.builtins.map(\.name), ["load", "describe", "split", "ids", "take"])
+        XCTAssertEqual(BuiltinLibrary.models.builtins.map(\.name), ["grid", "run", "predict"])
+        XCTAssertEqual(BuiltinLibrary.scoring.builtins.map(\.name), ["evaluate", "summary", "best"])
+        XCTAssertEqual(BuiltinLibrary.output.builtins.map(\.name), ["show", "write"])
+        XCTAssertEqual(BuiltinLibrary.plotting.builtins.map(\.name), ["plot"])
+        // Registering a standard library again is an error, not a crash.
+        XCTAssertThrowsError(try interp.register(.data))
     }
 }

@@ -3,30 +3,54 @@ import FcastExec
 import FcastPlugins
 import Foundation
 
-struct BuiltinParameter: Sendable {
-    var name: String
-    var positional: Bool
-    var required: Bool
-    var help: String
+/// A parameter of a builtin.
+public struct BuiltinParameter: Sendable {
+    public var name: String
+    /// Given by position (in declaration order) as well as by name.
+    public var positional: Bool
+    public var required: Bool
+    public var help: String
+
+    public init(name: String, positional: Bool, required: Bool, help: String) {
+        self.name = name
+        self.positional = positional
+        self.required = required
+        self.help = help
+    }
 }
 
 /// A function of the language that is not an algorithm.
-struct Builtin: Sendable {
-    var name: String
-    var parameters: [BuiltinParameter]
+public struct Builtin: Sendable {
+    public var name: String
+    public var parameters: [BuiltinParameter]
     /// Takes any number of further positional values (grid's models).
-    var variadic: String? = nil
+    public var variadic: String? = nil
     /// Takes named arguments it does not declare (grid's shared model parameters).
-    var acceptsAnyNamed = false
-    var summary: String
-    var example: String
+    public var acceptsAnyNamed = false
+    public var summary: String
+    public var example: String
     /// The reference text (Markdown): docs/language.md and `:help` are made from it.
-    var details: String = ""
-    var body: @Sendable (Interpreter, BoundArguments) throws -> Value
+    public var details: String = ""
+    /// What a call does, given the arguments bound to the parameters (required ones are
+    /// there). Errors are diagnostics; any other error becomes one at the call.
+    public var body: @Sendable (Interpreter, BoundArguments) throws -> Value
+
+    public init(name: String, parameters: [BuiltinParameter], variadic: String? = nil, acceptsAnyNamed: Bool = false,
+                summary: String, example: String, details: String = "",
+                body: @escaping @Sendable (Interpreter, BoundArguments) throws -> Value) {
+        self.name = name
+        self.parameters = parameters
+        self.variadic = variadic
+        self.acceptsAnyNamed = acceptsAnyNamed
+        self.summary = summary
+        self.example = example
+        self.details = details
+        self.body = body
+    }
 
     var positionalCount: Int { parameters.filter(\.positional).count }
 
-    var signature: String {
+    public var signature: String {
         var parts = parameters.map { p in
             p.positional ? (p.required ? p.name : "[\(p.name)]") : "\(p.name): ..."
         }
@@ -38,41 +62,41 @@ struct Builtin: Sendable {
 
 /// Arguments matched to a builtin's parameters, with typed accessors that report errors
 /// at the argument's location.
-struct BoundArguments {
-    var callSpan: SourceSpan
-    var builtin: String
-    var values: [String: EvaluatedArgument] = [:]
-    var rest: [EvaluatedArgument] = []
-    var extraNamed: [EvaluatedArgument] = []
+public struct BoundArguments: Sendable {
+    public var callSpan: SourceSpan
+    public var builtin: String
+    public var values: [String: EvaluatedArgument] = [:]
+    public var rest: [EvaluatedArgument] = []
+    public var extraNamed: [EvaluatedArgument] = []
 
-    init(callSpan: SourceSpan, builtin: String) {
+    public init(callSpan: SourceSpan, builtin: String) {
         self.callSpan = callSpan
         self.builtin = builtin
     }
 
-    func span(_ name: String) -> SourceSpan { values[name]?.span ?? callSpan }
-    func has(_ name: String) -> Bool { values[name] != nil }
+    public func span(_ name: String) -> SourceSpan { values[name]?.span ?? callSpan }
+    public func has(_ name: String) -> Bool { values[name] != nil }
 
-    func wrongType(_ name: String, _ expected: String) -> Diagnostic {
+    public func wrongType(_ name: String, _ expected: String) -> Diagnostic {
         Diagnostic("\(builtin)(): '\(name)' must be \(expected), got \(values[name]?.value.typeName ?? "nothing")",
                    at: span(name))
     }
 
-    func data(_ name: String) throws(Diagnostic) -> Panel {
+    public func data(_ name: String) throws(Diagnostic) -> Panel {
         guard case .data(let p)? = values[name]?.value else { throw wrongType(name, "a data set") }
         return p
     }
-    func string(_ name: String) throws(Diagnostic) -> String? {
+    public func string(_ name: String) throws(Diagnostic) -> String? {
         guard let v = values[name]?.value else { return nil }
         guard case .string(let s) = v else { throw wrongType(name, "a string") }
         return s
     }
-    func number(_ name: String) throws(Diagnostic) -> Double? {
+    public func number(_ name: String) throws(Diagnostic) -> Double? {
         guard let v = values[name]?.value else { return nil }
         guard case .number(let x) = v else { throw wrongType(name, "a number") }
         return x
     }
-    func int(_ name: String, min: Int? = nil) throws(Diagnostic) -> Int? {
+    public func int(_ name: String, min: Int? = nil) throws(Diagnostic) -> Int? {
         guard let x = try number(name) else { return nil }
         guard x == x.rounded(), abs(x) < 1e15 else { throw wrongType(name, "a whole number") }
         if let min, Int(x) < min {
@@ -80,7 +104,7 @@ struct BoundArguments {
         }
         return Int(x)
     }
-    func numbers(_ name: String) throws(Diagnostic) -> [Double]? {
+    public func numbers(_ name: String) throws(Diagnostic) -> [Double]? {
         guard let v = values[name]?.value else { return nil }
         switch v {
         case .number(let x): return [x]
@@ -102,14 +126,12 @@ func errorText(_ error: any Error) -> String {
     (error as? FcastError)?.locatedMessage ?? "\(error)"
 }
 
-enum Builtins {
-    static func named(_ name: String) -> Builtin? { table[name] }
-    static let table: [String: Builtin] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
-
-    /// Every builtin: the core ones here, plotting in PlotBuiltins.swift.
-    static let all: [Builtin] = core + plotting
-
-    static let core: [Builtin] = [
+extension BuiltinLibrary {
+    /// Data sets: load, describe, split, ids, take.
+    public static let data = BuiltinLibrary(
+        name: "data",
+        summary: "Loading data sets and taking them apart.",
+        builtins: [
         Builtin(
             name: "load",
             parameters: [
@@ -183,6 +205,41 @@ enum Builtins {
                     throw Diagnostic("split(): \(errorText(error))", at: a.callSpan)
                 }
             }),
+        Builtin(
+            name: "ids",
+            parameters: [.init(name: "data", positional: true, required: true, help: "a data set")],
+            summary: "The series ids of a data set, as a list of strings.",
+            example: "take(ids(emp), 4)",
+            details: """
+            The series ids as a list of strings.
+            """,
+            body: { _, a in .list(try a.data("data").ids.map { .string($0) }) }),
+        Builtin(
+            name: "take",
+            parameters: [
+                .init(name: "value", positional: true, required: true, help: "a list or a data set"),
+                .init(name: "n", positional: true, required: true, help: "how many"),
+            ],
+            summary: "The first n items of a list, or the first n series of a data set.",
+            example: "small = take(emp, 10)",
+            details: """
+            The first `n` items of a list, or the first `n` series of a data set.
+            """,
+            body: { _, a in
+                let n = try a.int("n", min: 0)!
+                switch a.values["value"]!.value {
+                case .list(let items): return .list(Array(items.prefix(n)))
+                case .data(let p): return .data(p.subset(Array(0..<min(n, p.count))))
+                default: throw a.wrongType("value", "a list or a data set")
+                }
+            }),
+    ])
+
+    /// Models: grid, run, predict.
+    public static let models = BuiltinLibrary(
+        name: "models",
+        summary: "Grids of models, runs and forecasts from fitted models.",
+        builtins: [
         Builtin(
             name: "grid",
             parameters: [],
@@ -258,6 +315,13 @@ enum Builtins {
                     throw Diagnostic("predict(): \(errorText(error))", at: a.callSpan)
                 }
             }),
+    ])
+
+    /// Scoring: evaluate, summary, best.
+    public static let scoring = BuiltinLibrary(
+        name: "scoring",
+        summary: "Scoring forecasts against actuals and choosing models.",
+        builtins: [
         Builtin(
             name: "evaluate",
             parameters: [
@@ -328,6 +392,13 @@ enum Builtins {
                     throw Diagnostic("best(): \(errorText(error))", at: a.span("by"))
                 }
             }),
+    ])
+
+    /// Output: show, write.
+    public static let output = BuiltinLibrary(
+        name: "output",
+        summary: "Showing values in full and writing them as CSV.",
+        builtins: [
         Builtin(
             name: "show",
             parameters: [
@@ -373,33 +444,5 @@ enum Builtins {
                 }
                 return .none
             }),
-        Builtin(
-            name: "ids",
-            parameters: [.init(name: "data", positional: true, required: true, help: "a data set")],
-            summary: "The series ids of a data set, as a list of strings.",
-            example: "take(ids(emp), 4)",
-            details: """
-            The series ids as a list of strings.
-            """,
-            body: { _, a in .list(try a.data("data").ids.map { .string($0) }) }),
-        Builtin(
-            name: "take",
-            parameters: [
-                .init(name: "value", positional: true, required: true, help: "a list or a data set"),
-                .init(name: "n", positional: true, required: true, help: "how many"),
-            ],
-            summary: "The first n items of a list, or the first n series of a data set.",
-            example: "small = take(emp, 10)",
-            details: """
-            The first `n` items of a list, or the first `n` series of a data set.
-            """,
-            body: { _, a in
-                let n = try a.int("n", min: 0)!
-                switch a.values["value"]!.value {
-                case .list(let items): return .list(Array(items.prefix(n)))
-                case .data(let p): return .data(p.subset(Array(0..<min(n, p.count))))
-                default: throw a.wrongType("value", "a list or a data set")
-                }
-            }),
-    ]
+    ])
 }

@@ -5,9 +5,12 @@ import FcastPlot
 import FcastPlugins
 import Foundation
 
-extension Builtins {
-    /// The plotting builtins (plot); see FcastPlot.
-    static let plotting: [Builtin] = [
+extension BuiltinLibrary {
+    /// Plotting: plot, through the host (gnuplot in the real one); see FcastPlot.
+    public static let plotting = BuiltinLibrary(
+        name: "plotting",
+        summary: "Figures of forecasts, data, scores and wins.",
+        builtins: [
         Builtin(
             name: "plot",
             parameters: [
@@ -66,7 +69,7 @@ extension Builtins {
             WezTerm); `FCAST_SIXEL=0` forces text. `FCAST_PLOT_SCRIPT=file` saves the gnuplot script.
             """,
             body: { interp, a in try PlotCommand(interp: interp, args: a).run() }),
-    ]
+    ])
 }
 
 /// Settings of plotting for one interpreter, set by a report run: the terminal, gnuplot and
