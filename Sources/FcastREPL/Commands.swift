@@ -23,9 +23,9 @@ struct ReplCommand: Sendable {
                 repl.output("the workspace is empty\n")
                 return .ok
             }
-            let width = globals.keys.map(\.count).max()!
-            for name in globals.keys.sorted() {
-                repl.output("\(name.padding(toLength: width, withPad: " ", startingAt: 0))  \(repl.interpreter.brief(globals[name]!))\n")
+            let width = globals.keys.map(\.count).max() ?? 0
+            for (name, value) in globals.sorted(by: { $0.key < $1.key }) {
+                repl.output("\(name.padding(toLength: width, withPad: " ", startingAt: 0))  \(repl.interpreter.brief(value))\n")
             }
             return .ok
         },

@@ -279,6 +279,16 @@ final class HostTests: XCTestCase {
         try run("d = load(\"data/d.csv\")")
     }
 
+    func testABodyAskingForAnArgumentItDidNotGetIsADiagnostic() throws {
+        try interp.register(BuiltinLibrary(name: "careless", summary: "", builtins: [
+            Builtin(name: "careless", parameters: [.init(name: "x", positional: true, required: false, help: "")],
+                    summary: "", example: "careless()", body: { _, a in .number(Double(try a.requiredInt("x"))) }),
+        ]))
+        XCTAssertTrue(failure("careless()").contains("test.fc:1:1: error: careless() needs 'x'"))
+        try run("c = careless(3)")
+        guard case .number(3)? = interp.globals["c"] else { return XCTFail("\(interp.globals)") }
+    }
+
     func testStandardLibrariesAreDistinctAndGrouped() throws {
         let names = BuiltinLibrary.standard.flatMap { $0.builtins.map(\.name) }
         XCTAssertEqual(Set(names).count, names.count, "a builtin in two standard libraries: \(names)")

@@ -82,6 +82,21 @@ public struct BoundArguments: Sendable {
                    at: span(name))
     }
 
+    /// The value of a parameter that must be given (binding checks required ones; a
+    /// builtin's body asking for another is told so at the call, not crashed).
+    public func required(_ name: String) throws(Diagnostic) -> Value {
+        guard let v = values[name]?.value else { throw Diagnostic("\(builtin)() needs '\(name)'", at: callSpan) }
+        return v
+    }
+    public func requiredString(_ name: String) throws(Diagnostic) -> String {
+        guard let s = try string(name) else { throw Diagnostic("\(builtin)() needs '\(name)'", at: callSpan) }
+        return s
+    }
+    public func requiredInt(_ name: String, min: Int? = nil) throws(Diagnostic) -> Int {
+        guard let n = try int(name, min: min) else { throw Diagnostic("\(builtin)() needs '\(name)'", at: callSpan) }
+        return n
+    }
+
     public func data(_ name: String) throws(Diagnostic) -> Panel {
         guard case .data(let p)? = values[name]?.value else { throw wrongType(name, "a data set") }
         return p
@@ -154,7 +169,7 @@ extension BuiltinLibrary {
             column.
             """,
             body: { interp, a in
-                let path = try a.string("path")!
+                let path = try a.requiredString("path")
                 var options = LongCSVOptions()
                 if let id = try a.string("id") { options.id = id }
                 if let ds = try a.string("ds") { options.time = ds }
@@ -197,7 +212,7 @@ extension BuiltinLibrary {
             """,
             body: { _, a in
                 let data = try a.data("data")
-                let n = try a.int("last", min: 1)!
+                let n = try a.requiredInt("last", min: 1)
                 do {
                     let (train, test) = try data.split(last: n)
                     return .list([.data(train), .data(test)])
@@ -226,8 +241,8 @@ extension BuiltinLibrary {
             The first `n` items of a list, or the first `n` series of a data set.
             """,
             body: { _, a in
-                let n = try a.int("n", min: 0)!
-                switch a.values["value"]!.value {
+                let n = try a.requiredInt("n", min: 0)
+                switch try a.required("value") {
                 case .list(let items): return .list(Array(items.prefix(n)))
                 case .data(let p): return .data(p.subset(Array(0..<min(n, p.count))))
                 default: throw a.wrongType("value", "a list or a data set")
@@ -305,7 +320,7 @@ extension BuiltinLibrary {
                     (run, tasks) = (r, b.rows.compactMap(\.task))
                 default: throw a.wrongType("run", "a run result or a best-model table")
                 }
-                let horizon = try a.int("horizon", min: 1)!
+                let horizon = try a.requiredInt("horizon", min: 1)
                 let levels = try interp.levels(a) ?? run.levels
                 do {
                     return .run(try interp.host.predict(run, horizon: horizon, levels: levels, tasks: tasks,
@@ -412,7 +427,7 @@ extension BuiltinLibrary {
             """,
             body: { interp, a in
                 let n = try a.int("n", min: 0) ?? 20
-                interp.output(Display.render(a.values["value"]!.value, limit: n, full: true) + "\n")
+                interp.output(Display.render(try a.required("value"), limit: n, full: true) + "\n")
                 return .none
             }),
         Builtin(
@@ -429,10 +444,10 @@ extension BuiltinLibrary {
             (`lo80,hi80`), with `ds` formatted as the input's dates.
             """,
             body: { interp, a in
-                let path = try a.string("path")!
+                let path = try a.requiredString("path")
                 let table: CSVTable
                 do throws(Diagnostic) {
-                    table = try CSVExport.table(a.values["value"]!.value)
+                    table = try CSVExport.table(try a.required("value"))
                 } catch {
                     throw Diagnostic(error.message, at: a.span("value"))
                 }

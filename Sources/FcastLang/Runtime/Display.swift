@@ -96,8 +96,12 @@ enum Display {
     }
 
     static func data(_ p: Panel, limit: Int) -> String {
-        let first = p.ds.min(), last = p.ds.max()
-        let range = first.map { Timestamp.format($0, style: p.timestampStyle) + " .. " + Timestamp.format(last!, style: p.timestampStyle) } ?? "empty"
+        let range: String
+        if let first = p.ds.min(), let last = p.ds.max() {
+            range = Timestamp.format(first, style: p.timestampStyle) + " .. " + Timestamp.format(last, style: p.timestampStyle)
+        } else {
+            range = "empty"
+        }
         var out = "data set: \(Fmt.count(p.count)) series, \(Fmt.count(p.totalPoints)) points, \(p.frequency), \(range)"
         var rows: [[String]] = []
         outer: for s in 0..<p.count {
@@ -178,7 +182,7 @@ enum Display {
     static func best(_ b: BestTable, limit: Int) -> String {
         var wins: [String: Int] = [:]
         for r in b.rows { wins[r.model, default: 0] += 1 }
-        let counts = b.models.filter { wins[$0] != nil }.map { "\($0) \(wins[$0]!)" }.joined(separator: ", ")
+        let counts = b.models.compactMap { m in wins[m].map { "\(m) \($0)" } }.joined(separator: ", ")
         var out = "best by \(b.metric) for \(Fmt.count(b.rows.count)) series; wins: \(counts)\n"
         if b.run != nil { out += "  fitted models kept: \(Fmt.count(b.keptWinners.count)) of \(Fmt.count(b.rows.count)) winners\n" }
         let fellBack = b.rows.filter { $0.metric != b.metric }.count

@@ -15,7 +15,7 @@ public struct BuiltinHelp: Sendable {
         var out = "\(signature)\n"
         if details.isEmpty { out += "  \(summary)\n" }
         if !parameters.isEmpty {
-            let width = parameters.map(\.name.count).max()!
+            let width = parameters.map(\.name.count).max() ?? 0
             out += parameters.map { "  \($0.name.padding(toLength: width, withPad: " ", startingAt: 0))  \($0.help)" }
                 .joined(separator: "\n") + "\n"
         }

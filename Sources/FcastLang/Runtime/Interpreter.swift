@@ -207,7 +207,7 @@ public final class Interpreter {
         if let algorithm = registry.algorithm(named: name) {
             return .model(try modelCall(algorithm, evaluated, span: span))
         }
-        if globals[name] != nil { throw Diagnostic("'\(name)' is \(globals[name]!.typeName), not a function", at: nameSpan) }
+        if let v = globals[name] { throw Diagnostic("'\(name)' is \(v.typeName), not a function", at: nameSpan) }
         throw unknownName(name, at: nameSpan)
     }
 

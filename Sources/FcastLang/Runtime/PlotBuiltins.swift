@@ -107,7 +107,7 @@ struct PlotCommand {
     }
 
     func run() throws(Diagnostic) -> Value {
-        let value = args.values["value"]!.value
+        let value = try args.required("value")
         let allowed: [String]
         switch value {
         case .run: allowed = ["ids", "actual", "level", "models", "last", "to", "title", "size"]
@@ -152,17 +152,17 @@ struct PlotCommand {
             }
             guard !t.rows.isEmpty else { throw fail("the score table has no rows to plot", at: "value") }
             var fig = Figures.scores(t, metric: metric)
-            if let title { fig.charts[0].title = title }
+            if let title, !fig.charts.isEmpty { fig.charts[0].title = title }
             return try draw([fig], target: target, what: "\(metric) of \(t.models.count) models")
         case .best(let best):
             var models = best.models
             if args.has("models") { models = try modelIndices(best.models).map { best.models[$0] } }
             guard !best.rows.isEmpty else { throw fail("the best-model table is empty", at: "value") }
             var fig = Figures.wins(best.rows, models: models, metric: best.metric)
-            if let title { fig.charts[0].title = title }
+            if let title, !fig.charts.isEmpty { fig.charts[0].title = title }
             return try draw([fig], target: target, what: "wins of \(models.count) models")
         default:
-            fatalError("unreachable")
+            throw fail("cannot plot \(value.typeName)", at: "value")
         }
     }
 
@@ -213,7 +213,7 @@ struct PlotCommand {
             return (Array(0..<n), false)
         }
         let wanted: [String]
-        switch args.values["ids"]!.value {
+        switch try args.required("ids") {
         case .string(let s): wanted = [s]
         case .list(let items):
             var out: [String] = []
@@ -342,9 +342,10 @@ struct PlotCommand {
             let start = DispatchTime.now().uptimeNanoseconds
             try render(jobs, pathArgument: true)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let written = jobs.compactMap(\.path)
             interp.output("plot: wrote \(jobs.count) file\(jobs.count == 1 ? "" : "s") like "
-                          + "\(jobs.first.map { $0.path! } ?? "") in \(String(format: "%.2f", seconds))s\n")
-            for job in jobs { interp.onArtifact?(job.path!) }
+                          + "\(written.first ?? "") in \(String(format: "%.2f", seconds))s\n")
+            for path in written { interp.onArtifact?(path) }
             return .none
         }
         if series.count > Self.maxCharts {
