@@ -23,9 +23,9 @@ struct ReplCommand: Sendable {
                 repl.output("the workspace is empty\n")
                 return .ok
             }
-            let width = globals.keys.map(\.count).max()!
-            for name in globals.keys.sorted() {
-                repl.output("\(name.padding(toLength: width, withPad: " ", startingAt: 0))  \(repl.interpreter.brief(globals[name]!))\n")
+            let width = globals.keys.map(\.count).max() ?? 0
+            for (name, value) in globals.sorted(by: { $0.key < $1.key }) {
+                repl.output("\(name.padding(toLength: width, withPad: " ", startingAt: 0))  \(repl.interpreter.brief(value))\n")
             }
             return .ok
         },
@@ -106,9 +106,10 @@ extension Repl {
 enum Help {
     static func text(for name: String?, repl: Repl) -> String {
         let registry = repl.interpreter.registry
+        let builtins = repl.interpreter.builtinHelp
         guard let name else {
             var out = "Builtins:\n"
-            for b in LanguageHelp.builtins { out += "  \(b.name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(b.summary)\n" }
+            for b in builtins { out += "  \(b.name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(b.summary)\n" }
             out += "Algorithms:\n"
             for a in registry.algorithms { out += "  \(a.name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(a.summary)\n" }
             out += "Commands:\n"
@@ -118,7 +119,7 @@ enum Help {
             return out
         }
         let key = name.hasPrefix(":") ? String(name.dropFirst()) : name
-        if let b = LanguageHelp.builtin(named: key) { return b.text }
+        if let b = repl.interpreter.help(forBuiltin: key) { return b.text }
         if let a = registry.algorithm(named: key) {
             var out = "\(a.name)(...)  from \(a.library.name) \(a.library.version)\n  \(a.summary)\n"
             out += "  capabilities: \(a.capabilities.names.joined(separator: ", "))\n"
@@ -126,7 +127,7 @@ enum Help {
             return out + (a.parameters.isEmpty ? "  no parameters" : "")
         }
         if let c = ReplCommand.named(key) { return "\(c.usage)\n  \(c.help)" }
-        let all = LanguageHelp.builtins.map(\.name) + registry.algorithms.map(\.name) + ReplCommand.all.map(\.name)
+        let all = builtins.map(\.name) + registry.algorithms.map(\.name) + ReplCommand.all.map(\.name)
         return "no help on '\(name)'" + (Suggest.didYouMean(key, in: all).map { "; \($0)" } ?? "")
     }
 }

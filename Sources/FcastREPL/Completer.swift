@@ -81,7 +81,7 @@ public struct Completer {
         if let slash = expanded.lastIndex(of: "/") {
             dir = String(expanded[...slash])
             stem = String(expanded[expanded.index(after: slash)...])
-            shownDir = String(prefix[...prefix.lastIndex(of: "/")!])
+            shownDir = prefix.lastIndex(of: "/").map { String(prefix[...$0]) } ?? ""
         } else {
             dir = ""
             stem = expanded

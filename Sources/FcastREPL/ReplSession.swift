@@ -25,7 +25,7 @@ public enum ReplSession {
 
     public static func completer(for interpreter: Interpreter) -> Completer {
         Completer(names: { interpreter.knownNames }, registry: interpreter.registry,
-                  builtinParameters: LanguageHelp.namedParameters(of:))
+                  builtinParameters: { interpreter.namedParameters(of: $0) })
     }
 
     /// Ctrl-C interrupts a read (el_gets returns with EINTR: the input is cleared) or asks

@@ -50,7 +50,7 @@ struct Run: ParsableCommand {
         } catch {
             throw ValidationError("cannot read \(file): \(error.localizedDescription)")
         }
-        let interp = Interpreter(registry: registry)
+        let interp = Interpreter(registry: registry, host: SystemHost())
         if let workers { interp.defaultWorkers = workers }
         let runner = ScriptRunner(interpreter: interp)
         Interrupt.target = interp.interrupt
@@ -95,7 +95,7 @@ struct Repl: ParsableCommand {
 
     func run() throws {
         let registry = loadPlugins()
-        let interp = Interpreter(registry: registry)
+        let interp = Interpreter(registry: registry, host: SystemHost())
         if !ReplSession.start(interpreter: interp) { throw ExitCode(1) }
     }
 }

@@ -8,12 +8,15 @@ import XCTest
 class LanguageTestCase: XCTestCase {
     var output = ""
     var interp: Interpreter!
+    /// The real host: files on disk, gnuplot (its environment and terminal can be set).
+    var host: SystemHost!
 
     override func setUpWithError() throws {
         let registry = PluginRegistry()
         try registry.load(path: TestSupport.naivePlugin.path)
         output = ""
-        interp = Interpreter(registry: registry, output: { [unowned self] in self.output += $0 }, progress: .silent)
+        host = SystemHost()
+        interp = Interpreter(registry: registry, host: host, output: { [unowned self] in self.output += $0 }, progress: .silent)
     }
 
     func run(_ text: String) throws {

@@ -19,7 +19,7 @@ final class PlotTests: LanguageTestCase {
         try super.setUpWithError()
         artifacts = []
         interp.onArtifact = { [unowned self] in self.artifacts.append($0) }
-        interp.plotDefaults.terminal = .dumb(columns: 100, lines: 30)
+        host.terminal = .dumb(columns: 100, lines: 30)
         dir = TestSupport.temporaryDirectory()
         try run("""
             emp = load("\(TestSupport.exampleData("us_employment.csv").path)")
@@ -45,7 +45,7 @@ final class PlotTests: LanguageTestCase {
 
     func testForecastToPNGWithTheScript() throws {
         let script = path("script.gp")
-        interp.plotDefaults.environment["FCAST_PLOT_SCRIPT"] = script
+        host.environment["FCAST_PLOT_SCRIPT"] = script
         try run("plot(res, ids: \"CEU0500000001\", models: \"snaive\", actual: test, level: 80, last: 36, to: \"\(path("a/one.png"))\")")
         try assertPNG(path("a/one.png"), width: 1000)
         XCTAssertEqual(artifacts, [path("a/one.png")])
@@ -69,7 +69,7 @@ final class PlotTests: LanguageTestCase {
 
     func testSeveralSeriesAndModelsAndSVG() throws {
         let script = path("grid.gp")
-        interp.plotDefaults.environment["FCAST_PLOT_SCRIPT"] = script
+        host.environment["FCAST_PLOT_SCRIPT"] = script
         try run("""
             plot(res, ids: ["CEU0500000001", "CEU1021000001", "CEU0800000001"], models: ["snaive", "drift"], actual: test,
                  to: "\(path("grid.svg"))", title: "three series")
@@ -108,7 +108,7 @@ final class PlotTests: LanguageTestCase {
 
     func testDefaultsToFourSeriesWithANote() throws {
         let script = path("default.gp")
-        interp.plotDefaults.environment["FCAST_PLOT_SCRIPT"] = script
+        host.environment["FCAST_PLOT_SCRIPT"] = script
         try run("plot(res, models: \"naive\", to: \"\(path("d.png"))\")")
         XCTAssertTrue(output.contains("showing 4 of 148 series"), output)
         let s = try String(contentsOfFile: script, encoding: .utf8)
@@ -170,7 +170,7 @@ final class PlotTests: LanguageTestCase {
     }
 
     func testMissingGnuplot() {
-        interp.plotDefaults.environment["FCAST_GNUPLOT"] = "/nonexistent/gnuplot"
+        host.environment["FCAST_GNUPLOT"] = "/nonexistent/gnuplot"
         let e = failure("plot(res, ids: \"CEU0500000001\", to: \"\(path("p.png"))\")")
         XCTAssertTrue(e.contains("gnuplot is not installed"), e)
         XCTAssertTrue(e.contains("apt-get install gnuplot-nox"), e)
@@ -183,7 +183,7 @@ final class PlotTests: LanguageTestCase {
         try "#!/bin/sh\ncat > /dev/null\necho 'gnuplot> set terminal pngcairo' >&2\necho '         line 3: unknown or ambiguous terminal type' >&2\nexit 1\n"
             .write(toFile: fake, atomically: true, encoding: .utf8)
         chmod(fake, 0o755)
-        interp.plotDefaults.environment["FCAST_GNUPLOT"] = fake
+        host.environment["FCAST_GNUPLOT"] = fake
         let e = failure("plot(res, ids: \"CEU0500000001\", to: \"\(path("f.png"))\")")
         XCTAssertTrue(e.contains("plot(): gnuplot failed while drawing '\(path("f.png"))': unknown or ambiguous terminal type"), e)
         XCTAssertTrue(e.contains("gnuplot said:") && e.contains("line 3: unknown or ambiguous terminal type"), e)

@@ -16,7 +16,7 @@ final class ReplTests: XCTestCase {
         try registry.load(path: TestSupport.naivePlugin.path)
         out = ""
         err = ""
-        interp = Interpreter(registry: registry, output: { [unowned self] in self.out += $0 }, progress: .silent)
+        interp = Interpreter(registry: registry, host: SystemHost(), output: { [unowned self] in self.out += $0 }, progress: .silent)
     }
 
     func repl(_ lines: [String]) -> Repl {

@@ -3,30 +3,54 @@ import FcastExec
 import FcastPlugins
 import Foundation
 
-struct BuiltinParameter: Sendable {
-    var name: String
-    var positional: Bool
-    var required: Bool
-    var help: String
+/// A parameter of a builtin.
+public struct BuiltinParameter: Sendable {
+    public var name: String
+    /// Given by position (in declaration order) as well as by name.
+    public var positional: Bool
+    public var required: Bool
+    public var help: String
+
+    public init(name: String, positional: Bool, required: Bool, help: String) {
+        self.name = name
+        self.positional = positional
+        self.required = required
+        self.help = help
+    }
 }
 
 /// A function of the language that is not an algorithm.
-struct Builtin: Sendable {
-    var name: String
-    var parameters: [BuiltinParameter]
+public struct Builtin: Sendable {
+    public var name: String
+    public var parameters: [BuiltinParameter]
     /// Takes any number of further positional values (grid's models).
-    var variadic: String? = nil
+    public var variadic: String? = nil
     /// Takes named arguments it does not declare (grid's shared model parameters).
-    var acceptsAnyNamed = false
-    var summary: String
-    var example: String
+    public var acceptsAnyNamed = false
+    public var summary: String
+    public var example: String
     /// The reference text (Markdown): docs/language.md and `:help` are made from it.
-    var details: String = ""
-    var body: @Sendable (Interpreter, BoundArguments) throws -> Value
+    public var details: String = ""
+    /// What a call does, given the arguments bound to the parameters (required ones are
+    /// there). Errors are diagnostics; any other error becomes one at the call.
+    public var body: @Sendable (Interpreter, BoundArguments) throws -> Value
+
+    public init(name: String, parameters: [BuiltinParameter], variadic: String? = nil, acceptsAnyNamed: Bool = false,
+                summary: String, example: String, details: String = "",
+                body: @escaping @Sendable (Interpreter, BoundArguments) throws -> Value) {
+        self.name = name
+        self.parameters = parameters
+        self.variadic = variadic
+        self.acceptsAnyNamed = acceptsAnyNamed
+        self.summary = summary
+        self.example = example
+        self.details = details
+        self.body = body
+    }
 
     var positionalCount: Int { parameters.filter(\.positional).count }
 
-    var signature: String {
+    public var signature: String {
         var parts = parameters.map { p in
             p.positional ? (p.required ? p.name : "[\(p.name)]") : "\(p.name): ..."
         }
@@ -38,41 +62,56 @@ struct Builtin: Sendable {
 
 /// Arguments matched to a builtin's parameters, with typed accessors that report errors
 /// at the argument's location.
-struct BoundArguments {
-    var callSpan: SourceSpan
-    var builtin: String
-    var values: [String: EvaluatedArgument] = [:]
-    var rest: [EvaluatedArgument] = []
-    var extraNamed: [EvaluatedArgument] = []
+public struct BoundArguments: Sendable {
+    public var callSpan: SourceSpan
+    public var builtin: String
+    public var values: [String: EvaluatedArgument] = [:]
+    public var rest: [EvaluatedArgument] = []
+    public var extraNamed: [EvaluatedArgument] = []
 
-    init(callSpan: SourceSpan, builtin: String) {
+    public init(callSpan: SourceSpan, builtin: String) {
         self.callSpan = callSpan
         self.builtin = builtin
     }
 
-    func span(_ name: String) -> SourceSpan { values[name]?.span ?? callSpan }
-    func has(_ name: String) -> Bool { values[name] != nil }
+    public func span(_ name: String) -> SourceSpan { values[name]?.span ?? callSpan }
+    public func has(_ name: String) -> Bool { values[name] != nil }
 
-    func wrongType(_ name: String, _ expected: String) -> Diagnostic {
+    public func wrongType(_ name: String, _ expected: String) -> Diagnostic {
         Diagnostic("\(builtin)(): '\(name)' must be \(expected), got \(values[name]?.value.typeName ?? "nothing")",
                    at: span(name))
     }
 
-    func data(_ name: String) throws(Diagnostic) -> Panel {
+    /// The value of a parameter that must be given (binding checks required ones; a
+    /// builtin's body asking for another is told so at the call, not crashed).
+    public func required(_ name: String) throws(Diagnostic) -> Value {
+        guard let v = values[name]?.value else { throw Diagnostic("\(builtin)() needs '\(name)'", at: callSpan) }
+        return v
+    }
+    public func requiredString(_ name: String) throws(Diagnostic) -> String {
+        guard let s = try string(name) else { throw Diagnostic("\(builtin)() needs '\(name)'", at: callSpan) }
+        return s
+    }
+    public func requiredInt(_ name: String, min: Int? = nil) throws(Diagnostic) -> Int {
+        guard let n = try int(name, min: min) else { throw Diagnostic("\(builtin)() needs '\(name)'", at: callSpan) }
+        return n
+    }
+
+    public func data(_ name: String) throws(Diagnostic) -> Panel {
         guard case .data(let p)? = values[name]?.value else { throw wrongType(name, "a data set") }
         return p
     }
-    func string(_ name: String) throws(Diagnostic) -> String? {
+    public func string(_ name: String) throws(Diagnostic) -> String? {
         guard let v = values[name]?.value else { return nil }
         guard case .string(let s) = v else { throw wrongType(name, "a string") }
         return s
     }
-    func number(_ name: String) throws(Diagnostic) -> Double? {
+    public func number(_ name: String) throws(Diagnostic) -> Double? {
         guard let v = values[name]?.value else { return nil }
         guard case .number(let x) = v else { throw wrongType(name, "a number") }
         return x
     }
-    func int(_ name: String, min: Int? = nil) throws(Diagnostic) -> Int? {
+    public func int(_ name: String, min: Int? = nil) throws(Diagnostic) -> Int? {
         guard let x = try number(name) else { return nil }
         guard x == x.rounded(), abs(x) < 1e15 else { throw wrongType(name, "a whole number") }
         if let min, Int(x) < min {
@@ -80,7 +119,7 @@ struct BoundArguments {
         }
         return Int(x)
     }
-    func numbers(_ name: String) throws(Diagnostic) -> [Double]? {
+    public func numbers(_ name: String) throws(Diagnostic) -> [Double]? {
         guard let v = values[name]?.value else { return nil }
         switch v {
         case .number(let x): return [x]
@@ -102,14 +141,12 @@ func errorText(_ error: any Error) -> String {
     (error as? FcastError)?.locatedMessage ?? "\(error)"
 }
 
-enum Builtins {
-    static func named(_ name: String) -> Builtin? { table[name] }
-    static let table: [String: Builtin] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
-
-    /// Every builtin: the core ones here, plotting in PlotBuiltins.swift.
-    static let all: [Builtin] = core + plotting
-
-    static let core: [Builtin] = [
+extension BuiltinLibrary {
+    /// Data sets: load, describe, split, ids, take.
+    public static let data = BuiltinLibrary(
+        name: "data",
+        summary: "Loading data sets and taking them apart.",
+        builtins: [
         Builtin(
             name: "load",
             parameters: [
@@ -132,7 +169,7 @@ enum Builtins {
             column.
             """,
             body: { interp, a in
-                let path = try a.string("path")!
+                let path = try a.requiredString("path")
                 var options = LongCSVOptions()
                 if let id = try a.string("id") { options.id = id }
                 if let ds = try a.string("ds") { options.time = ds }
@@ -143,7 +180,7 @@ enum Builtins {
                     }
                 }
                 do {
-                    return .data(try LongCSV.load(path: interp.resolvePath(path), options: options))
+                    return .data(try interp.host.loadData(path: path, options: options))
                 } catch {
                     throw Diagnostic(errorText(error), at: a.span("path"))
                 }
@@ -175,7 +212,7 @@ enum Builtins {
             """,
             body: { _, a in
                 let data = try a.data("data")
-                let n = try a.int("last", min: 1)!
+                let n = try a.requiredInt("last", min: 1)
                 do {
                     let (train, test) = try data.split(last: n)
                     return .list([.data(train), .data(test)])
@@ -183,6 +220,41 @@ enum Builtins {
                     throw Diagnostic("split(): \(errorText(error))", at: a.callSpan)
                 }
             }),
+        Builtin(
+            name: "ids",
+            parameters: [.init(name: "data", positional: true, required: true, help: "a data set")],
+            summary: "The series ids of a data set, as a list of strings.",
+            example: "take(ids(emp), 4)",
+            details: """
+            The series ids as a list of strings.
+            """,
+            body: { _, a in .list(try a.data("data").ids.map { .string($0) }) }),
+        Builtin(
+            name: "take",
+            parameters: [
+                .init(name: "value", positional: true, required: true, help: "a list or a data set"),
+                .init(name: "n", positional: true, required: true, help: "how many"),
+            ],
+            summary: "The first n items of a list, or the first n series of a data set.",
+            example: "small = take(emp, 10)",
+            details: """
+            The first `n` items of a list, or the first `n` series of a data set.
+            """,
+            body: { _, a in
+                let n = try a.requiredInt("n", min: 0)
+                switch try a.required("value") {
+                case .list(let items): return .list(Array(items.prefix(n)))
+                case .data(let p): return .data(p.subset(Array(0..<min(n, p.count))))
+                default: throw a.wrongType("value", "a list or a data set")
+                }
+            }),
+    ])
+
+    /// Models: grid, run, predict.
+    public static let models = BuiltinLibrary(
+        name: "models",
+        summary: "Grids of models, runs and forecasts from fitted models.",
+        builtins: [
         Builtin(
             name: "grid",
             parameters: [],
@@ -248,16 +320,23 @@ enum Builtins {
                     (run, tasks) = (r, b.rows.compactMap(\.task))
                 default: throw a.wrongType("run", "a run result or a best-model table")
                 }
-                let horizon = try a.int("horizon", min: 1)!
+                let horizon = try a.requiredInt("horizon", min: 1)
                 let levels = try interp.levels(a) ?? run.levels
                 do {
-                    return .run(try run.predict(horizon: horizon, levels: levels, tasks: tasks,
-                                                on: ThreadExecutor(workers: interp.defaultWorkers),
-                                                cancel: CancelToken(parent: interp.interrupt)))
+                    return .run(try interp.host.predict(run, horizon: horizon, levels: levels, tasks: tasks,
+                                                        workers: interp.defaultWorkers,
+                                                        cancel: CancelToken(parent: interp.interrupt)))
                 } catch {
                     throw Diagnostic("predict(): \(errorText(error))", at: a.callSpan)
                 }
             }),
+    ])
+
+    /// Scoring: evaluate, summary, best.
+    public static let scoring = BuiltinLibrary(
+        name: "scoring",
+        summary: "Scoring forecasts against actuals and choosing models.",
+        builtins: [
         Builtin(
             name: "evaluate",
             parameters: [
@@ -328,6 +407,13 @@ enum Builtins {
                     throw Diagnostic("best(): \(errorText(error))", at: a.span("by"))
                 }
             }),
+    ])
+
+    /// Output: show, write.
+    public static let output = BuiltinLibrary(
+        name: "output",
+        summary: "Showing values in full and writing them as CSV.",
+        builtins: [
         Builtin(
             name: "show",
             parameters: [
@@ -341,7 +427,7 @@ enum Builtins {
             """,
             body: { interp, a in
                 let n = try a.int("n", min: 0) ?? 20
-                interp.output(Display.render(a.values["value"]!.value, limit: n, full: true) + "\n")
+                interp.output(Display.render(try a.required("value"), limit: n, full: true) + "\n")
                 return .none
             }),
         Builtin(
@@ -358,44 +444,20 @@ enum Builtins {
             (`lo80,hi80`), with `ds` formatted as the input's dates.
             """,
             body: { interp, a in
-                let path = try a.string("path")!
+                let path = try a.requiredString("path")
+                let table: CSVTable
+                do throws(Diagnostic) {
+                    table = try CSVExport.table(try a.required("value"))
+                } catch {
+                    throw Diagnostic(error.message, at: a.span("value"))
+                }
                 do {
-                    let rows = try CSVExport.write(a.values["value"]!.value, to: interp.resolvePath(path))
-                    interp.output("wrote \(rows) rows to \(path)\n")
-                } catch let d as Diagnostic {
-                    throw Diagnostic(d.message, at: a.span("value"))
+                    try interp.host.writeCSV(table, to: path)
+                    interp.output("wrote \(table.rowCount) rows to \(path)\n")
                 } catch {
                     throw Diagnostic("write(): \(errorText(error))", at: a.span("path"))
                 }
                 return .none
             }),
-        Builtin(
-            name: "ids",
-            parameters: [.init(name: "data", positional: true, required: true, help: "a data set")],
-            summary: "The series ids of a data set, as a list of strings.",
-            example: "take(ids(emp), 4)",
-            details: """
-            The series ids as a list of strings.
-            """,
-            body: { _, a in .list(try a.data("data").ids.map { .string($0) }) }),
-        Builtin(
-            name: "take",
-            parameters: [
-                .init(name: "value", positional: true, required: true, help: "a list or a data set"),
-                .init(name: "n", positional: true, required: true, help: "how many"),
-            ],
-            summary: "The first n items of a list, or the first n series of a data set.",
-            example: "small = take(emp, 10)",
-            details: """
-            The first `n` items of a list, or the first `n` series of a data set.
-            """,
-            body: { _, a in
-                let n = try a.int("n", min: 0)!
-                switch a.values["value"]!.value {
-                case .list(let items): return .list(Array(items.prefix(n)))
-                case .data(let p): return .data(p.subset(Array(0..<min(n, p.count))))
-                default: throw a.wrongType("value", "a list or a data set")
-                }
-            }),
-    ]
+    ])
 }

@@ -96,8 +96,12 @@ enum Display {
     }
 
     static func data(_ p: Panel, limit: Int) -> String {
-        let first = p.ds.min(), last = p.ds.max()
-        let range = first.map { Timestamp.format($0, style: p.timestampStyle) + " .. " + Timestamp.format(last!, style: p.timestampStyle) } ?? "empty"
+        let range: String
+        if let first = p.ds.min(), let last = p.ds.max() {
+            range = Timestamp.format(first, style: p.timestampStyle) + " .. " + Timestamp.format(last, style: p.timestampStyle)
+        } else {
+            range = "empty"
+        }
         var out = "data set: \(Fmt.count(p.count)) series, \(Fmt.count(p.totalPoints)) points, \(p.frequency), \(range)"
         var rows: [[String]] = []
         outer: for s in 0..<p.count {
@@ -178,7 +182,7 @@ enum Display {
     static func best(_ b: BestTable, limit: Int) -> String {
         var wins: [String: Int] = [:]
         for r in b.rows { wins[r.model, default: 0] += 1 }
-        let counts = b.models.filter { wins[$0] != nil }.map { "\($0) \(wins[$0]!)" }.joined(separator: ", ")
+        let counts = b.models.compactMap { m in wins[m].map { "\(m) \($0)" } }.joined(separator: ", ")
         var out = "best by \(b.metric) for \(Fmt.count(b.rows.count)) series; wins: \(counts)\n"
         if b.run != nil { out += "  fitted models kept: \(Fmt.count(b.keptWinners.count)) of \(Fmt.count(b.rows.count)) winners\n" }
         let fellBack = b.rows.filter { $0.metric != b.metric }.count
@@ -197,58 +201,66 @@ enum Display {
     }
 }
 
-/// Values as long CSV files that other tools read.
+/// Values as long CSV tables that other tools read. The rows are made as the host writes
+/// them: a run of many series is never held as text in memory.
 enum CSVExport {
-    static func write(_ v: Value, to path: String) throws -> Int {
+    static func table(_ v: Value) throws(Diagnostic) -> CSVTable {
         switch v {
         case .data(let p):
-            var rows: [[String]] = []
-            rows.reserveCapacity(p.totalPoints)
-            for s in 0..<p.count {
-                for i in p.range(s) {
-                    rows.append([p.ids[s], Timestamp.format(p.ds[i], style: p.timestampStyle), CSVWriter.format(p.y[i])])
+            return CSVTable(header: ["unique_id", "ds", "y"], rows: AnySequence {
+                var s = 0, i = p.count > 0 ? p.offsets[0] : 0
+                return AnyIterator { () -> [String]? in
+                    while s < p.count && i >= p.offsets[s + 1] { s += 1 }
+                    guard s < p.count else { return nil }
+                    defer { i += 1 }
+                    return [p.ids[s], Timestamp.format(p.ds[i], style: p.timestampStyle), CSVWriter.format(p.y[i])]
                 }
-            }
-            try CSVWriter.write(header: ["unique_id", "ds", "y"], rows: rows, to: path)
-            return rows.count
+            }, rowCount: p.totalPoints)
         case .run(let r):
             let levelNames = r.levels.map(ParameterLabel.number)
             var header = ["unique_id", "ds", "model", "yhat"]
             for l in levelNames { header += ["lo\(l)", "hi\(l)"] }
-            var rows: [[String]] = []
-            for s in 0..<r.seriesCount {
-                let future = r.futureSlice(series: s)
-                for (m, model) in r.models.enumerated() {
-                    guard case .ok = r.outcomes[r.task(model: m, series: s)] else { continue }
-                    let mean = r.meanSlice(model: m, series: s)
-                    for t in 0..<r.horizon {
-                        var row = [r.train.ids[s], Timestamp.format(future[future.startIndex + t], style: r.train.timestampStyle),
-                                   model.name, CSVWriter.format(mean[mean.startIndex + t])]
-                        for l in r.levels.indices {
-                            let lo = r.loSlice(model: m, series: s, level: l), hi = r.hiSlice(model: m, series: s, level: l)
-                            row += [CSVWriter.format(lo[lo.startIndex + t]), CSVWriter.format(hi[hi.startIndex + t])]
-                        }
-                        rows.append(row)
-                    }
-                }
+            // Series by series, each successful model's horizon.
+            let ok = { (s: Int, m: Int) -> Bool in
+                if case .ok = r.outcomes[r.task(model: m, series: s)] { true } else { false }
             }
-            try CSVWriter.write(header: header, rows: rows, to: path)
-            return rows.count
+            var count = 0
+            for s in 0..<r.seriesCount { for m in r.models.indices where ok(s, m) { count += r.horizon } }
+            return CSVTable(header: header, rows: AnySequence {
+                var s = 0, m = 0, t = 0
+                return AnyIterator { () -> [String]? in
+                    // Step t of the next (series, model) with a forecast.
+                    while s < r.seriesCount {
+                        if m >= r.models.count { s += 1; m = 0; t = 0; continue }
+                        if t >= r.horizon || !ok(s, m) { m += 1; t = 0; continue }
+                        break
+                    }
+                    guard s < r.seriesCount else { return nil }
+                    defer { t += 1 }
+                    let future = r.futureSlice(series: s), mean = r.meanSlice(model: m, series: s)
+                    var row = [r.train.ids[s], Timestamp.format(future[future.startIndex + t], style: r.train.timestampStyle),
+                               r.models[m].name, CSVWriter.format(mean[mean.startIndex + t])]
+                    for l in r.levels.indices {
+                        let lo = r.loSlice(model: m, series: s, level: l), hi = r.hiSlice(model: m, series: s, level: l)
+                        row += [CSVWriter.format(lo[lo.startIndex + t]), CSVWriter.format(hi[hi.startIndex + t])]
+                    }
+                    return row
+                }
+            }, rowCount: count)
         case .scores(let s):
-            try CSVWriter.write(header: ["unique_id", "model"] + s.metrics + ["fitted"],
-                                rows: s.rows.map { [$0.id, $0.model] + $0.values.map(CSVWriter.format) + [$0.description] }, to: path)
-            return s.rows.count
+            return CSVTable(header: ["unique_id", "model"] + s.metrics + ["fitted"],
+                            rows: AnySequence(s.rows.lazy.map { [$0.id, $0.model] + $0.values.map(CSVWriter.format) + [$0.description] }),
+                            rowCount: s.rows.count)
         case .summary(let s):
-            try CSVWriter.write(header: ["model", "series", "failed"] + s.metrics + ["seconds"],
-                                rows: s.rows.map { r in
-                                    [r.model, String(r.series), String(r.failed)] + r.means.map(CSVWriter.format)
-                                        + [r.seconds.map(CSVWriter.format) ?? ""]
-                                }, to: path)
-            return s.rows.count
+            return CSVTable(header: ["model", "series", "failed"] + s.metrics + ["seconds"],
+                            rows: AnySequence(s.rows.lazy.map { r in
+                                [r.model, String(r.series), String(r.failed)] + r.means.map(CSVWriter.format)
+                                    + [r.seconds.map(CSVWriter.format) ?? ""]
+                            }), rowCount: s.rows.count)
         case .best(let b):
-            try CSVWriter.write(header: ["unique_id", "model", "score", "metric", "fitted"],
-                                rows: b.rows.map { [$0.id, $0.model, CSVWriter.format($0.score), $0.metric, $0.description] }, to: path)
-            return b.rows.count
+            return CSVTable(header: ["unique_id", "model", "score", "metric", "fitted"],
+                            rows: AnySequence(b.rows.lazy.map { [$0.id, $0.model, CSVWriter.format($0.score), $0.metric, $0.description] }),
+                            rowCount: b.rows.count)
         default:
             throw Diagnostic("write() cannot write \(v.typeName); it writes data sets, runs, scores, summaries and best tables")
         }

@@ -27,7 +27,7 @@ extension Interpreter {
         }
         // Shared arguments go to every model that takes them and has not set them itself.
         for shared in a.extraNamed {
-            let label = shared.label!
+            guard let label = shared.label else { continue }
             var used = false
             for i in calls.indices {
                 guard let p = calls[i].algorithm.parameter(named: label) else { continue }
@@ -50,7 +50,7 @@ extension Interpreter {
     }
 
     func runGrid(_ a: BoundArguments) throws(Diagnostic) -> Value {
-        let modelsArg = a.values["models"]!
+        guard let modelsArg = a.values["models"] else { throw Diagnostic("run() needs 'models'", at: a.callSpan) }
         var specs: [ModelSpec]
         if case .grid(let g) = modelsArg.value {
             specs = g
@@ -65,22 +65,19 @@ extension Interpreter {
             }
         }
         let data = try a.data("data")
-        let horizon = try a.int("horizon", min: 1)!
+        let horizon = try a.requiredInt("horizon", min: 1)
         let levels = try self.levels(a) ?? []
         let workers = try a.int("workers", min: 1) ?? defaultWorkers
         let seed = try a.int("seed", min: 0) ?? 1
         guard data.count > 0 else { throw Diagnostic("run(): the data set has no series", at: a.span("data")) }
         let executorName = try a.string("executor") ?? "threads"
-        let executor: any Executor
-        do {
-            executor = try Executors.make(executorName, workers: workers)
-        } catch {
-            throw Diagnostic("run(): \(error.description)", at: a.span("executor"))
-        }
         let options = RunOptions(horizon: horizon, levels: levels, workers: workers, seed: UInt64(seed))
         let job = Job(plan: Runner.plan(specs, on: data, options: options), models: specs, data: data)
         do {
-            return .run(try Runner.run(job, on: executor, cancel: CancelToken(parent: interrupt), progressOutput: progress))
+            return .run(try host.run(job, executor: executorName, workers: workers, cancel: CancelToken(parent: interrupt),
+                                     progress: progress))
+        } catch let unknown as UnknownExecutor {
+            throw Diagnostic("run(): \(unknown.description)", at: a.span("executor"))
         } catch {
             throw Diagnostic("run(): \(errorText(error))", at: a.callSpan)
         }

@@ -1,6 +1,8 @@
 /// Help on the builtins, from the same declarations the interpreter binds arguments with.
 public struct BuiltinHelp: Sendable {
     public var name: String
+    /// The library it belongs to.
+    public var library: String
     public var signature: String
     public var summary: String
     public var parameters: [(name: String, help: String)]
@@ -13,7 +15,7 @@ public struct BuiltinHelp: Sendable {
         var out = "\(signature)\n"
         if details.isEmpty { out += "  \(summary)\n" }
         if !parameters.isEmpty {
-            let width = parameters.map(\.name.count).max()!
+            let width = parameters.map(\.name.count).max() ?? 0
             out += parameters.map { "  \($0.name.padding(toLength: width, withPad: " ", startingAt: 0))  \($0.help)" }
                 .joined(separator: "\n") + "\n"
         }
@@ -24,27 +26,41 @@ public struct BuiltinHelp: Sendable {
 
     /// The section of docs/language.md.
     public var markdown: String {
-        "### \(signature)\n\n" + (details.isEmpty ? summary : details) + "\n\n```\n\(example)\n```\n"
+        "#### \(signature)\n\n" + (details.isEmpty ? summary : details) + "\n\n```\n\(example)\n```\n"
     }
 }
 
+extension BuiltinHelp {
+    init(_ b: Builtin, library: String) {
+        self.init(name: b.name, library: library, signature: b.signature, summary: b.summary,
+                  parameters: b.parameters.map { ($0.name, $0.help) }, example: b.example, details: b.details)
+    }
+}
+
+/// Help on the standard libraries (docs/language.md); an interpreter's `builtinHelp` covers
+/// the libraries registered in it.
 public enum LanguageHelp {
-    public static var builtins: [BuiltinHelp] {
-        Builtins.all.map { b in
-            BuiltinHelp(name: b.name, signature: b.signature, summary: b.summary,
-                        parameters: b.parameters.map { ($0.name, $0.help) }, example: b.example, details: b.details)
-        }
+    public static var builtins: [BuiltinHelp] { builtins(in: BuiltinLibrary.standard) }
+
+    public static func builtins(in libraries: [BuiltinLibrary]) -> [BuiltinHelp] {
+        libraries.flatMap { lib in lib.builtins.map { BuiltinHelp($0, library: lib.name) } }
     }
     public static func builtin(named name: String) -> BuiltinHelp? { builtins.first { $0.name == name } }
 
     /// The builtins' reference as it stands in docs/language.md, between the markers
-    /// `<!-- builtins -->` and `<!-- /builtins -->`.
-    public static var markdown: String {
-        builtins.map(\.markdown).joined(separator: "\n")
+    /// `<!-- builtins -->` and `<!-- /builtins -->`: a section per library.
+    public static var markdown: String { markdown(of: BuiltinLibrary.standard) }
+
+    public static func markdown(of libraries: [BuiltinLibrary]) -> String {
+        libraries.map { lib in
+            "### \(lib.name.prefix(1).uppercased() + lib.name.dropFirst())\n\n\(lib.summary)\n\n"
+                + lib.builtins.map { BuiltinHelp($0, library: lib.name).markdown }.joined(separator: "\n")
+        }.joined(separator: "\n")
     }
-    /// Parameter names a builtin takes by name (for completion).
+    /// Parameter names a standard builtin takes by name.
     public static func namedParameters(of name: String) -> [String]? {
-        Builtins.named(name).map { $0.parameters.filter { !$0.positional }.map(\.name) }
+        BuiltinLibrary.standard.lazy.flatMap(\.builtins).first { $0.name == name }
+            .map { $0.parameters.filter { !$0.positional }.map(\.name) }
     }
 }
 

@@ -5,8 +5,16 @@ import FcastPlugins
 import Foundation
 
 /// Runs programs in a workspace that persists between them, as a notebook's kernel does.
+///
+/// It touches no file, process or plugin library itself: loading, writing, running models
+/// and drawing go through its `host`, and its builtins come from registered libraries.
 public final class Interpreter {
     public let registry: PluginRegistry
+    /// What the builtins' effects go through: files, runs, plots.
+    public let host: any LanguageHost
+    /// The registered builtin libraries, in order of registration.
+    public private(set) var libraries: [BuiltinLibrary] = []
+    private var builtinTable: [String: Builtin] = [:]
     /// The workspace: every binding made so far. `_` is the last value shown.
     public private(set) var globals: [String: Value] = [:]
     /// Where values and messages go (stdout for scripts, the REPL's screen).
@@ -17,8 +25,7 @@ public final class Interpreter {
     public var defaultWorkers = 0
     /// Told of every file a statement produces (plots), so a report can link them.
     public var onArtifact: ((String) -> Void)?
-    /// Plotting settings: where plots without `to:` go (a report's folder), the terminal,
-    /// gnuplot's environment.
+    /// Plotting settings: where plots without `to:` go (a report's folder).
     public let plotDefaults = PlotDefaults()
     /// Cancelled by Ctrl-C: every run of this interpreter holds a child of it, so the
     /// interrupt stops the running grid (keeping what finished) and the script after it.
@@ -28,12 +35,27 @@ public final class Interpreter {
     /// in the order they happen.
     public static let standardOutput: @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) }
 
-    public init(registry: PluginRegistry, output: @escaping (String) -> Void = Interpreter.standardOutput,
+    /// An interpreter with the standard libraries (`BuiltinLibrary.standard`); `register`
+    /// adds more.
+    public init(registry: PluginRegistry, host: any LanguageHost,
+                output: @escaping (String) -> Void = Interpreter.standardOutput,
                 progress: ProgressOutput = .standardError) {
         self.registry = registry
+        self.host = host
         self.output = output
         self.progress = progress
+        // The standard libraries' names are distinct (HostTests checks it).
+        for library in BuiltinLibrary.standard { add(library) }
     }
+
+    /// Adds a library already checked (see `register`).
+    func add(_ library: BuiltinLibrary) {
+        libraries.append(library)
+        for b in library.builtins where builtinTable[b.name] == nil { builtinTable[b.name] = b }
+    }
+
+    /// The registered builtin of this name.
+    public func builtin(named name: String) -> Builtin? { builtinTable[name] }
 
     public func reset() { globals = [:] }
     public func bind(_ name: String, _ value: Value) { globals[name] = value }
@@ -41,7 +63,7 @@ public final class Interpreter {
     /// Every name the language knows: builtins, algorithms and bindings (for completion and
     /// did-you-mean).
     public var knownNames: [String] {
-        Builtins.all.map(\.name) + registry.algorithms.map(\.name) + globals.keys.sorted()
+        builtins.map(\.name) + registry.algorithms.map(\.name) + globals.keys.sorted()
     }
 
     // MARK: Statements
@@ -87,7 +109,7 @@ public final class Interpreter {
         case .none: return .none
         case .name(let n, let span):
             if let v = globals[n] { return v }
-            if Builtins.named(n) != nil || registry.algorithm(named: n) != nil {
+            if builtin(named: n) != nil || registry.algorithm(named: n) != nil {
                 throw Diagnostic("'\(n)' is a function; call it as \(n)(...)", at: span)
             }
             throw unknownName(n, at: span)
@@ -172,7 +194,7 @@ public final class Interpreter {
             evaluated.append(EvaluatedArgument(label: a.label, labelSpan: a.labelSpan, value: try eval(a.value),
                                                span: a.value.span))
         }
-        if let builtin = Builtins.named(name) {
+        if let builtin = self.builtin(named: name) {
             let bound = try bind(evaluated, to: builtin, span: span)
             do {
                 return try builtin.body(self, bound)
@@ -185,7 +207,7 @@ public final class Interpreter {
         if let algorithm = registry.algorithm(named: name) {
             return .model(try modelCall(algorithm, evaluated, span: span))
         }
-        if globals[name] != nil { throw Diagnostic("'\(name)' is \(globals[name]!.typeName), not a function", at: nameSpan) }
+        if let v = globals[name] { throw Diagnostic("'\(name)' is \(v.typeName), not a function", at: nameSpan) }
         throw unknownName(name, at: nameSpan)
     }
 
@@ -250,12 +272,6 @@ public final class Interpreter {
         notes.append(names.isEmpty ? "\(algorithm.name) takes no parameters"
                                    : "\(algorithm.name) takes: \(names.joined(separator: ", "))")
         return Diagnostic("unknown parameter '\(label)' for \(algorithm.name)", at: span, notes: notes)
-    }
-
-    /// A path as the file system takes it: `~/` is the home folder; relative paths are
-    /// relative to the current directory, as in a shell.
-    func resolvePath(_ path: String) -> String {
-        path.hasPrefix("~/") ? NSHomeDirectory() + String(path.dropFirst(1)) : path
     }
 }
 

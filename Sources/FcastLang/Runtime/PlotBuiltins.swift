@@ -5,9 +5,12 @@ import FcastPlot
 import FcastPlugins
 import Foundation
 
-extension Builtins {
-    /// The plotting builtins (plot); see FcastPlot.
-    static let plotting: [Builtin] = [
+extension BuiltinLibrary {
+    /// Plotting: plot, through the host (gnuplot in the real one); see FcastPlot.
+    public static let plotting = BuiltinLibrary(
+        name: "plotting",
+        summary: "Figures of forecasts, data, scores and wins.",
+        builtins: [
         Builtin(
             name: "plot",
             parameters: [
@@ -66,22 +69,17 @@ extension Builtins {
             WezTerm); `FCAST_SIXEL=0` forces text. `FCAST_PLOT_SCRIPT=file` saves the gnuplot script.
             """,
             body: { interp, a in try PlotCommand(interp: interp, args: a).run() }),
-    ]
+    ])
 }
 
-/// Settings of plotting for one interpreter: set by a report run, or by tests.
+/// Settings of plotting for one interpreter, set by a report run: the terminal, gnuplot and
+/// its environment are the host's.
 public final class PlotDefaults: @unchecked Sendable {
     /// When set (a report run), plots without `to:` go to PNG files in this folder, named
     /// `<filePrefix>-<n>.png`, instead of the terminal.
     public var fileDirectory: String?
     public var filePrefix = "plot"
     var fileCounter = 0
-    /// The environment consulted for gnuplot, the terminal's size and sixel support.
-    public var environment: [String: String] = ProcessInfo.processInfo.environment
-    /// The terminal for plots without `to:`; nil: from the environment and standard output.
-    public var terminal: PlotTerminal?
-    /// Gnuplot processes for large batches of files.
-    public var processes = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
 
     init() {}
 
@@ -109,7 +107,7 @@ struct PlotCommand {
     }
 
     func run() throws(Diagnostic) -> Value {
-        let value = args.values["value"]!.value
+        let value = try args.required("value")
         let allowed: [String]
         switch value {
         case .run: allowed = ["ids", "actual", "level", "models", "last", "to", "title", "size"]
@@ -154,17 +152,17 @@ struct PlotCommand {
             }
             guard !t.rows.isEmpty else { throw fail("the score table has no rows to plot", at: "value") }
             var fig = Figures.scores(t, metric: metric)
-            if let title { fig.charts[0].title = title }
+            if let title, !fig.charts.isEmpty { fig.charts[0].title = title }
             return try draw([fig], target: target, what: "\(metric) of \(t.models.count) models")
         case .best(let best):
             var models = best.models
             if args.has("models") { models = try modelIndices(best.models).map { best.models[$0] } }
             guard !best.rows.isEmpty else { throw fail("the best-model table is empty", at: "value") }
             var fig = Figures.wins(best.rows, models: models, metric: best.metric)
-            if let title { fig.charts[0].title = title }
+            if let title, !fig.charts.isEmpty { fig.charts[0].title = title }
             return try draw([fig], target: target, what: "wins of \(models.count) models")
         default:
-            fatalError("unreachable")
+            throw fail("cannot plot \(value.typeName)", at: "value")
         }
     }
 
@@ -183,7 +181,7 @@ struct PlotCommand {
     func outputTarget() throws(Diagnostic) -> Target {
         guard let to = try args.string("to") else {
             if let file = defaults.nextFile() { return .file(file, .png) }
-            return .terminal(defaults.terminal ?? TerminalScreen.terminal(environment: defaults.environment))
+            return .terminal(interp.host.plotTerminal)
         }
         guard !to.isEmpty else { throw fail("'to' is an empty path", at: "to") }
         guard let format = ImageFormat.of(path: to) else {
@@ -192,7 +190,7 @@ struct PlotCommand {
                                    : "cannot write '.\(ext)' images", at: "to",
                        notes: ["help: name a .png or .svg file, e.g. \"out/plot.png\""])
         }
-        let path = interp.resolvePath(to)
+        let path = interp.host.resolvePath(to)
         return to.contains("{id}") ? .perSeries(path, format) : .file(path, format)
     }
 
@@ -215,7 +213,7 @@ struct PlotCommand {
             return (Array(0..<n), false)
         }
         let wanted: [String]
-        switch args.values["ids"]!.value {
+        switch try args.required("ids") {
         case .string(let s): wanted = [s]
         case .list(let items):
             var out: [String] = []
@@ -344,9 +342,10 @@ struct PlotCommand {
             let start = DispatchTime.now().uptimeNanoseconds
             try render(jobs, pathArgument: true)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let written = jobs.compactMap(\.path)
             interp.output("plot: wrote \(jobs.count) file\(jobs.count == 1 ? "" : "s") like "
-                          + "\(jobs.first.map { $0.path! } ?? "") in \(String(format: "%.2f", seconds))s\n")
-            for job in jobs { interp.onArtifact?(job.path!) }
+                          + "\(written.first ?? "") in \(String(format: "%.2f", seconds))s\n")
+            for path in written { interp.onArtifact?(path) }
             return .none
         }
         if series.count > Self.maxCharts {
@@ -392,9 +391,7 @@ struct PlotCommand {
     @discardableResult
     func render(_ jobs: [PlotJob], pathArgument: Bool) throws(Diagnostic) -> Data {
         do {
-            let gnuplot = try Gnuplot.locate(environment: defaults.environment)
-            return try Plotter.render(jobs, gnuplot: gnuplot, processes: defaults.processes,
-                                      scriptCopy: defaults.environment["FCAST_PLOT_SCRIPT"])
+            return try interp.host.renderPlots(jobs)
         } catch {
             let isPath = error.message.hasPrefix("cannot write") || error.message.hasPrefix("cannot create")
             throw Diagnostic("plot(): \(error.message)", at: isPath && pathArgument ? args.span("to") : args.callSpan,

@@ -74,8 +74,7 @@ public struct Diagnostic: Error, Sendable, CustomStringConvertible {
         }
 
         for note in notes {
-            if note.hasPrefix("note: ") || note.hasPrefix("help: ") {
-                let colon = note.firstIndex(of: ":")!
+            if note.hasPrefix("note: ") || note.hasPrefix("help: "), let colon = note.firstIndex(of: ":") {
                 lines.append("  \(cyan)\(note[..<colon]):\(reset)\(note[note.index(after: colon)...])")
             } else {
                 lines.append("  \(cyan)help:\(reset) \(note)")
