@@ -128,6 +128,25 @@ final class HostTests: XCTestCase {
         XCTAssertEqual(longer.executor, "inline")
     }
 
+    func testRunsKeepTheirModelsUnlessToldNot() throws {
+        try run("""
+            train, test = split(load("data/d.csv"), last: 2)
+            kept = run(drift(), train, horizon: 2)
+            dropped = run(drift(), train, horizon: 2, keep: false)
+            write(predict(dropped, horizon: 2), "dropped.csv")
+            write(kept, "kept.csv")
+            """)
+        guard case .run(let kept)? = interp.globals["kept"], case .run(let dropped)? = interp.globals["dropped"] else {
+            return XCTFail("no runs bound")
+        }
+        XCTAssertTrue(kept.kept.allSatisfy { $0 != nil })
+        XCTAssertTrue(dropped.kept.allSatisfy { $0 == nil })
+        // predict fits a model that was not kept again: the same numbers.
+        XCTAssertEqual(host.files["dropped.csv"], host.files["kept.csv"])
+        XCTAssertTrue(failure("run(drift(), load(\"data/d.csv\"), horizon: 2, keep: 1)")
+            .contains("'keep' must be true or false, got a number"))
+    }
+
     func testPlotsAreRecordedWithTheirTargets() throws {
         try run("""
             train, test = split(load("data/d.csv"), last: 2)

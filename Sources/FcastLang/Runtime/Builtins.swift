@@ -106,6 +106,11 @@ public struct BoundArguments: Sendable {
         guard case .string(let s) = v else { throw wrongType(name, "a string") }
         return s
     }
+    public func bool(_ name: String) throws(Diagnostic) -> Bool? {
+        guard let v = values[name]?.value else { return nil }
+        guard case .bool(let b) = v else { throw wrongType(name, "true or false") }
+        return b
+    }
     public func number(_ name: String) throws(Diagnostic) -> Double? {
         guard let v = values[name]?.value else { return nil }
         guard case .number(let x) = v else { throw wrongType(name, "a number") }
@@ -280,6 +285,8 @@ extension BuiltinLibrary {
                 .init(name: "seed", positional: false, required: false, help: "seed for simulated intervals (default 1)"),
                 .init(name: "executor", positional: false, required: false,
                       help: "where tasks run: \"threads\" (default), \"inline\" (one thread, in order)"),
+                .init(name: "keep", positional: false, required: false,
+                      help: "keep the fitted models for predict and best (default true)"),
             ],
             summary: "Fits every model to every series in parallel and forecasts `horizon` steps.",
             example: "res = run(g, train, horizon: 24, level: [80, 95])",
@@ -292,7 +299,9 @@ extension BuiltinLibrary {
             reproducible: a task's seed comes from the series' id, the model's parameters and `seed`,
             so a model gives the same forecasts and intervals alone or in any grid, on any executor
             and number of workers. `executor: "inline"` runs the tasks one by one on one thread. The
-            fitted models are kept: `predict(res, horizon: h)` forecasts again from them.
+            fitted models are kept: `predict(res, horizon: h)` forecasts again from them; `keep: false`
+            drops each model once it has forecast, for grids too large to hold every model in memory
+            (predict then fits again).
             """,
             body: { interp, a in try interp.runGrid(a) }),
         Builtin(

@@ -72,7 +72,9 @@ extension Interpreter {
         guard data.count > 0 else { throw Diagnostic("run(): the data set has no series", at: a.span("data")) }
         let executorName = try a.string("executor") ?? "threads"
         let options = RunOptions(horizon: horizon, levels: levels, workers: workers, seed: UInt64(seed))
-        let job = Job(plan: Runner.plan(specs, on: data, options: options), models: specs, data: data)
+        let keep = try a.bool("keep") ?? true
+        let job = Job(plan: Runner.plan(specs, on: data, options: options), models: specs, data: data,
+                      keep: keep ? .fitted : .none)
         do {
             return .run(try host.run(job, executor: executorName, workers: workers, cancel: CancelToken(parent: interrupt),
                                      progress: progress))
