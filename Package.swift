@@ -75,5 +75,7 @@ let package = Package(
         .testTarget(name: "ArimaTests", dependencies: ["ArimaModel"]),
         .testTarget(name: "ProphetTests", dependencies: ["ProphetModel", "ProphetPlugin", "FcastPluginKit"]),
         .testTarget(name: "EndToEndTests", dependencies: ["FcastCore", "FcastTestSupport"]),
+        // Scripts run through the binary, their output compared with golden files beside them.
+        .testTarget(name: "GoldenTests", dependencies: ["FcastTestSupport"], exclude: ["scripts"]),
     ]
 )

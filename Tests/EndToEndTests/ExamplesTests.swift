@@ -1,0 +1,123 @@
+import FcastTestSupport
+import Foundation
+import XCTest
+
+/// Runs every `examples/*.fc` as its header says (`fcast run examples/NAME.fc` from a folder
+/// holding `examples/data`) and checks the exit status, each cell's heading, some key lines
+/// and the files the script writes. Not the whole output: it has timings.
+///
+/// The employment example fits AutoARIMA and Prophet to 148 long monthly series, which takes
+/// about ten minutes in a debug build; here its data file holds only the four series the
+/// script plots, each cut to its last 176 months (more than 150 training points, so AutoARIMA
+/// takes its stepwise search): a few seconds. `FCAST_FULL_EXAMPLES=1` runs it on the real file.
+final class ExamplesTests: XCTestCase {
+    static let examplesDir = TestSupport.repoRoot.appendingPathComponent("examples")
+
+    /// Lines each example's stdout must contain, with the reduced employment data.
+    static let keyLines: [String: [String]] = [
+        "visnights.fc": [
+            "20 series, 1,520 points, quarterly",
+            "dates     1998-01-01 .. 2016-10-01",
+            "model   series  failed     mae    rmse  smape   mase  cover80  cover95  seconds",
+            // The four benchmarks scored on the last two years, best first.
+            "snaive      20       0  0.4172  0.5038  13.47  1.127   0.8438   0.9750",
+            "naive       20       0  0.6395  0.8092  18.68  1.703   0.9375   0.9812",
+            "drift       20       0  0.6461  0.8284  18.90  1.725   0.9375   0.9812",
+            "mean        20       0  0.7343  0.9125  21.41  1.887   0.6312   0.7688",
+        ],
+        "employment.fc": [
+            "4 series, 704 points, monthly",
+            "dates     2005-02-01 .. 2019-09-01",
+            "run: 6 models x 4 series, horizon 24, levels 80, 95",
+            "24 of 24 tasks done in",
+            "best by mase for 4 series; wins:",
+            "plot: wrote out/employment_auto_arima.png (4 series)",
+            "plot: wrote out/employment_compare.png (1 series)",
+            "plot: wrote out/employment_mase.png (mase of 6 models)",
+            "plot: wrote out/employment_wins.png (wins of 6 models)",
+            "CEU0500000001 — auto_arima: ARIMA(",
+            "wrote 576 rows to out/employment_forecasts.csv",
+            "wrote 4 rows to out/employment_best.csv",
+        ],
+    ]
+
+    /// Lines that hold on the full data too.
+    static let fullDataKeyLines: [String: [String]] = [
+        "employment.fc": [
+            "148 series, 72,339 points, monthly",
+            "run: 6 models x 148 series, horizon 24, levels 80, 95",
+            "888 of 888 tasks done in",
+            "wrote 21312 rows to out/employment_forecasts.csv",
+            "wrote 148 rows to out/employment_best.csv",
+        ],
+    ]
+
+    func testEveryExampleRunsAndPrintsItsKeyLines() throws {
+        let full = ProcessInfo.processInfo.environment["FCAST_FULL_EXAMPLES"] == "1"
+        let examples = try FileManager.default.contentsOfDirectory(atPath: Self.examplesDir.path)
+            .filter { $0.hasSuffix(".fc") }.sorted()
+        XCTAssertEqual(Set(examples), Set(Self.keyLines.keys), "every example needs its key lines here")
+        for name in examples {
+            let dir = try Self.workingFolder(for: name, fullData: full)
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let r = try TestSupport.fcast(["run", "--workers", "2", "examples/\(name)"], directory: dir)
+            XCTAssertEqual(r.status, 0, "\(name) failed:\n\(r.stderr)")
+            XCTAssertFalse(r.stderr.contains("error"), "\(name):\n\(r.stderr)")
+            let script = try String(contentsOf: Self.examplesDir.appendingPathComponent(name), encoding: .utf8)
+            for line in script.split(separator: "\n") where line.hasPrefix("## ") {
+                XCTAssertTrue(r.stdout.contains("\n\(line)\n"), "\(name): no cell heading '\(line)' in:\n\(r.stdout)")
+            }
+            let expected = full && Self.fullDataKeyLines[name] != nil ? Self.fullDataKeyLines[name]! : Self.keyLines[name] ?? []
+            for key in expected {
+                XCTAssertTrue(r.stdout.contains(key), "\(name): no line '\(key)' in:\n\(r.stdout)")
+            }
+            // Every file the script writes (write(..., "path"), plot(..., to: "path")) is there.
+            for path in Self.writtenPaths(script) {
+                let size = (try? FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent(path).path)[.size] as? Int) ?? 0
+                XCTAssertGreaterThan(size, 0, "\(name) did not write \(path)")
+            }
+        }
+    }
+
+    /// A fresh folder with `examples/NAME.fc` and `examples/data`: the real files, or for the
+    /// employment data the reduced copy described above.
+    static func workingFolder(for name: String, fullData: Bool) throws -> URL {
+        let fm = FileManager.default
+        let dir = TestSupport.temporaryDirectory()
+        let data = dir.appendingPathComponent("examples/data")
+        try fm.createDirectory(at: data, withIntermediateDirectories: true)
+        try fm.copyItem(at: examplesDir.appendingPathComponent(name), to: dir.appendingPathComponent("examples/\(name)"))
+        for file in try fm.contentsOfDirectory(atPath: examplesDir.appendingPathComponent("data").path) {
+            let source = examplesDir.appendingPathComponent("data/\(file)")
+            if file == "us_employment.csv" && !fullData {
+                try reducedEmployment(from: source, keeping: 176).write(to: data.appendingPathComponent(file),
+                                                                         atomically: true, encoding: .utf8)
+            } else {
+                try fm.createSymbolicLink(at: data.appendingPathComponent(file), withDestinationURL: source)
+            }
+        }
+        return dir
+    }
+
+    /// The rows of the series that examples/employment.fc names, the last `keeping` of each.
+    static func reducedEmployment(from url: URL, keeping: Int) throws -> String {
+        let script = try String(contentsOf: examplesDir.appendingPathComponent("employment.fc"), encoding: .utf8)
+        let named = Set(script.matches(of: /CEU[0-9]{10}/).map { String($0.output) })
+        let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n")
+        var rows: [String: [Substring]] = [:], order: [String] = []
+        for line in lines.dropFirst() {
+            let id = String(line.prefix { $0 != "," })
+            guard named.contains(id) else { continue }
+            if rows[id] == nil { order.append(id) }
+            rows[id, default: []].append(line)
+        }
+        return ([lines[0]] + order.flatMap { rows[$0]!.suffix(keeping) }).joined(separator: "\n") + "\n"
+    }
+
+    /// The string paths given to write() and to plot()'s `to:` in a script.
+    static func writtenPaths(_ script: String) -> [String] {
+        let writes = script.matches(of: /write\([^,]+,\s*"([^"]+)"\)/).map { String($0.output.1) }
+        let plots = script.matches(of: /to:\s*"([^"{]+)"/).map { String($0.output.1) }
+        return writes + plots
+    }
+}
