@@ -86,7 +86,9 @@ public enum Runner {
         let plan = job.plan
         let results = ResultBuffers(tasks: plan.taskCount, horizon: plan.horizon, levels: plan.levels.count)
         let tasks = tasks ?? plan.executionOrder()
-        let progress = ProgressReporter(total: tasks.count, workers: executor.workers, style: style,
+        // A driver starts no more workers than there are tasks.
+        let workers = max(1, min(executor.workers, tasks.count))
+        let progress = ProgressReporter(total: tasks.count, workers: workers, style: style,
                                         output: progressOutput)
         do {
             try executor.execute(job, tasks: tasks, into: results, cancel: cancel, progress: progress)
@@ -100,7 +102,7 @@ public enum Runner {
                          mean: Array(results.mean), lo: Array(results.lo), hi: Array(results.hi),
                          outcomes: Array(results.outcomes), descriptions: Array(results.descriptions),
                          taskSeconds: Array(results.seconds), kept: Array(results.kept), wallSeconds: wall,
-                         executor: executor.name, workers: executor.workers, cancelled: cancel.isCancelled)
+                         executor: executor.name, workers: workers, cancelled: cancel.isCancelled)
     }
 
     /// The plan of a grid over a panel: the models as plain data, the data by fingerprint.

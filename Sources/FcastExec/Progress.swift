@@ -93,7 +93,7 @@ public final class ProgressReporter: @unchecked Sendable {
         let d = done.load(ordering: .relaxed), f = failed.load(ordering: .relaxed)
         let rate = seconds > 0 ? Double(d) / seconds : 0
         let head = bar ? "\r\u{1B}[2K" : ""
-        let what = cancelled ? "interrupted after \(d) of \(total) tasks" : "\(d) tasks"
+        let what = cancelled ? "interrupted after \(d) of \(total) tasks" : "\(d) task\(d == 1 ? "" : "s")"
         output.write("\(head)run: \(what) in \(Self.duration(seconds)) (\(Self.format(rate))/s) on \(workers) worker\(workers == 1 ? "" : "s"), \(f) failed\n")
     }
 

@@ -462,7 +462,7 @@ extension BuiltinLibrary {
                 }
                 do {
                     try interp.host.writeCSV(table, to: path)
-                    interp.output("wrote \(table.rowCount) rows to \(path)\n")
+                    interp.output("wrote \(table.rowCount) row\(table.rowCount == 1 ? "" : "s") to \(path)\n")
                 } catch {
                     throw Diagnostic("write(): \(errorText(error))", at: a.span("path"))
                 }

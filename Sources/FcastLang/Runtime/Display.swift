@@ -44,7 +44,11 @@ enum Fmt {
         if x == x.rounded() && abs(x) < 1e15 { return String(Int(x)) }
         let a = abs(x)
         if a >= 1e7 || a < 1e-4 { return String(format: "%.4g", x) }
-        let digits = max(0, 3 - Int(floor(log10(a))))
+        let magnitude = Int(floor(log10(a)))
+        var digits = max(0, 3 - magnitude)
+        // Four significant digits: one fewer decimal when rounding reaches the next power of
+        // ten (0.99996 is 1.000, not 1.0000).
+        if digits > 0, let r = Double(String(format: "%.\(digits)f", a)), r >= pow(10, Double(magnitude + 1)) { digits -= 1 }
         return String(format: "%.\(digits)f", x)
     }
 
