@@ -388,8 +388,9 @@ extension BuiltinLibrary {
                 guard case .scores(let s)? = a.values["scores"]?.value else { throw a.wrongType("scores", "a score table") }
                 let sort = try a.string("sort") ?? "mase"
                 guard s.column(sort) != nil else {
-                    throw Diagnostic("summary(): no metric '\(sort)'", at: a.span("sort"),
-                                     notes: ["metrics: \(s.metrics.joined(separator: ", "))"])
+                    throw Diagnostic("summary(): the score table has no metric '\(sort)'", at: a.span("sort"),
+                                     notes: (Suggest.closest(to: sort, among: s.metrics).map { ["did you mean '\($0)'?"] } ?? [])
+                                         + ["metrics: \(s.metrics.joined(separator: ", "))"])
                 }
                 return .summary(SummaryTable(metrics: s.metrics, rows: Evaluation.summary(s, sortBy: sort),
                                              seriesCount: Set(s.rows.map(\.id)).count))
@@ -412,6 +413,10 @@ extension BuiltinLibrary {
                 let by = try a.string("by") ?? "mase"
                 do {
                     return .best(BestTable(metric: by, rows: try Evaluation.best(s, by: by), models: s.models, run: s.run))
+                } catch EvaluationError.unknownMetric(let metric, let known) {
+                    throw Diagnostic("best(): '\(metric)' is not a metric best() can rank by", at: a.span("by"),
+                                     notes: (Suggest.closest(to: metric, among: known).map { ["did you mean '\($0)'?"] } ?? [])
+                                         + ["it ranks by: \(known.joined(separator: ", "))"])
                 } catch {
                     throw Diagnostic("best(): \(errorText(error))", at: a.span("by"))
                 }

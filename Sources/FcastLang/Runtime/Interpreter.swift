@@ -255,7 +255,9 @@ public final class Interpreter {
         var alternatives: [String: [ParameterValue]] = [:]
         for a in args {
             guard let label = a.label else {
-                throw Diagnostic("\(algorithm.name)() takes named arguments only, as \(algorithm.name)(\(algorithm.parameters.first.map { "\($0.name): ..." } ?? ""))",
+                throw Diagnostic(algorithm.parameters.isEmpty
+                                 ? "\(algorithm.name)() takes no arguments"
+                                 : "\(algorithm.name)() takes named arguments only, as \(algorithm.name)(\(algorithm.parameters[0].name): ...)",
                                  at: a.span)
             }
             guard let p = algorithm.parameter(named: label) else {
