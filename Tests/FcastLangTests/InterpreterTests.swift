@@ -81,7 +81,8 @@ final class InterpreterTests: LanguageTestCase {
         XCTAssertTrue(range.contains("'season' of snaive must be at least 1, got 0"), range)
         XCTAssertTrue(failure("m = snaive(season: 1.5)").contains("must be a whole number, got 1.5"))
         XCTAssertTrue(failure("m = snaive(season: \"12\")").contains("must be a whole number, got a string"))
-        XCTAssertTrue(failure("m = naive(12)").contains("takes named arguments only"))
+        XCTAssertTrue(failure("m = snaive(12)").contains("snaive() takes named arguments only, as snaive(season: ...)"))
+        XCTAssertTrue(failure("m = naive(12)").contains("naive() takes no arguments"))
     }
 
     func testMissingRequiredParameterIsReportedBeforeRunning() throws {
