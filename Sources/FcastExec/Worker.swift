@@ -122,9 +122,11 @@ public enum Worker {
             return .failure(WorkerProtocolError(error.description))
         }
         let data = setup.data
-        guard data.count == plan.seriesCount,
-              DataReference(data, name: plan.data.name).fingerprint == plan.data.fingerprint else {
-            return .failure(WorkerProtocolError("the data the worker received is not the plan's (\(data.count) series, the plan has \(plan.seriesCount); its fingerprint differs)"))
+        // The parent sends the panel the plan was made from; a mismatch here is a bug.
+        // (Not the SHA-256 fingerprint: it would cost every worker a pass over the data.)
+        guard data.count == plan.seriesCount, data.totalPoints == plan.data.points,
+              data.frequency.description == plan.data.frequency else {
+            return .failure(WorkerProtocolError("the data the worker received is not the plan's: \(data.count) series, \(data.totalPoints) points, \(data.frequency) where the plan has \(plan.seriesCount), \(plan.data.points), \(plan.data.frequency)"))
         }
         return .success(Job(plan: plan, models: models, data: data, keep: setup.keepModels ? .saved : .none))
     }

@@ -40,7 +40,10 @@ import Foundation
 ///   and the saved model (`u8` 0 none, 1 then `u32` byte count and bytes).
 /// - `CHUNK_DONE` (0x12): the chunk id (`u32`): every task of the chunk was reported, or
 ///   skipped after a CANCEL.
-/// - `LOG` (0x13): a plugin log line: level (`i32`, FC_LOG_*) and message (string).
+/// - `LOG` (0x13): a plugin log line: level (`i32`, FC_LOG_*) and message (string); the
+///   parent writes it to its stderr as the host writes its own. (Not sent yet: the host's
+///   log sink is internal to FcastPlugins, so a worker's plugin log lines go straight to
+///   its stderr, which is the parent's.)
 /// - `FATAL` (0x14): why the worker cannot serve the job (a plugin that does not load, a
 ///   plan that does not resolve, a frame it cannot read), as a string; the worker then exits.
 ///
@@ -76,7 +79,7 @@ public enum WorkerProtocol {
 
     /// One frame's bytes, header included.
     public static func encode(_ frame: WorkerFrame) throws(WorkerProtocolError) -> [UInt8] {
-        var w = ByteWriter()
+        var w = ByteWriter(capacity: frame.sizeEstimate)
         w.u32(0)
         w.u8(frame.type.rawValue)
         switch frame {
@@ -303,6 +306,21 @@ public enum WorkerFrame: Sendable {
     case log(level: Int32, message: String)
     case fatal(message: String)
 
+    /// About the encoded size, to allocate it at once.
+    var sizeEstimate: Int {
+        switch self {
+        case .job(let j):
+            return 64 + j.plan.count + j.libraries.reduce(0) { $0 + $1.utf8.count + 4 }
+                + j.data.ids.reduce(0) { $0 + $1.utf8.count + 4 } + 8 * j.data.offsets.count + 16 * j.data.y.count
+        case .tasks(_, let tasks): return 16 + 4 * tasks.count
+        case .result(let r):
+            return 64 + r.description.utf8.count + 8 * (r.mean.count + r.lo.count + r.hi.count) + (r.model?.count ?? 0)
+                + { if case .failed(let f) = r.outcome { f.message.utf8.count } else { 0 } }()
+        case .log(_, let m), .fatal(let m): return 16 + m.utf8.count
+        default: return 16
+        }
+    }
+
     public var type: WorkerProtocol.FrameType {
         switch self {
         case .job: .job
@@ -387,6 +405,8 @@ extension TaskFailure.Kind {
 struct ByteWriter {
     var buffer: [UInt8] = []
 
+    init(capacity: Int = 256) { buffer.reserveCapacity(capacity) }
+
     mutating func u8(_ v: UInt8) { buffer.append(v) }
     mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { buffer.append(contentsOf: $0) } }
     mutating func i32(_ v: Int32) { u32(UInt32(bitPattern: v)) }
@@ -396,7 +416,13 @@ struct ByteWriter {
         u32(UInt32(b.count))
         buffer.append(contentsOf: b)
     }
-    mutating func string(_ s: String) { bytes(Array(s.utf8)) }
+    mutating func string(_ s: String) {
+        var s = s
+        s.withUTF8 { b in
+            u32(UInt32(b.count))
+            buffer.append(contentsOf: b)
+        }
+    }
 
     /// Doubles as their bits, 64-bit integers as themselves, little-endian.
     mutating func raw<T: FixedWidthWireValue>(_ values: [T]) {
@@ -519,17 +545,21 @@ struct ByteReader {
 // MARK: File descriptors
 
 /// Frames over one file descriptor (a socket or pipe): `send` writes whole frames;
-/// `receive` buffers what it reads and returns one frame at a time.
+/// `receive` reads into one growing buffer and returns one frame at a time.
 final class FrameChannel: @unchecked Sendable {
     let fd: Int32
-    private var buffer: [UInt8] = []
+    /// Bytes read and not yet decoded are `storage[start..<end]`.
+    private var storage: UnsafeMutableRawBufferPointer
     private var start = 0
+    private var end = 0
     private let sendLock = NSLock()
-    /// What each read() fills, before its bytes join `buffer`.
-    private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 8)
+    private static let initialCapacity = 1 << 16
 
-    init(fd: Int32) { self.fd = fd }
-    deinit { scratch.deallocate() }
+    init(fd: Int32) {
+        self.fd = fd
+        storage = .allocate(byteCount: FrameChannel.initialCapacity, alignment: 8)
+    }
+    deinit { storage.deallocate() }
 
     enum Received {
         case frame(WorkerFrame)
@@ -572,7 +602,8 @@ final class FrameChannel: @unchecked Sendable {
     func receive(timeout: Double? = nil) throws(WorkerProtocolError) -> Received {
         let deadline = timeout.map { DispatchTime.now().uptimeNanoseconds + UInt64(max(0, $0) * 1e9) }
         while true {
-            if let frame = try nextBuffered() { return .frame(frame) }
+            let needed = try nextFrameLength()
+            if let needed, end - start >= needed { return .frame(try decodeBuffered(needed)) }
             if let deadline {
                 let now = DispatchTime.now().uptimeNanoseconds
                 let ms = now >= deadline ? 0 : Int32(min(Double(Int32.max), Double(deadline - now) / 1e6).rounded(.up))
@@ -581,42 +612,56 @@ final class FrameChannel: @unchecked Sendable {
                 if r < 0 && errno == EINTR { continue }
                 if r == 0 { return .timedOut }
             }
-            let n = read(fd, scratch.baseAddress, scratch.count)
+            // Room for the frame being read (its header is known), or at least 64 KiB.
+            makeRoom(for: max(needed ?? 0, FrameChannel.initialCapacity))
+            let n = read(fd, storage.baseAddress! + end, storage.count - end)
             if n < 0 {
                 if errno == EINTR || errno == EAGAIN { continue }
-                return .closed(partial: buffer.count - start)
+                return .closed(partial: end - start)
             }
-            if n == 0 { return .closed(partial: buffer.count - start) }
-            if start > 0 && start >= buffer.count / 2 {
-                buffer.removeFirst(start)
-                start = 0
-            }
-            buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
+            if n == 0 { return .closed(partial: end - start) }
+            end += n
         }
     }
 
-    /// A complete frame from the buffer, if there is one. A bad header fails at once,
-    /// without waiting for a payload that may never come.
-    private func nextBuffered() throws(WorkerProtocolError) -> WorkerFrame? {
-        let available = buffer.count - start
-        guard available >= WorkerProtocol.headerSize else { return nil }
-        let result: Result<WorkerFrame?, WorkerProtocolError> = buffer.withUnsafeBytes { raw in
-            do throws(WorkerProtocolError) {
-                let (length, type) = try WorkerProtocol.header(UnsafeRawBufferPointer(rebasing: raw[start..<(start + WorkerProtocol.headerSize)]))
-                guard available - WorkerProtocol.headerSize >= length else { return .success(nil) }
-                let payloadStart = start + WorkerProtocol.headerSize
-                let frame = try WorkerProtocol.decodePayload(type, UnsafeRawBufferPointer(rebasing: raw[payloadStart..<(payloadStart + length)]))
-                start = payloadStart + length
-                return .success(frame)
-            } catch {
-                return .failure(error)
+    /// The whole length (header and payload) of the frame at `start`, once its header is in;
+    /// a bad header fails at once, without waiting for a payload that may never come.
+    private func nextFrameLength() throws(WorkerProtocolError) -> Int? {
+        guard end - start >= WorkerProtocol.headerSize else { return nil }
+        let header = UnsafeRawBufferPointer(rebasing: storage[start..<(start + WorkerProtocol.headerSize)])
+        return try WorkerProtocol.header(header).length + WorkerProtocol.headerSize
+    }
+
+    private func decodeBuffered(_ length: Int) throws(WorkerProtocolError) -> WorkerFrame {
+        let type = WorkerProtocol.FrameType(rawValue: storage[start + 4])!
+        let payload = UnsafeRawBufferPointer(rebasing: storage[(start + WorkerProtocol.headerSize)..<(start + length)])
+        let frame = try WorkerProtocol.decodePayload(type, payload)
+        start += length
+        if start == end {
+            start = 0
+            end = 0
+            // A large frame (a JOB) is read once: give its memory back.
+            if storage.count > 4 * FrameChannel.initialCapacity {
+                storage.deallocate()
+                storage = .allocate(byteCount: FrameChannel.initialCapacity, alignment: 8)
             }
         }
-        let frame = try result.get()
-        if start == buffer.count {
-            buffer.removeAll(keepingCapacity: buffer.capacity <= 1 << 20)
-            start = 0
-        }
         return frame
+    }
+
+    /// Makes `bytes` bytes free after `end`, moving unread bytes to the front or growing.
+    private func makeRoom(for bytes: Int) {
+        if storage.count - end >= bytes { return }
+        let unread = end - start
+        if start > 0 && storage.count - unread >= bytes {
+            if unread > 0 { storage.baseAddress!.copyMemory(from: storage.baseAddress! + start, byteCount: unread) }
+        } else {
+            let grown = UnsafeMutableRawBufferPointer.allocate(byteCount: max(unread + bytes, 2 * storage.count), alignment: 8)
+            if unread > 0 { grown.baseAddress!.copyMemory(from: storage.baseAddress! + start, byteCount: unread) }
+            storage.deallocate()
+            storage = grown
+        }
+        start = 0
+        end = unread
     }
 }

@@ -441,6 +441,62 @@ final class ProcessExecutorTests: XCTestCase {
         XCTAssertGreaterThan(errors, 0)
     }
 
+    func testAWorkerServesAJobFedInDribbles() throws {
+        // Worker.serve in this process, over pipes, its input written a few bytes at a time:
+        // frames split anywhere are put back together.
+        let data = Self.visnights.subset([0, 1, 2])
+        let j = job([try spec("naive"), try spec("snaive", ["season": .int(4)])], data, horizon: 4, levels: [80])
+        let inline = try run(j, on: InlineExecutor())
+        let path = j.models[0].algorithm.library.path
+        let input = try WorkerProtocol.encode(.job(WorkerJob(plan: Array(j.plan.canonicalJSON()), libraries: [path],
+                                                               keepModels: false, data: data)))
+            + WorkerProtocol.encode(.tasks(chunk: 9, tasks: [5, 0, 3])) + WorkerProtocol.encode(.shutdown)
+        var toWorkerFDs: [Int32] = [0, 0], fromWorkerFDs: [Int32] = [0, 0]
+        XCTAssertEqual(pipe(&toWorkerFDs), 0)
+        XCTAssertEqual(pipe(&fromWorkerFDs), 0)
+        let toWorker = toWorkerFDs, fromWorker = fromWorkerFDs
+        let feeder = Thread {
+            var at = 0
+            while at < input.count {
+                let n = min(7, input.count - at)
+                input[at..<(at + n)].withUnsafeBytes { _ = write(toWorker[1], $0.baseAddress, n) }
+                at += n
+            }
+            close(toWorker[1])
+        }
+        feeder.start()
+        let served = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var status: Int32 = -1
+        Thread {
+            status = Worker.serve(input: toWorker[0], output: fromWorker[1])
+            close(fromWorker[1])
+            served.signal()
+        }.start()
+        var output: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fromWorker[0], $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            output += buffer[0..<n]
+        }
+        served.wait()
+        close(toWorker[0])
+        close(fromWorker[0])
+        XCTAssertEqual(status, 0)
+        let frames = try WorkerProtocol.decodeAll(output)
+        XCTAssertEqual(frames.map(\.type.name), ["READY", "RESULT", "RESULT", "RESULT", "CHUNK_DONE"])
+        for (frame, k) in zip(frames[1...3], [5, 0, 3]) {
+            guard case .result(let r) = frame else { continue }
+            XCTAssertEqual(r.task, k)
+            XCTAssertEqual(r.mean, Array(inline.mean[(k * 4)..<(k * 4 + 4)]))
+            XCTAssertEqual(r.lo, Array(inline.lo[(k * 4)..<(k * 4 + 4)]))
+            XCTAssertEqual(r.hi, Array(inline.hi[(k * 4)..<(k * 4 + 4)]))
+            XCTAssertEqual(r.description, inline.descriptions[k])
+            XCTAssertNil(r.model, "the job keeps no models")
+        }
+        if case .chunkDone(let c) = frames[4] { XCTAssertEqual(c, 9) }
+    }
+
     // MARK: The binary
 
     func testFcastRunWithProcessesWritesTheCSVOfThreads() throws {
