@@ -22,9 +22,15 @@ public enum Worker {
         signal(SIGINT, SIG_IGN)
         signal(SIGPIPE, SIG_IGN)
         let frames = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3)
-        guard frames >= 0, dup2(STDERR_FILENO, STDOUT_FILENO) >= 0 else {
+        guard frames >= 0 else {
             FileHandle.standardError.write(Data("fcast worker: cannot set up the frame stream: \(String(cString: strerror(errno)))\n".utf8))
             return 1
+        }
+        // Without a standard error, what would go there goes nowhere.
+        if dup2(STDERR_FILENO, STDOUT_FILENO) < 0 {
+            let null = open("/dev/null", O_WRONLY)
+            guard null >= 0, dup2(null, STDOUT_FILENO) >= 0 else { return 1 }
+            close(null)
         }
         return serve(input: STDIN_FILENO, output: frames)
     }

@@ -516,4 +516,64 @@ final class ProcessExecutorTests: XCTestCase {
         XCTAssertEqual(outputs["processes"]?.split(separator: "\n").count, 1 + 80 * 8)
         XCTAssertEqual(outputs["processes"], outputs["threads"])
     }
+
+    func testCtrlCAtATerminalStopsAProcessesRunAndEveryWorker() throws {
+        // A terminal's Ctrl-C goes to the whole foreground process group: fcast and its
+        // workers. The workers ignore it; fcast cancels them through the protocol.
+        let dir = TestSupport.temporaryDirectory()
+        _ = try TestSupport.compileCPlugin(source: TestSupport.slowPluginSource, name: "slow", in: dir)
+        let script = try TestSupport.write("""
+            emp = load("examples/data/us_employment.csv")
+            res = run([slow(), slow(), slow(), slow()], emp, horizon: 3, workers: 2, executor: "processes")
+            show(res)
+            """, to: "slow.fc", in: dir)
+        let p = Process()
+        p.executableURL = TestSupport.fcastBinary
+        p.arguments = ["run", script.path]
+        p.currentDirectoryURL = TestSupport.repoRoot
+        var env = ProcessInfo.processInfo.environment
+        env["FCAST_PLUGIN_PATH"] = dir.path
+        p.environment = env
+        let err = Pipe(), out = Pipe()
+        p.standardError = err
+        p.standardOutput = out
+        try p.run()
+        Thread.sleep(forTimeInterval: 1.5)
+        XCTAssertTrue(p.isRunning, "the run should still be going")
+        let workers = workerProcesses(of: p.processIdentifier)
+        XCTAssertEqual(workers.count, 2, "two workers while the run goes")
+        // Foundation starts fcast as the leader of a process group of its own (a new session),
+        // as a shell does a foreground job: the group is fcast and its workers.
+        let stat = (try? String(contentsOfFile: "/proc/\(p.processIdentifier)/stat", encoding: .utf8)) ?? ""
+        let group = stat.split(separator: ")").last?.split(separator: " ").dropFirst(2).first.flatMap { Int32($0) }
+        XCTAssertEqual(group, p.processIdentifier, "fcast leads its process group: \(stat)")
+        let sent = Date()
+        kill(-p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        let took = Date().timeIntervalSince(sent)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        _ = out.fileHandleForReading.readDataToEndOfFile()
+        XCTAssertEqual(p.terminationStatus, 130, stderr)
+        XCTAssertLessThan(took, 1.5, "took \(took) s to stop")
+        XCTAssertTrue(stderr.contains("run: interrupted after"), stderr)
+        XCTAssertTrue(stderr.contains("slow.fc:2: interrupted; the script stops here"), stderr)
+        XCTAssertTrue(stderr.contains(", 0 failed\n"), "no task fails: the workers ignore the Ctrl-C\n\(stderr)")
+        for pid in workers {
+            XCTAssertFalse(FileManager.default.fileExists(atPath: "/proc/\(pid)"), "worker \(pid) outlived fcast")
+        }
+    }
+
+    /// The `fcast worker` children of process `pid`.
+    func workerProcesses(of pid: Int32) -> [Int32] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        var out: [Int32] = []
+        for t in tasks {
+            let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(t)/children", encoding: .utf8)) ?? ""
+            for child in text.split(separator: " ").compactMap({ Int32($0) }) {
+                let cmdline = (try? String(contentsOfFile: "/proc/\(child)/cmdline", encoding: .utf8)) ?? ""
+                if cmdline.hasSuffix("\0worker\0") { out.append(child) }
+            }
+        }
+        return out
+    }
 }
