@@ -612,8 +612,8 @@ final class FrameChannel: @unchecked Sendable {
                 if r < 0 && errno == EINTR { continue }
                 if r == 0 { return .timedOut }
             }
-            // Room for the frame being read (its header is known), or at least 64 KiB.
-            makeRoom(for: max(needed ?? 0, FrameChannel.initialCapacity))
+            // Room for the rest of the frame being read (its header is known), or 64 KiB.
+            makeRoom(for: max((needed ?? 0) - (end - start), FrameChannel.initialCapacity))
             let n = read(fd, storage.baseAddress! + end, storage.count - end)
             if n < 0 {
                 if errno == EINTR || errno == EAGAIN { continue }
