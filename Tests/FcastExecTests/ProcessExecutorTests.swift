@@ -275,8 +275,8 @@ final class ProcessExecutorTests: XCTestCase {
         let registry = PluginRegistry()
         try registry.load(path: lib.path)
         let slow = try spec("slow", in: registry)
-        // 20 series x 8 models x 20 ms on 2 workers: about 1.6 s uninterrupted.
-        let j = job([ModelSpec](repeating: slow, count: 8), Self.visnights, horizon: 3, levels: [])
+        // 20 series x 16 models x 20 ms on 2 workers: about 3.2 s uninterrupted.
+        let j = job([ModelSpec](repeating: slow, count: 16), Self.visnights, horizon: 3, levels: [])
 
         let already = CancelToken()
         already.cancel()
@@ -290,7 +290,7 @@ final class ProcessExecutorTests: XCTestCase {
         let r = try run(j, on: try processes(2), cancel: token)
         let took = Date().timeIntervalSince(started)
         XCTAssertTrue(r.cancelled)
-        XCTAssertLessThan(took, 0.8 + 0.5, "took \(took) s")
+        XCTAssertLessThan(took, 0.8 + 1.0, "took \(took) s")
         XCTAssertGreaterThan(r.completedTasks, 0)
         XCTAssertLessThan(r.completedTasks, j.plan.taskCount)
         XCTAssertEqual(r.failedTasks, 0)
