@@ -311,7 +311,50 @@ def bench_arima():
           ["tool", "series", "seconds", "series/s", "MASE", "sMAPE", "cover80", "fcast faster by"], rows)
 
 
-SUITES = {"naive": bench_naive, "arima": bench_arima, "prophet": bench_prophet, "startup": bench_startup, "plot": bench_plot}
+def bench_executors():
+    """executors: the same run on each driver (inline, threads and processes with 1 and 2
+    workers): naive() on 10,000 generated series, where the driver's own cost shows, and
+    prophet() on 1,000, where the fits dominate. Run time as fcast reports it and the whole
+    process's wall time (best of 3 each), microseconds per task, the overhead per task
+    beyond inline's, and the efficiency of 2 workers over 1 (speedup / 2)."""
+    repeats = int(os.environ.get("FCAST_BENCH_REPEATS", "3"))
+    cases = [("naive", "naive()", 10_000), ("prophet", "prophet()", 1_000)]
+    rows = []
+    for label, model, n in cases:
+        path = generated_panel(n, 120)
+
+        def measure(executor, workers):
+            best_run, best_wall = float("inf"), float("inf")
+            for _ in range(repeats):
+                wall, run_s, _, _ = run_script(f"""
+d = load("{path}")
+res = run({model}, d, horizon: 12, level: [80, 95], workers: {workers}, executor: "{executor}")
+""")
+                best_run, best_wall = min(best_run, run_s), min(best_wall, wall)
+            return best_run, best_wall
+
+        times = {("inline", 1): measure("inline", 1)}
+        for executor in ("threads", "processes"):
+            for workers in (1, 2):
+                times[(executor, workers)] = measure(executor, workers)
+        inline = times[("inline", 1)][0]
+        for (executor, workers), (t, wall) in times.items():
+            speedup = times[(executor, 1)][0] / t if t > 0 else float("nan")
+            rows.append([f"{label} x {n:,}", executor, workers, f"{t:.3f}", f"{wall:.2f}", f"{t / n * 1e6:,.1f}",
+                         f"{(t * workers - inline) / n * 1e6:+,.1f}",
+                         f"{speedup:.2f}x" if workers > 1 else "-", f"{speedup / workers:.0%}" if workers > 1 else "-"])
+    table(f"executors: one model on generated monthly series (120 points), h 12, level [80, 95], one task per series; "
+          f"release build, best of {repeats}",
+          ["case", "executor", "workers", "run s", "wall s", "us/task", "overhead us/task", "speedup vs 1", "efficiency"],
+          rows)
+    print("run s: the run as fcast reports it (processes: starting the workers and sending them the data included);")
+    print("wall s: the whole fcast process (start, plugins, CSV load, run); us/task: run s / tasks; overhead:")
+    print("(run s x workers - inline run s) / tasks, the time per task a driver adds to inline's fits; efficiency:")
+    print("(1-worker run s / 2-worker run s) / 2.")
+
+
+SUITES = {"naive": bench_naive, "arima": bench_arima, "prophet": bench_prophet, "startup": bench_startup, "plot": bench_plot,
+          "executors": bench_executors}
 
 if __name__ == "__main__":
     wanted = sys.argv[1:] or list(SUITES)

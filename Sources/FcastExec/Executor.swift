@@ -127,12 +127,13 @@ public enum LocalExecutor {
 
 /// The drivers `run(..., executor:)` can name.
 public enum Executors {
-    public static let names = ["threads", "inline"]
+    public static let names = ["threads", "inline", "processes"]
 
     public static func make(_ name: String, workers: Int) throws(ResolveError) -> any Executor {
         switch name {
         case "threads": return ThreadExecutor(workers: workers)
         case "inline": return InlineExecutor()
+        case "processes": return try ProcessExecutor(workers: workers)
         default:
             throw ResolveError(description: "unknown executor '\(name)'; executors: \(names.map { "\"\($0)\"" }.joined(separator: ", "))")
         }

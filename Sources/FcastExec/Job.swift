@@ -84,13 +84,21 @@ public final class Job: @unchecked Sendable {
     /// Fits and forecasts task `k` into its slots of `results`, under the run's cancel token
     /// (which the plugin's should_cancel answers from).
     public func run(task k: Int, into results: ResultBuffers, cancel: CancelToken) {
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        let outcome = cancel.whileCurrent { fitAndPredict(k, into: results) }
-        results.seconds[k] = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-        results.outcomes[k] = outcome
+        run(task: k, into: results, slot: k, cancel: cancel)
     }
 
-    private func fitAndPredict(_ k: Int, into results: ResultBuffers) -> TaskOutcome {
+    /// Fits and forecasts task `k` into slot `slot` of `results` (buffers laid out as
+    /// RunResult's, with room for `slot`): a worker process runs the tasks it is sent through
+    /// one small buffer instead of buffers for the whole plan. The numbers are the same as in
+    /// the task's own slot.
+    public func run(task k: Int, into results: ResultBuffers, slot: Int, cancel: CancelToken) {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let outcome = cancel.whileCurrent { fitAndPredict(k, into: results, slot: slot) }
+        results.seconds[slot] = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        results.outcomes[slot] = outcome
+    }
+
+    private func fitAndPredict(_ k: Int, into results: ResultBuffers, slot: Int) -> TaskOutcome {
         let t = plan.task(k)
         let config: ModelConfiguration
         switch configs[t.model] {
@@ -111,21 +119,21 @@ public final class Job: @unchecked Sendable {
             try futureDs.withUnsafeBufferPointer { future in
                 try fitted.predict(horizon: h, futureDs: UnsafeBufferPointer(rebasing: future[base..<(base + h)]),
                                    levels: plan.levels, seed: seed(series: t.series, model: t.model),
-                                   mean: results.mean.baseAddress! + k * h,
-                                   lo: nLevels > 0 ? results.lo.baseAddress! + k * nLevels * h : nil,
-                                   hi: nLevels > 0 ? results.hi.baseAddress! + k * nLevels * h : nil)
+                                   mean: results.mean.baseAddress! + slot * h,
+                                   lo: nLevels > 0 ? results.lo.baseAddress! + slot * nLevels * h : nil,
+                                   hi: nLevels > 0 ? results.hi.baseAddress! + slot * nLevels * h : nil)
             }
-            for i in 0..<h where !results.mean[k * h + i].isFinite {
+            for i in 0..<h where !results.mean[slot * h + i].isFinite {
                 return .failed(TaskFailure(.numeric, "\(models[t.model].name) produced a non-finite forecast at step \(i + 1)"))
             }
-            results.descriptions[k] = fitted.modelDescription
+            results.descriptions[slot] = fitted.modelDescription
             switch keep {
             case .none: break
-            case .fitted: results.kept[k] = .fitted(fitted)
+            case .fitted: results.kept[slot] = .fitted(fitted)
             case .saved:
                 // A plugin that cannot save keeps nothing here; predict refits it.
                 if config.algorithm.capabilities.contains(.saveLoad), let bytes = try? fitted.save() {
-                    results.kept[k] = .saved(bytes)
+                    results.kept[slot] = .saved(bytes)
                 }
             }
             return .ok
@@ -161,6 +169,20 @@ public final class ResultBuffers: @unchecked Sendable {
         seconds.initialize(repeating: 0)
         kept = .allocate(capacity: tasks)
         kept.initialize(repeating: nil)
+    }
+
+    /// Puts slot `slot` back as a fresh buffer has it (NaN numbers, not run, nothing kept),
+    /// for a buffer that runs task after task through one slot.
+    public func clear(slot: Int, horizon h: Int, levels: Int) {
+        for i in (slot * h)..<((slot + 1) * h) { mean[i] = .nan }
+        for i in (slot * levels * h)..<((slot + 1) * levels * h) {
+            lo[i] = .nan
+            hi[i] = .nan
+        }
+        outcomes[slot] = .notRun
+        descriptions[slot] = ""
+        seconds[slot] = 0
+        kept[slot] = nil
     }
 
     deinit {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FcastExec
 import FcastLang
 import FcastREPL
 import FcastPlugins
@@ -14,8 +15,14 @@ struct Fcast: ParsableCommand {
             Plugins are found in $FCAST_PLUGIN_PATH, the executable's folder and ~/.local/share/fcast/plugins.
             """,
         version: "fcast \(FcastVersion.string) (plugin ABI \(FcastVersion.abi))",
-        subcommands: [Run.self, Plugins.self, Repl.self],
+        subcommands: [Run.self, Plugins.self, Repl.self, Worker.self],
         defaultSubcommand: Repl.self)
+
+    static func main() {
+        // Runs on the processes executor start workers from this very binary.
+        ProcessExecutor.defaultExecutable = ProcessExecutor.runningExecutable()
+        main(nil)
+    }
 }
 
 /// Loads every plugin on the search path, reporting those that fail on stderr.
@@ -97,5 +104,18 @@ struct Repl: ParsableCommand {
         let registry = loadPlugins()
         let interp = Interpreter(registry: registry, host: SystemHost())
         if !ReplSession.start(interpreter: interp) { throw ExitCode(1) }
+    }
+}
+
+/// `fcast worker`: a worker process of the processes executor, started by fcast itself.
+/// It speaks the binary protocol of FcastExec's WorkerProtocol on stdin and stdout.
+struct Worker: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve tasks for a parent fcast's processes executor over stdin/stdout (internal).",
+        shouldDisplay: false)
+
+    func run() throws {
+        let status = FcastExec.Worker.main()
+        if status != 0 { throw ExitCode(status) }
     }
 }

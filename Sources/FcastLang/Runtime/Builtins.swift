@@ -284,7 +284,7 @@ extension BuiltinLibrary {
                 .init(name: "workers", positional: false, required: false, help: "threads (default: all cores)"),
                 .init(name: "seed", positional: false, required: false, help: "seed for simulated intervals (default 1)"),
                 .init(name: "executor", positional: false, required: false,
-                      help: "where tasks run: \"threads\" (default), \"inline\" (one thread, in order)"),
+                      help: "where tasks run: \"threads\" (default), \"inline\" (one thread, in order), \"processes\" (worker processes: a crashing plugin fails only its task)"),
                 .init(name: "keep", positional: false, required: false,
                       help: "keep the fitted models for predict and best (default true)"),
             ],
@@ -298,7 +298,10 @@ extension BuiltinLibrary {
             of the grid goes on; `show(res)` lists the failures. `seed` makes simulated intervals
             reproducible: a task's seed comes from the series' id, the model's parameters and `seed`,
             so a model gives the same forecasts and intervals alone or in any grid, on any executor
-            and number of workers. `executor: "inline"` runs the tasks one by one on one thread. The
+            and number of workers. `executor: "inline"` runs the tasks one by one on one thread;
+            `executor: "processes"` runs them in `workers` child processes, so that a plugin that
+            crashes fails only the task it was running ("worker process killed by SIGSEGV while
+            running this task") and the run goes on, with the same numbers as on threads. The
             fitted models are kept: `predict(res, horizon: h)` forecasts again from them; `keep: false`
             drops each model once it has forecast, for grids too large to hold every model in memory
             (predict then fits again).
