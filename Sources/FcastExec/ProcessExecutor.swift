@@ -342,10 +342,7 @@ final class ProcessPool: @unchecked Sendable {
     }
 
     /// A plugin's log line from a worker, written as the host writes its own.
-    static func forward(level: Int32, _ message: String) {
-        let tag = ["debug", "info", "warning", "error"][Int(max(0, min(3, level)))]
-        FileHandle.standardError.write(Data("plugin \(tag): \(message)\n".utf8))
-    }
+    static func forward(level: Int32, _ message: String) { HostServices.writeToStandardError(level, message) }
 }
 
 /// One `fcast worker` child: its process id and the socket that is its standard input and

@@ -40,6 +40,9 @@ public enum Worker {
     public static func serve(input: Int32, output: Int32) -> Int32 {
         let reader = FrameChannel(fd: input)
         let writer = FrameChannel(fd: output)
+        // Plugins' log lines travel to the parent as LOG frames (sends are serialised).
+        HostServices.setLogSink { level, message in try? writer.send(.log(level: level, message: message)) }
+        defer { HostServices.setLogSink(HostServices.writeToStandardError) }
         func fatal(_ message: String) -> Int32 {
             try? writer.send(.fatal(message: message))
             return 1

@@ -41,9 +41,7 @@ import Foundation
 /// - `CHUNK_DONE` (0x12): the chunk id (`u32`): every task of the chunk was reported, or
 ///   skipped after a CANCEL.
 /// - `LOG` (0x13): a plugin log line: level (`i32`, FC_LOG_*) and message (string); the
-///   parent writes it to its stderr as the host writes its own. (Not sent yet: the host's
-///   log sink is internal to FcastPlugins, so a worker's plugin log lines go straight to
-///   its stderr, which is the parent's.)
+///   parent writes it to its stderr as the host writes its own.
 /// - `FATAL` (0x14): why the worker cannot serve the job (a plugin that does not load, a
 ///   plan that does not resolve, a frame it cannot read), as a string; the worker then exits.
 ///

@@ -54,7 +54,16 @@ public struct PluginLoadFailure: Error, Sendable, CustomStringConvertible {
 
 /// The services the host hands every plugin (fc_host). Lives for the process.
 public enum HostServices {
-    nonisolated(unsafe) static var logSink: @Sendable (Int32, String) -> Void = { level, message in
+    nonisolated(unsafe) static var logSink: @Sendable (Int32, String) -> Void = writeToStandardError
+
+    /// Where plugins' log lines (fc_host.log, log_ctx) go: stderr, or a worker process's
+    /// LOG frames to its parent. Set it before any plugin runs; it may be called from any thread.
+    public static func setLogSink(_ sink: @escaping @Sendable (_ level: Int32, _ message: String) -> Void) {
+        logSink = sink
+    }
+
+    /// "plugin warning: ..." on stderr: the default sink, and how a parent shows a worker's lines.
+    public static let writeToStandardError: @Sendable (Int32, String) -> Void = { level, message in
         let tag = ["debug", "info", "warning", "error"][Int(max(0, min(3, level)))]
         FileHandle.standardError.write(Data("plugin \(tag): \(message)\n".utf8))
     }

@@ -517,6 +517,22 @@ final class ProcessExecutorTests: XCTestCase {
         XCTAssertEqual(outputs["processes"], outputs["threads"])
     }
 
+    func testAWorkersPluginLogLinesReachTheParentsStderrAndItsPrintsNeverStdout() throws {
+        let dir = TestSupport.temporaryDirectory()
+        _ = try TestSupport.compileCPlugin(source: Self.chattyPluginSource, name: "chatty", in: dir)
+        let script = try TestSupport.write("""
+            d = take(load("\(TestSupport.exampleData("visnights.csv").path)"), 5)
+            res = run(chatty(), d, horizon: 2, workers: 2, executor: "processes")
+            write(res, "\(dir.path)/chatty.csv")
+            """, to: "chatty.fc", in: dir)
+        let r = try TestSupport.fcast(["run", script.path], environment: ["FCAST_PLUGIN_PATH": dir.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        // One LOG frame per fit, written by the parent as its own plugins' lines are.
+        XCTAssertEqual(r.stderr.components(separatedBy: "plugin info: chatty fitted a series\n").count - 1, 5, r.stderr)
+        XCTAssertFalse(r.stdout.contains("chatty:"), r.stdout)
+        XCTAssertEqual(r.stdout, "wrote 10 rows to \(dir.path)/chatty.csv\n")
+    }
+
     func testCtrlCAtATerminalStopsAProcessesRunAndEveryWorker() throws {
         // A terminal's Ctrl-C goes to the whole foreground process group: fcast and its
         // workers. The workers ignore it; fcast cancels them through the protocol.
