@@ -79,7 +79,8 @@ extension Interpreter {
             return .run(try host.run(job, executor: executorName, workers: workers, cancel: CancelToken(parent: interrupt),
                                      progress: progress))
         } catch let unknown as UnknownExecutor {
-            throw Diagnostic("run(): \(unknown.description)", at: a.span("executor"))
+            throw Diagnostic("run(): \(unknown.description)", at: a.span("executor"),
+                             notes: Suggest.closest(to: executorName, among: Executors.names).map { ["did you mean '\($0)'?"] } ?? [])
         } catch {
             throw Diagnostic("run(): \(errorText(error))", at: a.callSpan)
         }
