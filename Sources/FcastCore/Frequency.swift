@@ -161,7 +161,12 @@ public struct Frequency: Equatable, Hashable, Sendable, CustomStringConvertible 
     /// When the step does not divide the cycle evenly the answer is 1.
     /// The rules are fcast_plugin.h's fc_default_season, shared with the plugin kit.
     public var defaultSeason: Int {
-        let abiUnit: Int = switch unit {
+        Int(fc_default_season(fc_frequency_unit(pluginUnit), Int32(clamping: step)))
+    }
+
+    /// The unit as the plugin ABI names it (FC_FREQ_*).
+    public var pluginUnit: Int32 {
+        let u: Int = switch unit {
         case .second: FC_FREQ_SECOND
         case .minute: FC_FREQ_MINUTE
         case .hour: FC_FREQ_HOUR
@@ -171,7 +176,7 @@ public struct Frequency: Equatable, Hashable, Sendable, CustomStringConvertible 
         case .quarter: FC_FREQ_QUARTER
         case .year: FC_FREQ_YEAR
         }
-        return Int(fc_default_season(fc_frequency_unit(abiUnit), Int32(clamping: step)))
+        return Int32(u)
     }
 
     // MARK: Arithmetic

@@ -207,20 +207,3 @@ extension DataReference {
                   frequency: panel.frequency.description)
     }
 }
-
-extension Frequency {
-    /// The frequency unit as the plugin ABI names it.
-    public var pluginUnit: Int32 {
-        let u: Int = switch unit {
-        case .second: FC_FREQ_SECOND
-        case .minute: FC_FREQ_MINUTE
-        case .hour: FC_FREQ_HOUR
-        case .day: FC_FREQ_DAY
-        case .week: FC_FREQ_WEEK
-        case .month: FC_FREQ_MONTH
-        case .quarter: FC_FREQ_QUARTER
-        case .year: FC_FREQ_YEAR
-        }
-        return Int32(u)
-    }
-}
