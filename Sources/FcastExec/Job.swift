@@ -1,4 +1,3 @@
-import CFcastPlugin
 import FcastCore
 import FcastPlan
 import FcastPlugins
