@@ -17,6 +17,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // SQLite for the model store (WAL, migrations).
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .target(name: "CFcastPlugin", path: "Sources/CFcastPlugin"),
@@ -30,6 +32,9 @@ let package = Package(
         .target(name: "FcastABI", dependencies: ["CFcastPlugin"]),
         .target(name: "FcastPlugins", dependencies: ["CFcastPlugin", "FcastABI", "FcastPlan"]),
         .target(name: "FcastExec", dependencies: ["FcastCore", "FcastPlan", "FcastPlugins"]),
+        // Versions of stored models in SQLite: what a run chose, forecast later without refitting.
+        .target(name: "FcastStore", dependencies: ["FcastCore", "FcastPlan", "FcastPlugins", "FcastExec",
+                                                   .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "FcastPlot", dependencies: ["FcastCore", "FcastPlan", "FcastExec", "FcastPlugins"]),
         .target(name: "FcastLang", dependencies: ["FcastCore", "FcastPlan", "FcastPlugins", "FcastExec", "FcastPlot"]),
         .systemLibrary(name: "CEditline", path: "Sources/CEditline", pkgConfig: "libedit",
@@ -62,6 +67,8 @@ let package = Package(
 
         .testTarget(name: "FcastCoreTests", dependencies: ["FcastCore"]),
         .testTarget(name: "FcastExecTests", dependencies: ["FcastExec", "FcastPlan", "FcastPlugins", "FcastCore", "FcastTestSupport"]),
+        .testTarget(name: "FcastStoreTests", dependencies: ["FcastStore", "FcastExec", "FcastPlan", "FcastPlugins", "FcastCore",
+                                                            "FcastTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "FcastLangTests", dependencies: ["FcastLang", "FcastTestSupport"]),
         .testTarget(
             name: "FcastPluginsTests",

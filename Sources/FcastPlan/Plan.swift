@@ -80,6 +80,11 @@ public struct Plan: Codable, Sendable, Equatable {
         return plan
     }
 
+    /// Any value of the plan's vocabulary (a model, a saved model's header) as canonical JSON.
+    public static func canonicalJSON<T: Encodable>(_ value: T) -> Data {
+        (try? encoder.encode(value)) ?? Data()
+    }
+
     static let encoder: JSONEncoder = {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
