@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "FcastStore", dependencies: ["FcastCore", "FcastPlan", "FcastPlugins", "FcastExec",
                                                    .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "FcastPlot", dependencies: ["FcastCore", "FcastPlan", "FcastExec", "FcastPlugins"]),
-        .target(name: "FcastLang", dependencies: ["FcastCore", "FcastPlan", "FcastPlugins", "FcastExec", "FcastPlot"]),
+        .target(name: "FcastLang", dependencies: ["FcastCore", "FcastPlan", "FcastPlugins", "FcastExec", "FcastPlot", "FcastStore"]),
         .systemLibrary(name: "CEditline", path: "Sources/CEditline", pkgConfig: "libedit",
                        providers: [.apt(["libedit-dev"])]),
         .target(name: "FcastREPL", dependencies: ["FcastLang", "FcastPlugins", "FcastCore", "CEditline"]),

@@ -15,7 +15,7 @@ struct Fcast: ParsableCommand {
             Plugins are found in $FCAST_PLUGIN_PATH, the executable's folder and ~/.local/share/fcast/plugins.
             """,
         version: "fcast \(FcastVersion.string) (plugin ABI \(FcastVersion.abi))",
-        subcommands: [Run.self, Plugins.self, Repl.self, Worker.self],
+        subcommands: [Run.self, Predict.self, Plugins.self, Repl.self, Worker.self],
         defaultSubcommand: Repl.self)
 
     static func main() {
@@ -104,6 +104,65 @@ struct Repl: ParsableCommand {
         let registry = loadPlugins()
         let interp = Interpreter(registry: registry, host: SystemHost())
         if !ReplSession.start(interpreter: interp) { throw ExitCode(1) }
+    }
+}
+
+/// `fcast predict STORE --horizon H --out F.csv`: forecasts from a model store's newest
+/// version without refitting, as `write(predict(open(STORE), horizon: H), F)` does.
+struct Predict: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Forecast from a model store (written by save()) without refitting, into a CSV file.")
+
+    @ArgumentParser.Argument(help: "The model store, e.g. models/x.db.")
+    var store: String
+
+    @Option(name: .long, help: "Steps to forecast.")
+    var horizon: Int
+
+    @Option(name: .long, help: "An interval level in percent; repeat for several (default: the stored run's).")
+    var level: [Double] = []
+
+    @Option(name: .long, help: "Comma-separated series ids (default: every stored series).")
+    var ids: String?
+
+    @Option(name: .long, help: "The CSV file to write: unique_id,ds,model,yhat,lo<L>,hi<L>.")
+    var out: String
+
+    @Option(name: .long, help: "Worker threads (default: all cores).")
+    var workers: Int?
+
+    func validate() throws {
+        guard horizon >= 1 else { throw ValidationError("--horizon must be at least 1, got \(horizon)") }
+        for l in level where !(l > 0 && l < 100) {
+            throw ValidationError("--level is a percentage between 0 and 100, got \(l)")
+        }
+    }
+
+    func run() throws {
+        let interp = Interpreter(registry: loadPlugins(), host: SystemHost())
+        if let workers { interp.defaultWorkers = workers }
+        // Values are bound, not spliced into the text, so no path needs quoting.
+        interp.bind("store_path", .string(store))
+        interp.bind("out_path", .string(out))
+        var args = "horizon: \(horizon)"
+        if !level.isEmpty {
+            interp.bind("levels", .list(level.map { .number($0) }))
+            args += ", level: levels"
+        }
+        if let ids {
+            interp.bind("ids", .list(ids.split(separator: ",").map { .string(String($0).trimmingCharacters(in: .whitespaces)) }))
+            args += ", ids: ids"
+        }
+        let source = Source(name: "fcast predict", text: "write(predict(open(store_path), \(args)), out_path)\n")
+        var runner = ScriptRunner(interpreter: interp)
+        runner.errorOutput = { FileHandle.standardError.write(Data($0.utf8)) }
+        Interrupt.target = interp.interrupt
+        Interrupts.install()
+        switch runner.run(source) {
+        case .completed: return
+        case .failed: throw ExitCode(1)
+        case .interrupted: throw ExitCode(130)
+        }
     }
 }
 

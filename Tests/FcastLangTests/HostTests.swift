@@ -147,6 +147,49 @@ final class HostTests: XCTestCase {
             .contains("'keep' must be true or false, got a number"))
     }
 
+    func testSaveOpenPredictAndRefitAStore() throws {
+        try run("""
+            d = load("data/d.csv")
+            train, test = split(d, last: 2)
+            res = run(grid(naive(), drift()), train, horizon: 2, level: [80])
+            b = best(evaluate(res, test), by: "mae")
+            save(b, "models/x.db")
+            s = open("models/x.db")
+            write(predict(s, horizon: 2), "stored.csv")
+            write(predict(b, horizon: 2), "best.csv")
+            write(predict(s, horizon: 3, level: [50], ids: "b"), "b.csv")
+            s2 = refit(s, d)
+            write(predict(s2, horizon: 1), "refit.csv")
+            """)
+        // The stored models forecast exactly what the run's winners did.
+        XCTAssertEqual(host.files["stored.csv"], host.files["best.csv"])
+        XCTAssertTrue(output.contains("saved version 1 to models/x.db: 2 series, 2 models\n"), output)
+        XCTAssertTrue(output.contains("refit 2 of 2 models, 0 failed; saved version 2 to models/x.db\n"), output)
+        XCTAssertEqual(host.files["b.csv"]?.split(separator: "\n").count, 4)
+        XCTAssertTrue(host.files["b.csv"]!.hasPrefix("unique_id,ds,model,yhat,lo50,hi50\nb,2020-11-01,"), host.files["b.csv"]!)
+        // Refitted on all 12 months: the forecasts start after December.
+        XCTAssertTrue(host.files["refit.csv"]!.contains("a,2021-01-01,"), host.files["refit.csv"]!)
+        guard case .store(let s2)? = interp.globals["s2"] else { return XCTFail("no store bound") }
+        XCTAssertEqual(s2.version.number, 2)
+        let shown = Display.render(.store(s2), limit: 10)
+        XCTAssertTrue(shown.hasPrefix("model store models/x.db, version 2 (saved "), shown)
+        XCTAssertTrue(shown.contains("2 series, the best model of each by mae: "), shown)
+    }
+
+    func testStoreErrorsNameWhatIsWrong() throws {
+        XCTAssertTrue(failure("s = open(\"models/none.db\")").contains("open(): models/none.db: no such model store"))
+        try run("""
+            train, test = split(load("data/d.csv"), last: 2)
+            res = run(naive(), train, horizon: 2)
+            save(res, "models/r.db")
+            s = open("models/r.db")
+            """)
+        let unknown = failure("predict(s, horizon: 2, ids: [\"a\", \"bb\"])")
+        XCTAssertTrue(unknown.contains("the store has no series 'bb'; did you mean 'b'?"), unknown)
+        XCTAssertTrue(failure("predict(res, horizon: 2, ids: \"a\")").contains("'ids' chooses series of a model store"))
+        XCTAssertTrue(failure("save(train, \"models/t.db\")").contains("'value' must be a best-model table or a run result"))
+    }
+
     func testPlotsAreRecordedWithTheirTargets() throws {
         try run("""
             train, test = split(load("data/d.csv"), last: 2)
@@ -246,7 +289,7 @@ final class HostTests: XCTestCase {
     ])
 
     func testAnEmbedderRegistersALibrary() throws {
-        XCTAssertEqual(interp.libraries.map(\.name), ["data", "models", "scoring", "output", "plotting"])
+        XCTAssertEqual(interp.libraries.map(\.name), ["data", "models", "scoring", "output", "plotting", "store"])
         try interp.register(Self.extra)
         try run("y = twice(20, plus: 2)")
         guard case .number(42)? = interp.globals["y"] else { return XCTFail("\(interp.globals)") }
@@ -294,7 +337,7 @@ final class HostTests: XCTestCase {
         // Nothing of a refused library is added.
         XCTAssertNil(interp.builtin(named: "f"))
         XCTAssertNil(interp.builtin(named: "g"))
-        XCTAssertEqual(interp.libraries.map(\.name), ["data", "models", "scoring", "output", "plotting", "extra"])
+        XCTAssertEqual(interp.libraries.map(\.name), ["data", "models", "scoring", "output", "plotting", "store", "extra"])
         try run("d = load(\"data/d.csv\")")
     }
 

@@ -310,10 +310,12 @@ extension BuiltinLibrary {
         Builtin(
             name: "predict",
             parameters: [
-                .init(name: "run", positional: true, required: true, help: "a run result, or a best-model table"),
+                .init(name: "run", positional: true, required: true, help: "a run result, a best-model table or a model store"),
                 .init(name: "horizon", positional: false, required: true, help: "steps to forecast"),
                 .init(name: "level", positional: false, required: false,
                       help: "prediction interval levels in percent (default: the run's)"),
+                .init(name: "ids", positional: false, required: false,
+                      help: "a model store's series to forecast: an id or a list (default: all)"),
             ],
             summary: "Forecasts again from a run's fitted models, without refitting: any horizon, any levels.",
             example: "longer = predict(res, horizon: 36, level: [80])",
@@ -321,16 +323,21 @@ extension BuiltinLibrary {
             Forecasts `horizon` steps from the models a run fitted, without fitting them again, at
             `level` (default: the run's levels). For the run's own horizon and levels the numbers are
             the run's. Tasks that failed in the run fail the same way. Given a best-model table
-            (`best(scores)`), it forecasts each series with its winning model only.
+            (`best(scores)`), it forecasts each series with its winning model only. Given a model store
+            (`open("models/x.db")`), it forecasts from the stored models, `ids:` choosing series; a
+            model whose plugin is missing or of another major version fails its series with a
+            warning, and the others forecast.
             """,
             body: { interp, a in
                 let run: RunResult, tasks: [Int]?
+                if case .store(let s)? = a.values["run"]?.value { return try interp.predictFromStore(s, a) }
+                if a.has("ids") { throw Diagnostic("predict(): 'ids' chooses series of a model store", at: a.span("ids")) }
                 switch a.values["run"]?.value {
                 case .run(let r)?: (run, tasks) = (r, nil)
                 case .best(let b)?:
                     guard let r = b.run else { throw a.wrongType("run", "a run result, or a best-model table from best(evaluate(run, test))") }
                     (run, tasks) = (r, b.rows.compactMap(\.task))
-                default: throw a.wrongType("run", "a run result or a best-model table")
+                default: throw a.wrongType("run", "a run result, a best-model table or a model store")
                 }
                 let horizon = try a.requiredInt("horizon", min: 1)
                 let levels = try interp.levels(a) ?? run.levels

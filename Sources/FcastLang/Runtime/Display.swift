@@ -96,6 +96,7 @@ enum Display {
         case .scores(let s): return scores(s, limit: limit)
         case .summary(let s): return summary(s)
         case .best(let b): return best(b, limit: limit)
+        case .store(let s): return store(s)
         }
     }
 

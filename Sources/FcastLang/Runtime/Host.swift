@@ -2,6 +2,7 @@ import FcastCore
 import FcastExec
 import FcastPlot
 import FcastPlugins
+import FcastStore
 import Foundation
 
 /// Everything the language does to the world, as Lua and Wren reach it through their
@@ -23,6 +24,13 @@ public protocol LanguageHost: AnyObject {
     /// An executor the host does not have is an `UnknownExecutor` error.
     func run(_ job: Job, executor: String, workers: Int, cancel: CancelToken,
              progress: ProgressOutput) throws -> RunResult
+
+    /// Runs some of a job's tasks (a store's models) on the host's own pool, quietly.
+    func run(_ job: Job, tasks: [Int], workers: Int, cancel: CancelToken) throws -> RunResult
+
+    /// The model store at `path`: an SQLite file on disk; `writable` to save into it
+    /// (created if missing), else opened read-only.
+    func openStore(path: String, writable: Bool) throws -> any ModelStore
 
     /// Forecasts `horizon` steps at `levels` from a run's fitted models (only `tasks`, when
     /// given), as `RunResult.predict` does, on the host's executor.
@@ -118,6 +126,15 @@ public final class SystemHost: LanguageHost {
         return try Runner.run(job, on: executor, cancel: cancel, progressOutput: progress)
     }
 
+    public func run(_ job: Job, tasks: [Int], workers: Int, cancel: CancelToken) throws -> RunResult {
+        try Runner.run(job, tasks: tasks, on: ThreadExecutor(workers: workers), cancel: cancel, progress: .none,
+                       progressOutput: .silent)
+    }
+
+    public func openStore(path: String, writable: Bool) throws -> any ModelStore {
+        try SQLiteModelStore(path: resolvePath(path), readOnly: !writable)
+    }
+
     public func predict(_ run: RunResult, horizon: Int, levels: [Double], tasks: [Int]?, workers: Int,
                         cancel: CancelToken) throws -> RunResult {
         try run.predict(horizon: horizon, levels: levels, tasks: tasks, on: ThreadExecutor(workers: workers), cancel: cancel)
@@ -171,6 +188,21 @@ public final class InMemoryHost: LanguageHost {
         guard executorNames.contains(executor) else { throw UnknownExecutor(name: executor, known: executorNames) }
         runs.append(executor)
         return try Runner.run(job, on: InlineExecutor(), cancel: cancel, progressOutput: progress)
+    }
+
+    public func run(_ job: Job, tasks: [Int], workers: Int, cancel: CancelToken) throws -> RunResult {
+        try Runner.run(job, tasks: tasks, on: InlineExecutor(), cancel: cancel, progress: .none, progressOutput: .silent)
+    }
+
+    /// The stores, by path exactly as a script names them.
+    public var stores: [String: InMemoryModelStore] = [:]
+
+    public func openStore(path: String, writable: Bool) throws -> any ModelStore {
+        if let s = stores[path] { return s }
+        guard writable else { throw StoreError("\(path): no such model store") }
+        let s = InMemoryModelStore(location: path)
+        stores[path] = s
+        return s
     }
 
     public func predict(_ run: RunResult, horizon: Int, levels: [Double], tasks: [Int]?, workers: Int,

@@ -2,6 +2,7 @@ import FcastCore
 import FcastExec
 import FcastPlan
 import FcastPlugins
+import FcastStore
 
 /// A model as written in the language, before grid expansion: `snaive(season: [4, 12])`
 /// keeps both seasons as alternatives until a grid or run expands them.
@@ -36,6 +37,7 @@ public indirect enum Value: Sendable {
     case scores(ScoreTable)
     case summary(SummaryTable)
     case best(BestTable)
+    case store(OpenStore)
 
     /// "a number", "a data set" — for messages.
     public var typeName: String {
@@ -53,6 +55,7 @@ public indirect enum Value: Sendable {
         case .scores: "a score table"
         case .summary: "a summary table"
         case .best: "a best-model table"
+        case .store: "a model store"
         }
     }
 
@@ -78,4 +81,10 @@ public struct BestTable: Sendable {
         guard let run else { return [] }
         return rows.compactMap { $0.task }.filter { run.kept[$0] != nil }
     }
+}
+
+/// A model store as the language holds it: where it is, and the version that was read.
+public struct OpenStore: Sendable {
+    public var store: any ModelStore
+    public var version: StoreVersion
 }

@@ -1,0 +1,173 @@
+import FcastCore
+import FcastExec
+import FcastPlan
+import FcastPlugins
+import FcastStore
+import Foundation
+
+extension BuiltinLibrary {
+    /// Model stores: save, open, refit (and predict, in models, from a store).
+    public static let store = BuiltinLibrary(
+        name: "store",
+        summary: "Keeping what a run chose in a model store (SQLite) and forecasting from it later.",
+        builtins: [
+        Builtin(
+            name: "save",
+            parameters: [
+                .init(name: "value", positional: true, required: true, help: "a best-model table or a run result"),
+                .init(name: "path", positional: true, required: true, help: "the model store (an SQLite file), e.g. \"models/x.db\""),
+            ],
+            summary: "Saves a run's chosen models into a model store, as a new version.",
+            example: "save(best(scores), \"models/employment.db\")",
+            details: """
+            Saves into a model store (an SQLite file, created with its folders when missing) a new
+            version: the run's plan (its canonical JSON and hash), the training data, and per series
+            the chosen model (a best-model table: each series' winner with its score; a run: every
+            model of every series), its fitted model in the plugin's own saved form, and the
+            forecasts made now. The save is one transaction: if it fails, the store keeps its earlier
+            versions as they were. A model whose plugin cannot save is stored by its configuration and
+            fitted again from the stored data when it is used; the message says how many.
+            """,
+            body: { interp, a in
+                let path = try a.requiredString("path")
+                let version: StoreVersion
+                do {
+                    switch a.values["value"]?.value {
+                    case .best(let b)?:
+                        guard let run = b.run else { throw a.wrongType("value", "a best-model table from best(evaluate(run, test))") }
+                        version = try StoreVersion(run: run, tasks: b.rows.compactMap { r in r.task.map { ($0, r.score, r.metric) } },
+                                                   source: "best", metric: b.metric)
+                    case .run(let run)?:
+                        version = try StoreVersion(run: run, tasks: run.outcomes.indices.map { ($0, nil, nil) },
+                                                   source: "run", metric: nil)
+                    default: throw a.wrongType("value", "a best-model table or a run result")
+                    }
+                } catch let d as Diagnostic {
+                    throw d
+                } catch {
+                    throw Diagnostic("save(): \(errorText(error))", at: a.span("value"))
+                }
+                guard !version.entries.isEmpty else {
+                    throw Diagnostic("save(): nothing to save: no task of the run finished", at: a.span("value"))
+                }
+                let number: Int
+                do {
+                    number = try interp.host.openStore(path: path, writable: true).save(version)
+                } catch {
+                    throw Diagnostic("save(): \(errorText(error))", at: a.span("path"))
+                }
+                let refit = version.entries.filter { $0.envelope == nil }.count
+                let series = Set(version.entries.map(\.seriesID)).count
+                interp.output("saved version \(number) to \(path): \(Fmt.count(series)) series, \(Fmt.count(version.entries.count)) model\(version.entries.count == 1 ? "" : "s")"
+                              + (refit > 0 ? " (\(Fmt.count(refit)) without saved state: fitted again when used)" : "") + "\n")
+                return .none
+            }),
+        Builtin(
+            name: "open",
+            parameters: [.init(name: "path", positional: true, required: true, help: "a model store written by save()")],
+            summary: "Opens a model store: its newest version's models, for predict and refit.",
+            example: "s = open(\"models/employment.db\")",
+            details: """
+            Reads the newest version of a model store (read-only). `show(s)` says what it holds:
+            series, models, when and from what plan and data. `predict(s, horizon: h)` forecasts from
+            the stored models without refitting; `refit(s, data)` fits them again on new data and
+            saves a new version.
+            """,
+            body: { interp, a in
+                let path = try a.requiredString("path")
+                do {
+                    let store = try interp.host.openStore(path: path, writable: false)
+                    guard let version = try store.latest() else {
+                        throw StoreError("\(path): the model store is empty")
+                    }
+                    return .store(OpenStore(store: store, version: version))
+                } catch {
+                    throw Diagnostic("open(): \(errorText(error))", at: a.span("path"))
+                }
+            }),
+        Builtin(
+            name: "refit",
+            parameters: [
+                .init(name: "store", positional: true, required: true, help: "a model store from open()"),
+                .init(name: "data", positional: true, required: true, help: "the new training data"),
+            ],
+            summary: "Fits a store's chosen models again on new data and saves them as a new version.",
+            example: "s = refit(open(\"models/employment.db\"), emp)",
+            details: """
+            Fits each stored model again, with its stored configuration, on the series of `data` with
+            the same id (series the store does not have are left out; stored series missing from the
+            data keep nothing in the new version), saves the result as the store's next version and
+            returns the store opened at it. Its forecasts use the stored horizon and levels.
+            """,
+            body: { interp, a in
+                guard case .store(let open)? = a.values["store"]?.value else { throw a.wrongType("store", "a model store from open()") }
+                let data = try a.data("data")
+                do {
+                    let (job, tasks) = try open.version.refitJob(on: data, registry: interp.registry)
+                    let run = try interp.host.run(job, tasks: tasks, workers: interp.defaultWorkers,
+                                                  cancel: CancelToken(parent: interp.interrupt))
+                    let version = try StoreVersion(run: run, tasks: tasks.map { ($0, nil, nil) }, source: open.version.source,
+                                                   metric: open.version.metric)
+                    let writable = try interp.host.openStore(path: open.store.location, writable: true)
+                    let number = try writable.save(version)
+                    interp.output("refit \(Fmt.count(run.completedTasks - run.failedTasks)) of \(Fmt.count(tasks.count)) models, \(run.failedTasks) failed; saved version \(number) to \(open.store.location)\n")
+                    guard let saved = try writable.latest() else { throw StoreError("\(open.store.location): the new version is missing") }
+                    return .store(OpenStore(store: open.store, version: saved))
+                } catch {
+                    throw Diagnostic("refit(): \(errorText(error))", at: a.callSpan)
+                }
+            }),
+    ])
+}
+
+extension Interpreter {
+    /// `predict(s, horizon:, level:, ids:)` on a model store: the stored models forecast
+    /// without refitting; a model whose plugin cannot be used fails its series with a warning.
+    func predictFromStore(_ open: OpenStore, _ a: BoundArguments) throws(Diagnostic) -> Value {
+        let horizon = try a.requiredInt("horizon", min: 1)
+        let plan: Plan
+        do { plan = try open.version.plan() } catch { throw Diagnostic("predict(): \(errorText(error))", at: a.span("run")) }
+        let levels = try levels(a) ?? plan.levels
+        var ids: [String]?
+        if let v = a.values["ids"]?.value {
+            switch v {
+            case .string(let s): ids = [s]
+            case .list(let items):
+                ids = []
+                for i in items {
+                    guard case .string(let s) = i else { throw a.wrongType("ids", "a series id or a list of them") }
+                    ids!.append(s)
+                }
+            default: throw a.wrongType("ids", "a series id or a list of them")
+            }
+        }
+        do {
+            let entries = try open.version.entries(for: ids)
+            let (job, tasks, failures) = try open.version.forecastJob(entries, horizon: horizon, levels: levels, registry: registry)
+            for f in failures { output("warning: \(f.seriesID): \(f.model) cannot forecast here: \(f.message)\n") }
+            return .run(try host.run(job, tasks: tasks, workers: defaultWorkers, cancel: CancelToken(parent: interrupt)))
+        } catch {
+            throw Diagnostic("predict(): \(errorText(error))", at: a.has("ids") ? a.span("ids") : a.callSpan)
+        }
+    }
+}
+
+extension Display {
+    static func store(_ s: OpenStore) -> String {
+        let v = s.version
+        var wins: [String: Int] = [:]
+        for e in v.entries { wins[e.model.name, default: 0] += 1 }
+        let models = wins.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
+            .map { "\($0.key) \(Fmt.count($0.value))" }.joined(separator: ", ")
+        let plan = try? v.plan()
+        var out = "model store \(s.store.location), version \(v.number) (saved \(v.created) by fcast \(v.fcastVersion))\n"
+        out += "  \(Fmt.count(Set(v.entries.map(\.seriesID)).count)) series, \(v.source == "best" ? "the best model of each by \(v.metric ?? "?")" : "every model of a run"): \(models)\n"
+        let refit = v.entries.filter { $0.envelope == nil }.count
+        if refit > 0 { out += "  \(Fmt.count(refit)) model\(refit == 1 ? "" : "s") without saved state: fitted again from the stored data when used\n" }
+        if let plan {
+            out += "  data: \(plan.data.name.isEmpty ? "unnamed" : plan.data.name), \(Fmt.count(plan.data.points)) points, \(plan.data.frequency), fingerprint \(plan.data.fingerprint.prefix(12))\n"
+            out += "  plan \(v.planHash.prefix(12)): horizon \(plan.horizon), levels \(plan.levels.map(ParameterLabel.number).joined(separator: ", ")), seed \(plan.seed)"
+        }
+        return out
+    }
+}
