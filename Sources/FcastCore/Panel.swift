@@ -14,6 +14,9 @@ public struct Panel: Sendable {
     public var frequency: Frequency
     /// How the input wrote its timestamps; used to write output the same way.
     public var timestampStyle: TimestampStyle
+    /// Where the data came from (the file it was loaded from), for plans and stores; "" if
+    /// made in memory. Subsets and splits keep it.
+    public var name = ""
 
     private var idIndex = IDIndex()
 
@@ -80,8 +83,10 @@ public struct Panel: Sendable {
             newY.append(contentsOf: y[range(i)])
             newOffsets.append(newY.count)
         }
-        return Panel(ids: indices.map { ids[$0] }, offsets: newOffsets, ds: newDs, y: newY,
-                     frequency: frequency, timestampStyle: timestampStyle)
+        var out = Panel(ids: indices.map { ids[$0] }, offsets: newOffsets, ds: newDs, y: newY,
+                        frequency: frequency, timestampStyle: timestampStyle)
+        out.name = name
+        return out
     }
 
     /// Per series, the first `length - n` points go to `train` and the last `n` to `test`.
@@ -128,6 +133,7 @@ public struct Panel: Sendable {
         var test = Panel(ids: ids, offsets: testOffsets, ds: testDs, y: testY,
                          frequency: frequency, timestampStyle: timestampStyle)
         train.idIndex = idIndex; test.idIndex = idIndex   // same ids: share the index
+        train.name = name; test.name = name
         return (train, test)
     }
 

@@ -73,7 +73,7 @@ extension Interpreter {
         let executorName = try a.string("executor") ?? "threads"
         let options = RunOptions(horizon: horizon, levels: levels, workers: workers, seed: UInt64(seed))
         let keep = try a.bool("keep") ?? true
-        let job = Job(plan: Runner.plan(specs, on: data, options: options), models: specs, data: data,
+        let job = Job(plan: Runner.plan(specs, on: data, dataName: data.name, options: options), models: specs, data: data,
                       keep: keep ? .fitted : .none)
         do {
             return .run(try host.run(job, executor: executorName, workers: workers, cancel: CancelToken(parent: interrupt),

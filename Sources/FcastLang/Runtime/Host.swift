@@ -106,7 +106,9 @@ public final class SystemHost: LanguageHost {
     }
 
     public func loadData(path: String, options: LongCSVOptions) throws -> Panel {
-        try LongCSV.load(path: resolvePath(path), options: options)
+        var panel = try LongCSV.load(path: resolvePath(path), options: options)
+        panel.name = path
+        return panel
     }
 
     /// Streams the rows to a temporary file beside `path` (folders created) and renames it
@@ -176,7 +178,9 @@ public final class InMemoryHost: LanguageHost {
 
     public func loadData(path: String, options: LongCSVOptions) throws -> Panel {
         guard let text = files[path] else { throw FcastError("cannot open '\(path)': No such file or directory") }
-        return try LongCSV.parse(text: text, name: path, options: options)
+        var panel = try LongCSV.parse(text: text, name: path, options: options)
+        panel.name = path
+        return panel
     }
 
     public func writeCSV(_ table: CSVTable, to path: String) throws {
