@@ -465,3 +465,24 @@ public struct ThetaFitResult: Sendable {
     /// What the fit decided that a user should hear (decomposition changed).
     public let notes: [String]
 }
+
+extension ThetaFitter {
+    /// The objective and the first h point forecasts of one model at given parameters, on
+    /// the data as seasonally adjusted (`period` > 1) by the multiplicative decomposition, as
+    /// statsforecast computes them. For checks against reference implementations.
+    public static func evaluate(_ y: [Double], period: Int, type: ThetaType, l0: Double, alpha: Double, theta: Double,
+                                h: Int) -> (mse: Double, forecast: [Double]) {
+        let n = y.count
+        let idx = period > 1 ? Seasonality.classicalIndices(y, period: period, multiplicative: true) : [1.0]
+        let adj = (0..<n).map { y[$0] / idx[$0 % idx.count] }
+        let meanAbs = max(adj.reduce(0) { $0 + abs($1) } / Double(n), 1e-10)
+        var last = ThetaState(level: 0, meanY: 0, a: 0, b: 0, mu: 0)
+        let mse = adj.withUnsafeBufferPointer {
+            Recursions.run($0, type, l0, alpha, theta, errors: nil, last: &last, meanAbs: meanAbs)
+        }
+        let fit = ThetaFit(type: type, initialLevel: l0, alpha: alpha, theta: theta, mse: mse, n: n, last: last, sigma: 0,
+                           decomposition: period > 1 ? .multiplicative : .none, seasonal: idx, fitted: [],
+                           constant: nil, scale: 1)
+        return (mse, fit.forecast(h: h, levels: []).mean)
+    }
+}
