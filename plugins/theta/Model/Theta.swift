@@ -67,11 +67,11 @@ enum Recursions {
 
     /// statsforecast `thetaupdate`: the state at index i (0-based) from the one at i-1.
     /// With `y` nil the observation is the prediction μ (forecasting).
+    /// `decay` is (1-α)^i, carried by the caller rather than recomputed with pow.
     @inline(__always)
     static func update(_ p: ThetaState, _ i: Int, _ dynamic: Bool, _ alpha: Double, _ theta: Double,
-                       _ y: Double?) -> ThetaState {
+                       _ y: Double?, decay: Double) -> ThetaState {
         let fi = Double(i)
-        let decay = pow(1 - alpha, fi)
         let mu = p.level + (1 - 1 / theta) * (p.a * decay + p.b * (1 - decay * (1 - alpha)) / alpha)
         let obs = y ?? mu
         var s = ThetaState(level: alpha * obs + (1 - alpha) * p.level, meanY: (fi * p.meanY + obs) / (fi + 1),
@@ -93,8 +93,10 @@ enum Recursions {
         var sse = 0.0
         let e0 = y[0] - s.mu
         errors?[0] = e0
+        var decay = 1.0
         for i in 1..<y.count {
-            s = update(s, i, dyn, alpha, theta, y[i])
+            decay *= 1 - alpha
+            s = update(s, i, dyn, alpha, theta, y[i], decay: decay)
             let e = y[i] - s.mu
             errors?[i] = e
             if i >= 3 { sse += e * e }
@@ -159,7 +161,7 @@ public struct ThetaFit: Sendable {
         var s = last
         var out = [Double](repeating: 0, count: h)
         for k in 0..<h {
-            s = Recursions.update(s, n + k, type.dynamic, alpha, theta, nil)
+            s = Recursions.update(s, n + k, type.dynamic, alpha, theta, nil, decay: pow(1 - alpha, Double(n + k)))
             out[k] = s.mu
         }
         return out
