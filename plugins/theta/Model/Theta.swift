@@ -131,7 +131,11 @@ public struct ThetaFit: Sendable {
     public var description: String {
         var d: String
         if constant != nil { d = "Theta(constant)" }
-        else { d = type.optimisesTheta ? "\(type.rawValue)(theta=\(String(format: "%.2f", theta)))" : "\(type.rawValue)" }
+        else {
+            // theta can run off towards its bound (1e10) when the trend line should count fully.
+            let t = theta < 1000 ? String(format: "%.2f", theta) : String(format: "%.3g", theta)
+            d = type.optimisesTheta ? "\(type.rawValue)(theta=\(t))" : "\(type.rawValue)"
+        }
         switch decomposition {
         case .none: break
         case .multiplicative: d += " x seasonal[\(period)]"
