@@ -1,6 +1,6 @@
 // statsforecast 2.1.1's auto_theta against ThetaModel on visnights and employment series.
 // Reference values: bench/theta/statsforecast_reference.py, run in .venv-theta
-// (pip install statsforecast==2.1.1, numpy 2.4, statsmodels), training on all but the last
+// (pip install statsforecast: 2.1.1 with numpy 2.4.6, scipy 1.17.1, statsmodels 0.15.0), training on all but the last
 // h points; printed as the literals below.
 import XCTest
 @testable import ThetaModel
