@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "fcast_naive", type: .dynamic, targets: ["NaivePlugin"]),
         .library(name: "fcast_arima", type: .dynamic, targets: ["ArimaPlugin"]),
         .library(name: "fcast_prophet", type: .dynamic, targets: ["ProphetPlugin"]),
+        .library(name: "fcast_theta", type: .dynamic, targets: ["ThetaPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -60,6 +61,8 @@ let package = Package(
                           sources: ["ArimaBench.swift"]),
         .target(name: "ProphetModel", dependencies: ["CNLopt"], path: "plugins/prophet/Model"),
         .target(name: "ProphetPlugin", dependencies: ["ProphetModel", "FcastPluginKit"], path: "plugins/prophet/Plugin"),
+        .target(name: "ThetaModel", dependencies: ["CNLopt"], path: "plugins/theta/Model"),
+        .target(name: "ThetaPlugin", dependencies: ["ThetaModel", "FcastPluginKit"], path: "plugins/theta/Plugin"),
 
         // Paths, processes and C-plugin compilation for the tests.
         .target(name: "CPseudoTerminal"),
@@ -80,6 +83,7 @@ let package = Package(
         .testTarget(name: "FcastPluginKitTests", dependencies: ["FcastPluginKit", "CFcastPlugin"]),
         .testTarget(name: "NaivePluginTests", dependencies: ["NaivePlugin", "FcastPluginKit"]),
         .testTarget(name: "ArimaTests", dependencies: ["ArimaModel"]),
+        .testTarget(name: "ThetaTests", dependencies: ["ThetaModel", "ThetaPlugin", "FcastPluginKit"]),
         .testTarget(name: "ProphetTests", dependencies: ["ProphetModel", "ProphetPlugin", "FcastPluginKit"]),
         .testTarget(name: "EndToEndTests", dependencies: ["FcastCore", "FcastTestSupport"]),
         // Scripts run through the binary, their output compared with golden files beside them.
