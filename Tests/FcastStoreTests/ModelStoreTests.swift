@@ -12,7 +12,7 @@ import XCTest
 final class ModelStoreTests: XCTestCase {
     static let registry: PluginRegistry = {
         let r = PluginRegistry()
-        for name in ["naive", "arima", "prophet"] {
+        for name in ["naive", "arima", "prophet", "theta"] {
             _ = try? r.load(path: TestSupport.buildDir.appendingPathComponent("libfcast_\(name).so").path)
         }
         return r
@@ -23,11 +23,11 @@ final class ModelStoreTests: XCTestCase {
         ModelSpec(algorithm: try XCTUnwrap(Self.registry.algorithm(named: algorithm), "no plugin for \(algorithm)"), values: values)
     }
 
-    /// A run of snaive, drift, auto_arima and prophet on four series, and its best table's tasks.
+    /// A run of snaive, drift, auto_arima, prophet and theta on four series, and its best table's tasks.
     func runAndBest() throws -> (RunResult, [(task: Int, score: Double?, metric: String?)]) {
         let (train, test) = try Self.visnights.subset([0, 1, 2, 3]).split(last: 8)
         var models = [try spec("snaive", ["season": .int(4)]), try spec("drift"),
-                      try spec("auto_arima", ["stepwise": .bool(true)]), try spec("prophet")]
+                      try spec("auto_arima", ["stepwise": .bool(true)]), try spec("prophet"), try spec("theta")]
         ModelSpec.assignNames(&models)
         let options = RunOptions(horizon: 8, levels: [80, 95], seed: 11)
         let job = Job(plan: Runner.plan(models, on: train, dataName: "visnights", options: options), models: models, data: train)
@@ -57,7 +57,7 @@ final class ModelStoreTests: XCTestCase {
 
     func testForecastsFromTheStoreAreTheRunsWithoutRefitting() throws {
         let (run, _) = try runAndBest()
-        // Every task of the run: all four algorithms, each series.
+        // Every task of the run: all five algorithms, each series.
         let all = run.outcomes.indices.map { (task: $0, score: Double?.none, metric: String?.none) }
         let path = temporaryStorePath()
         _ = try SQLiteModelStore(path: path).save(try StoreVersion(run: run, tasks: all, source: "run", metric: nil))
@@ -97,7 +97,7 @@ final class ModelStoreTests: XCTestCase {
         XCTAssertEqual(failures.map(\.seriesID), [version.entries[0].seriesID])
         XCTAssertTrue(failures[0].message.contains("needs the plugin library 'gone'"), failures[0].message)
         let f = try Runner.run(job, tasks: tasks, on: InlineExecutor(), cancel: CancelToken(), progress: .none, progressOutput: .silent)
-        XCTAssertEqual(f.completedTasks, 3)
+        XCTAssertEqual(f.completedTasks, 3)   // the other three winners
         XCTAssertEqual(f.failedTasks, 0)
         XCTAssertThrowsError(try version.entries(for: ["NSWMetr"])) { e in
             XCTAssertEqual("\(e)", "the store has no series 'NSWMetr'; did you mean 'NSWMetro'?")
@@ -125,7 +125,7 @@ final class ModelStoreTests: XCTestCase {
              try String.fetchOne(db, sql: "PRAGMA journal_mode")!)
         }
         XCTAssertEqual(counts.0, 4)
-        XCTAssertEqual(counts.1, 4)
+        XCTAssertEqual(counts.1, 4)   // one winner per series
         XCTAssertEqual(counts.2, "wal")
     }
 
