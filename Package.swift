@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "fcast_naive", type: .dynamic, targets: ["NaivePlugin"]),
         .library(name: "fcast_arima", type: .dynamic, targets: ["ArimaPlugin"]),
         .library(name: "fcast_prophet", type: .dynamic, targets: ["ProphetPlugin"]),
+        .library(name: "fcast_ets", type: .dynamic, targets: ["EtsPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -55,6 +56,8 @@ let package = Package(
                           sources: ["ArimaBench.swift"]),
         .target(name: "ProphetModel", dependencies: ["CNLopt"], path: "plugins/prophet/Model"),
         .target(name: "ProphetPlugin", dependencies: ["ProphetModel", "FcastPluginKit"], path: "plugins/prophet/Plugin"),
+        .target(name: "EtsModel", dependencies: ["CNLopt"], path: "plugins/ets/Model"),
+        .target(name: "EtsPlugin", dependencies: ["EtsModel", "FcastPluginKit"], path: "plugins/ets/Plugin"),
 
         // Paths, processes and C-plugin compilation for the tests.
         .target(name: "CPseudoTerminal"),
