@@ -210,3 +210,19 @@ final class RobustnessTests: XCTestCase {
         }
     }
 }
+
+final class AdmissibilityTests: XCTestCase {
+    /// The Schur-Cohn test against the roots found by Durand-Kerner, on random polynomials.
+    func testSchurCohnAgreesWithRoots() {
+        var rng = SplitMix(seed: 11)
+        var disagreements = 0
+        for _ in 0..<2000 {
+            let d = 2 + Int(rng.next() % 12)
+            var c = (0..<d).map { _ in (rng.uniform() - 0.5) * 1.2 }
+            c.append(1)
+            let byRoots = maxRootModulus(c) <= 1 + 1e-10
+            if byRoots != rootsWithinUnitCircle(c, slack: 1e-10) { disagreements += 1 }
+        }
+        XCTAssertEqual(disagreements, 0)
+    }
+}

@@ -165,7 +165,30 @@ func admissible(_ p: Params, _ spec: EtsSpec) -> Bool {
     var c = [phi * (1 - a - g), a + b - a * phi + g - 1]
     if spec.period > 2 { c += Array(repeating: a + b - a * phi, count: spec.period - 2) }
     c += [a + b - phi, 1]
-    return maxRootModulus(c) <= 1 + 1e-10
+    return rootsWithinUnitCircle(c, slack: 1e-10)
+}
+
+/// Whether every root of c[0] + c[1] z + ... + c[d] z^d has modulus at most 1 + slack: the
+/// Schur-Cohn test on p((1 + slack) z), O(d^2) with no iteration. (R calls polyroot and
+/// compares the largest modulus with 1 + 1e-10; the answers differ only on that boundary.)
+func rootsWithinUnitCircle(_ c: [Double], slack: Double) -> Bool {
+    var p = c
+    var r = 1.0
+    for k in 0..<p.count { p[k] *= r; r *= 1 + slack }
+    var d = p.count - 1
+    var q = p
+    while d > 0 {
+        let lead = p[d], c0 = p[0]
+        if !(abs(lead) > abs(c0)) { return false }
+        // q_k = p_d p_{k+1} - p_0 p_{d-k-1}, k = 0 ..< d
+        for k in 0..<d { q[k] = lead * p[k + 1] - c0 * p[d - k - 1] }
+        for k in 0..<d { p[k] = q[k] }
+        d -= 1
+        // keep the numbers in range
+        let scale = abs(p[d])
+        if scale > 0 && scale.isFinite { for k in 0...d { p[k] /= scale } } else { return false }
+    }
+    return true
 }
 
 /// Largest root modulus of the monic polynomial c[0] + c[1] z + ... + z^d (Durand-Kerner).
