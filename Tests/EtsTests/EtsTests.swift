@@ -226,3 +226,16 @@ final class AdmissibilityTests: XCTestCase {
         XCTAssertEqual(disagreements, 0)
     }
 }
+
+final class OptimizerTests: XCTestCase {
+    /// BOBYQA (the `optimizer: "bobyqa"` option) reaches at least statsforecast's likelihood too.
+    func testBobyqaFitsMAM() throws {
+        var o = EtsOptions()
+        o.period = 4
+        try o.setModel("MAM")
+        o.optimizer = .bobyqa
+        let f = try Ets.fit(y: exampleSeries("visnights.csv", "NSWMetro"), options: o)
+        XCTAssertGreaterThanOrEqual(f.loglik, -124.38666528 - 0.01)
+        XCTAssert(f.params.beta < f.params.alpha && f.params.gamma < 1 - f.params.alpha)
+    }
+}

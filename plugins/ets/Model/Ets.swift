@@ -111,25 +111,84 @@ public struct Params: Sendable, Equatable {
 }
 
 /// R's "lik": n log(sum e^2), plus 2 sum log|f| for multiplicative errors. Infinity when a
-/// forecast is not finite. Fills e and f when given.
+/// forecast is not finite. Fills e and f (both or neither) and the final state when given.
+/// The loop keeps the state in locals and the seasonal states in a ring (the same
+/// arithmetic as `oneStep` and `update`, which the forecasts and simulations use).
 func likelihood(_ y: UnsafeBufferPointer<Double>, _ spec: EtsSpec, _ p: Params, _ x0: State,
                 errors: UnsafeMutablePointer<Double>? = nil, fitted: UnsafeMutablePointer<Double>? = nil,
                 final: UnsafeMutablePointer<State>? = nil) -> Double {
-    var x = x0
-    var sse = 0.0, logf = 0.0
-    for i in 0..<y.count {
-        let f = oneStep(x, spec, p.phi)
-        if !f.isFinite { return .infinity }
-        let e = spec.error == .additive ? y[i] - f : (y[i] - f) / f
-        errors?[i] = e
-        fitted?[i] = f
-        sse += e * e
-        if spec.error == .multiplicative { logf += log(abs(f)) }
-        update(&x, spec, p, y[i])
+    let m = spec.season == .none ? 1 : spec.period
+    let mult = spec.error == .multiplicative
+    let trend = spec.trend, season = spec.season
+    let alpha = p.alpha, betaA = trend == .none ? 0 : p.beta / p.alpha, gamma = p.gamma
+    let phi = spec.damped ? p.phi : 1
+    let phiIsOne = abs(phi - 1) < tol
+    let keep = errors != nil
+    var l = x0.l, b = x0.b
+    var sse = 0.0, logf = 0.0, prod = 1.0
+    var ring = [Double](repeating: 0, count: m)
+    var head = 0
+    let result: Double? = ring.withUnsafeMutableBufferPointer { s -> Double? in
+        for j in 0..<m { s[j] = x0.s(j) }
+        head = 0
+        for i in 0..<y.count {
+            // R's s[m-1] is the slot before head in the ring
+            let last = head == 0 ? m - 1 : head - 1
+            let old = s[last]
+            let phib: Double, q: Double
+            switch trend {
+            case .none: phib = 0; q = l
+            case .additive: phib = phi * b; q = l + phib
+            case .multiplicative:
+                if b < 0 { return nil }
+                phib = phiIsOne ? b : pow(b, phi); q = l * phib
+            }
+            let f: Double
+            switch season {
+            case .none: f = q
+            case .additive: f = q + old
+            case .multiplicative: f = q * old
+            }
+            if !f.isFinite { return nil }
+            let yi = y[i]
+            let e = mult ? (yi - f) / f : yi - f
+            if keep { errors![i] = e; fitted![i] = f }
+            sse += e * e
+            if mult {
+                prod *= abs(f)
+                if !(prod < 1e150 && prod > 1e-150) { logf += log(prod); prod = 1 }
+            }
+            // update (R's update() in etscalc.c)
+            let pp: Double
+            switch season {
+            case .none: pp = yi
+            case .additive: pp = yi - old
+            case .multiplicative: pp = abs(old) < tol ? hugeN : yi / old
+            }
+            let oldl = l
+            l = q + alpha * (pp - q)
+            switch trend {
+            case .none: break
+            case .additive: b = phib + betaA * ((l - oldl) - phib)
+            case .multiplicative: b = phib + betaA * ((abs(oldl) < tol ? hugeN : l / oldl) - phib)
+            }
+            if season != .none {
+                let t = season == .additive ? yi - q : (abs(q) < tol ? hugeN : yi / q)
+                s[last] = old + gamma * (t - old)
+                head = last
+            }
+        }
+        return 0
     }
-    final?.pointee = x
+    guard result != nil else { return .infinity }
+    if mult { logf += log(prod) }
+    if let final {
+        var st = State(l: l, b: b, seas: ring)
+        st.head = head
+        final.pointee = st
+    }
     var lik = Double(y.count) * log(sse)
-    if spec.error == .multiplicative { lik += 2 * logf }
+    if mult { lik += 2 * logf }
     if lik.isNaN { return .infinity }
     return max(lik, -1e10)
 }

@@ -37,7 +37,9 @@ public struct EtsAlgorithm: Algorithm {
          Parameter("season", .int, auto: true, min: 1, max: 100_000,
                    help: "season length in periods (default: from the frequency); 1 or above 24: non-seasonal"),
          .string("ic", default: "aicc", choices: ["aicc", "aic", "bic"], help: "the criterion that picks the model"),
-         .bool("allow_multiplicative_trend", default: false, help: "consider multiplicative trends (as R's allow.multiplicative.trend)")]
+         .bool("allow_multiplicative_trend", default: false, help: "consider multiplicative trends (as R's allow.multiplicative.trend)"),
+         .string("optimizer", default: "nelder_mead", choices: ["nelder_mead", "bobyqa"],
+                 help: "NLopt algorithm: nelder_mead as R; bobyqa: about 5x fewer evaluations")]
     }
 
     public func configure(_ v: ParameterValues) throws -> any ModelConfig {
@@ -52,6 +54,12 @@ public struct EtsAlgorithm: Algorithm {
             o.ic = c
         }
         o.allowMultiplicativeTrend = v.bool("allow_multiplicative_trend", default: false)
+        if let name = v.string("optimizer") {
+            guard let opt = Optimizer(rawValue: name) else {
+                throw PluginError.invalidArgument("optimizer must be \"nelder_mead\" or \"bobyqa\", got \"\(name)\"")
+            }
+            o.optimizer = opt
+        }
         if let s = v.int("season") {
             guard s >= 1 else { throw PluginError.invalidArgument("'season' must be at least 1, got \(s)") }
             o.period = s
