@@ -38,8 +38,8 @@ public struct EtsAlgorithm: Algorithm {
                    help: "season length in periods (default: from the frequency); 1 or above 24: non-seasonal"),
          .string("ic", default: "aicc", choices: ["aicc", "aic", "bic"], help: "the criterion that picks the model"),
          .bool("allow_multiplicative_trend", default: false, help: "consider multiplicative trends (as R's allow.multiplicative.trend)"),
-         .string("optimizer", default: "nelder_mead", choices: ["nelder_mead", "bobyqa"],
-                 help: "NLopt algorithm: nelder_mead as R; bobyqa: about 5x fewer evaluations")]
+         .string("optimizer", default: "bobyqa", choices: ["bobyqa", "nelder_mead"],
+                 help: "NLopt algorithm: bobyqa (bounded quadratic models), or nelder_mead as R and statsforecast")]
     }
 
     public func configure(_ v: ParameterValues) throws -> any ModelConfig {
