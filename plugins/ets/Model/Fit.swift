@@ -79,7 +79,6 @@ func classicalSeasonal(_ y: [Double], _ m: Int, multiplicative: Bool) -> [Double
 func initialState(_ y: [Double], _ spec: EtsSpec) -> [Double] {
     let n = y.count
     let m = spec.period
-    var seasonalAt: (Int) -> Double = { _ in 0 }
     var initSeas: [Double] = []
     var ysa = y
     if spec.season != .none {
@@ -110,9 +109,7 @@ func initialState(_ y: [Double], _ spec: EtsSpec) -> [Double] {
         } else {
             ysa = (0..<n).map { y[$0] - seas[$0] }
         }
-        seasonalAt = { seas[$0] }
     }
-    _ = seasonalAt
     let maxn = min(max(10, 2 * m), n)
     var out: [Double] = []
     if spec.trend == .none {
