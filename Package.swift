@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "fcast_arima", type: .dynamic, targets: ["ArimaPlugin"]),
         .library(name: "fcast_prophet", type: .dynamic, targets: ["ProphetPlugin"]),
         .library(name: "fcast_theta", type: .dynamic, targets: ["ThetaPlugin"]),
+        .library(name: "fcast_ets", type: .dynamic, targets: ["EtsPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -63,6 +64,8 @@ let package = Package(
         .target(name: "ProphetPlugin", dependencies: ["ProphetModel", "FcastPluginKit"], path: "plugins/prophet/Plugin"),
         .target(name: "ThetaModel", dependencies: ["CNLopt"], path: "plugins/theta/Model"),
         .target(name: "ThetaPlugin", dependencies: ["ThetaModel", "FcastPluginKit"], path: "plugins/theta/Plugin"),
+        .target(name: "EtsModel", dependencies: ["CNLopt"], path: "plugins/ets/Model"),
+        .target(name: "EtsPlugin", dependencies: ["EtsModel", "FcastPluginKit"], path: "plugins/ets/Plugin"),
 
         // Paths, processes and C-plugin compilation for the tests.
         .target(name: "CPseudoTerminal"),
@@ -84,6 +87,7 @@ let package = Package(
         .testTarget(name: "NaivePluginTests", dependencies: ["NaivePlugin", "FcastPluginKit"]),
         .testTarget(name: "ArimaTests", dependencies: ["ArimaModel"]),
         .testTarget(name: "ThetaTests", dependencies: ["ThetaModel", "ThetaPlugin", "FcastPluginKit"]),
+        .testTarget(name: "EtsTests", dependencies: ["EtsModel", "EtsPlugin", "FcastPluginKit"]),
         .testTarget(name: "ProphetTests", dependencies: ["ProphetModel", "ProphetPlugin", "FcastPluginKit"]),
         .testTarget(name: "EndToEndTests", dependencies: ["FcastCore", "FcastTestSupport"]),
         // Scripts run through the binary, their output compared with golden files beside them.

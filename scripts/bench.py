@@ -340,6 +340,38 @@ def bench_theta():
               ["tool", "series", "seconds", "series/s", "MASE", "sMAPE", "cover80", "fcast faster by"], rows)
 
 
+def bench_ets():
+    """ETS (R's ets(): AICc over the admissible models) on employment (h 24, season 12) and
+    visnights (h 8, season 4) with one worker, and statsforecast's AutoETS on the same series
+    in the same run. FCAST_BENCH_LIMIT=N takes the first N series of each set."""
+    limit = int(os.environ.get("FCAST_BENCH_LIMIT", "0"))
+    py = peer_python("statsforecast")
+    for label, file, h, season, r_mase, sf_mase in [("employment", "us_employment.csv", 24, 12, "0.6704", "0.6505"),
+                                                    ("visnights", "visnights.csv", 8, 4, "1.1525", "1.1557")]:
+        path = os.path.join(ROOT, "examples/data", file)
+        run_s, n, mase, smape, cover, rss = fcast_accuracy(f"ets(season: {season})", path, h, season, limit)
+        rows = [["fcast ets", n, f"{run_s:.2f}", f"{n / run_s:.2f}", f"{mase:.4f}", f"{smape:.3f}", f"{cover:.3f}", "1.0x"]]
+        b_s, bn, bmase, bsmape, bcover, _ = fcast_accuracy(f'ets(season: {season}, optimizer: "nelder_mead")', path, h, season, limit)
+        rows.append(["fcast ets nelder_mead", bn, f"{b_s:.2f}", f"{bn / b_s:.2f}", f"{bmase:.4f}", f"{bsmape:.3f}", f"{bcover:.3f}",
+                     f"{(bn / b_s) / (n / run_s):.1f}x"])
+        if py:
+            args = [path, "--season", str(season), "--h", str(h)] + (["--limit", str(limit)] if limit else [])
+            out_f = tempfile.TemporaryFile("w+")
+            subprocess.run([py, os.path.join(ROOT, "bench/ets/statsforecast_autoets.py"), *args], cwd=ROOT,
+                           stdout=out_f, stderr=subprocess.DEVNULL,
+                           env={**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "1"})
+            out_f.seek(0)
+            m = re.search(r"series=(\d+) failed=(\d+) MASE=([0-9.]+) sMAPE=([0-9.]+) cover80=([0-9.]+) seconds=([0-9.]+)", out_f.read())
+            if m:
+                sn, sec = int(m.group(1)) + int(m.group(2)), float(m.group(6))
+                rows.append(["statsforecast AutoETS 2.1.1", sn, f"{sec:.2f}", f"{sn / sec:.2f}", m.group(3), m.group(4),
+                             m.group(5), f"{(n / run_s) / (sn / sec):.1f}x"])
+        rows.append(["R ets (issue 12)", "-", "-", "-", r_mase, "-", "-", "-"])
+        rows.append(["statsforecast AutoETS (issue 12)", "-", "-", "-", sf_mase, "-", "-", "-"])
+        table(f"ETS on {label} ({'first ' + str(limit) if limit else 'all'} series, h {h}, season {season}), one worker",
+              ["tool", "series", "seconds", "series/s", "MASE", "sMAPE", "cover80", "fcast faster by"], rows)
+
+
 def bench_executors():
     """executors: the same run on each driver (inline, threads and processes with 1 and 2
     workers): naive() on 10,000 generated series, where the driver's own cost shows, and
@@ -382,7 +414,7 @@ res = run({model}, d, horizon: 12, level: [80, 95], workers: {workers}, executor
     print("(1-worker run s / 2-worker run s) / 2.")
 
 
-SUITES = {"naive": bench_naive, "arima": bench_arima, "prophet": bench_prophet, "theta": bench_theta, "startup": bench_startup, "plot": bench_plot,
+SUITES = {"naive": bench_naive, "arima": bench_arima, "prophet": bench_prophet, "theta": bench_theta, "ets": bench_ets, "startup": bench_startup, "plot": bench_plot,
           "executors": bench_executors}
 
 if __name__ == "__main__":

@@ -1,0 +1,117 @@
+// The ets plugin: exponential smoothing state-space models (ETS), fixed or chosen by AICc
+// as R's forecast::ets, over the EtsModel numerics, exported through the fcast plugin ABI.
+import CFcastPlugin
+import EtsModel
+import FcastPluginKit
+
+private let library = PluginLibrary(
+    name: "ets", version: "1.0.0",
+    description: "Exponential smoothing state-space models ETS(E,T,S), chosen by AICc as R's ets",
+    algorithms: [EtsAlgorithm()])
+
+@_cdecl("fcast_ets_plugin_entry")
+public func fcastPluginEntry(_ major: UInt32, _ minor: UInt32,
+                             _ host: UnsafePointer<fc_host>?) -> UnsafePointer<fc_library>? {
+    library.entry(hostMajor: major, hostMinor: minor, host: host)
+}
+
+func pluginError(_ e: EtsError) -> PluginError {
+    switch e.kind {
+    case .invalidArgument: .invalidArgument(e.message)
+    case .notEnoughData: .notEnoughData(e.message)
+    case .badData: .badData(e.message)
+    case .numeric: .numeric(e.message)
+    case .cancelled: .cancelled()
+    }
+}
+
+public struct EtsAlgorithm: Algorithm {
+    public init() {}
+    public var name: String { "ets" }
+    public var summary: String { "Exponential smoothing ETS(error, trend, season), fixed or chosen by an information criterion" }
+    public var capabilities: Capabilities { [.intervals, .threadSafe, .saveLoad, .fitted] }
+    public var parameters: [Parameter] {
+        [.string("model", default: "ZZZ",
+                 help: "error, trend, season letters: A additive, M multiplicative, N none, Z chosen; \"MAdM\" damps the trend"),
+         Parameter("damped", .bool, auto: true, help: "a damped trend (default: both tried)"),
+         Parameter("season", .int, auto: true, min: 1, max: 100_000,
+                   help: "season length in periods (default: from the frequency); 1 or above 24: non-seasonal"),
+         .string("ic", default: "aicc", choices: ["aicc", "aic", "bic"], help: "the criterion that picks the model"),
+         .bool("allow_multiplicative_trend", default: false, help: "consider multiplicative trends (as R's allow.multiplicative.trend)"),
+         .string("optimizer", default: "bobyqa", choices: ["bobyqa", "nelder_mead"],
+                 help: "NLopt algorithm: bobyqa (bounded quadratic models), or nelder_mead as R and statsforecast")]
+    }
+
+    public func configure(_ v: ParameterValues) throws -> any ModelConfig {
+        var o = EtsOptions()
+        do throws(EtsError) { try o.setModel(v.string("model", default: "ZZZ")) } catch { throw pluginError(error) }
+        if let d = v.bool("damped") {
+            if d && o.trend == Component.none { throw PluginError.invalidArgument("damped: true needs a trend, but the model has none") }
+            o.damped = d
+        }
+        if let ic = v.string("ic") {
+            guard let c = Criterion(rawValue: ic) else { throw PluginError.invalidArgument("ic must be \"aicc\", \"aic\" or \"bic\", got \"\(ic)\"") }
+            o.ic = c
+        }
+        o.allowMultiplicativeTrend = v.bool("allow_multiplicative_trend", default: false)
+        if let name = v.string("optimizer") {
+            guard let opt = Optimizer(rawValue: name) else {
+                throw PluginError.invalidArgument("optimizer must be \"nelder_mead\" or \"bobyqa\", got \"\(name)\"")
+            }
+            o.optimizer = opt
+        }
+        if let s = v.int("season") {
+            guard s >= 1 else { throw PluginError.invalidArgument("'season' must be at least 1, got \(s)") }
+            o.period = s
+        }
+        return EtsConfig(options: o, seasonGiven: v.isSet("season"))
+    }
+}
+
+final class EtsConfig: ModelConfig {
+    let options: EtsOptions
+    let seasonGiven: Bool
+    init(options: EtsOptions, seasonGiven: Bool) { self.options = options; self.seasonGiven = seasonGiven }
+
+    func fit(_ series: SeriesInput) throws -> any FittedModel {
+        var o = options
+        if !seasonGiven { o.period = series.defaultSeason }
+        do {
+            return EtsFitted(try Ets.fit(y: Array(series.y), options: o, cancel: { PluginHost.shouldCancel }))
+        } catch { throw pluginError(error) }
+    }
+
+    func load(_ bytes: [UInt8]) throws -> any FittedModel {
+        do { return EtsFitted(try EtsFit.deserialize(bytes)) } catch { throw pluginError(error) }
+    }
+}
+
+final class EtsFitted: FittedModel {
+    let fit: EtsFit
+    init(_ fit: EtsFit) { self.fit = fit }
+    var modelDescription: String? { fit.description }
+
+    func predict(_ request: ForecastRequest) throws -> Forecast {
+        let h = request.horizon
+        let mean = fit.pointForecast(h: h)
+        if request.levels.isEmpty { return Forecast(mean: mean, lo: [], hi: []) }
+        if fit.spec.isLinear {
+            let se = fit.linearVariance(h: h).map { max($0, 0).squareRoot() }
+            let (lo, hi) = Normal.intervals(mean: mean, se: se, levels: request.levels)
+            return Forecast(mean: mean, lo: lo, hi: hi)
+        }
+        let paths = fit.simulate(h: h, paths: 5000, seed: request.seed)
+        var lo = [[Double]](repeating: [Double](repeating: 0, count: h), count: request.levels.count), hi = lo
+        for t in 0..<h {
+            let column = paths.map { $0[t] }.sorted()
+            for (k, level) in request.levels.enumerated() {
+                lo[k][t] = quantile7(column, 0.5 - level / 200)
+                hi[k][t] = quantile7(column, 0.5 + level / 200)
+            }
+        }
+        return Forecast(mean: mean, lo: lo, hi: hi)
+    }
+
+    func fittedValues() throws -> [Double] { fit.fitted }
+    func save() throws -> [UInt8] { fit.serialize() }
+}
