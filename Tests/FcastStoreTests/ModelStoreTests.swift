@@ -12,7 +12,7 @@ import XCTest
 final class ModelStoreTests: XCTestCase {
     static let registry: PluginRegistry = {
         let r = PluginRegistry()
-        for name in ["naive", "arima", "prophet", "theta"] {
+        for name in ["naive", "arima", "prophet", "theta", "ets"] {
             _ = try? r.load(path: TestSupport.buildDir.appendingPathComponent("libfcast_\(name).so").path)
         }
         return r
@@ -23,11 +23,12 @@ final class ModelStoreTests: XCTestCase {
         ModelSpec(algorithm: try XCTUnwrap(Self.registry.algorithm(named: algorithm), "no plugin for \(algorithm)"), values: values)
     }
 
-    /// A run of snaive, drift, auto_arima, prophet and theta on four series, and its best table's tasks.
+    /// A run of snaive, drift, auto_arima, prophet, theta and ets on four series, and its best table's tasks.
     func runAndBest() throws -> (RunResult, [(task: Int, score: Double?, metric: String?)]) {
         let (train, test) = try Self.visnights.subset([0, 1, 2, 3]).split(last: 8)
         var models = [try spec("snaive", ["season": .int(4)]), try spec("drift"),
-                      try spec("auto_arima", ["stepwise": .bool(true)]), try spec("prophet"), try spec("theta")]
+                      try spec("auto_arima", ["stepwise": .bool(true)]), try spec("prophet"), try spec("theta"),
+                      try spec("ets")]
         ModelSpec.assignNames(&models)
         let options = RunOptions(horizon: 8, levels: [80, 95], seed: 11)
         let job = Job(plan: Runner.plan(models, on: train, dataName: "visnights", options: options), models: models, data: train)
@@ -57,7 +58,7 @@ final class ModelStoreTests: XCTestCase {
 
     func testForecastsFromTheStoreAreTheRunsWithoutRefitting() throws {
         let (run, _) = try runAndBest()
-        // Every task of the run: all five algorithms, each series.
+        // Every task of the run: all six algorithms, each series.
         let all = run.outcomes.indices.map { (task: $0, score: Double?.none, metric: String?.none) }
         let path = temporaryStorePath()
         _ = try SQLiteModelStore(path: path).save(try StoreVersion(run: run, tasks: all, source: "run", metric: nil))
