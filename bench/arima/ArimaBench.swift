@@ -49,6 +49,7 @@ if mode == "bench" {
         if let a = ProcessInfo.processInfo.environment["REFIT"] { o.refitCount = Int(a)! }
         if let a = ProcessInfo.processInfo.environment["FOLLOW"] { o.followBest = a == "1" }
         if let a = ProcessInfo.processInfo.environment["BEAM"] { o.beam = Int(a)! }
+        if let a = ProcessInfo.processInfo.environment["ONESTART"] { o.screenOneStart = a == "1" }
         let ts = Date()
         let fitR = Result { try AutoArima.search(y: y, options: o) }
         fitTime += Date().timeIntervalSince(ts)

@@ -46,6 +46,9 @@ public struct AutoArimaOptions: Sendable {
     /// fewer fits than the exhaustive search; visnights MASE 1.268 (R's walk 1.307,
     /// exhaustive 1.266).
     public var beam: Int = 3
+    /// Candidates are fitted by ML from the CSS estimates only (R's start); the chosen model
+    /// is refitted from both starts (zero too). false: every candidate from both starts.
+    public var screenOneStart: Bool = true
 
     public init(period: Int = 1) { self.period = period }
 
@@ -162,9 +165,10 @@ public enum AutoArima {
             return v.isNaN ? .infinity : v
         }
         /// Fits one candidate; infinite criterion when it fails or has roots within 1.01.
-        func evaluate(_ k: Key, method: ArimaMethod) -> (ArimaFit?, Double) {
+        func evaluate(_ k: Key, method: ArimaMethod, final: Bool = false) -> (ArimaFit?, Double) {
             let s = spec(k)
-            guard let f = try? ArimaModel.fit(y: y, spec: s, method: method) else { return (nil, .infinity) }
+            guard let f = try? ArimaModel.fit(y: y, spec: s, method: method, secondStart: final || !o.screenOneStart)
+            else { return (nil, .infinity) }
             let pol = f.polys
             if !Poly.arRootsOutside(pol.phi, radius: 1.01) || !Poly.maRootsOutside(pol.theta, radius: 1.01) {
                 return (f, .infinity)
@@ -265,7 +269,7 @@ public enum AutoArima {
             var chosen: (ArimaFit, Double)? = nil
             var admitted = 0
             for k in ranked {
-                let (f, v) = evaluate(k, method: .cssML)
+                let (f, v) = evaluate(k, method: .cssML, final: true)
                 if let f, v.isFinite {
                     if chosen == nil || v < chosen!.1 { chosen = (f, v) }
                     admitted += 1
@@ -276,6 +280,10 @@ public enum AutoArima {
                 return (chosen.0, candidates)
             }
         } else if let b = bestKey, bestIC.isFinite, let f = fits[b] {
+            if !o.screenOneStart { return (f, candidates) }
+            // the winner from both starts (kept if its criterion is no worse and admissible)
+            let (f2, v2) = evaluate(b, method: method, final: true)
+            if let f2, v2.isFinite, v2 <= bestIC { return (f2, candidates) }
             return (f, candidates)
         }
         // Nothing admissible: fall back to the plain differenced model.
