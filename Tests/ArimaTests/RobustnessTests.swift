@@ -17,10 +17,10 @@ final class RobustnessTests: XCTestCase {
         }
     }
 
-    /// Stepwise options (the exhaustive default for short series is slow in debug builds).
+    /// R's stepwise walk only (the fewest fits, for debug builds).
     static func quick(_ m: Int) -> AutoArimaOptions {
         var o = AutoArimaOptions(period: m)
-        o.stepwise = true
+        o.beam = 1
         return o
     }
 
@@ -61,6 +61,43 @@ final class RobustnessTests: XCTestCase {
         let lin = try AutoArima.fit(y: (0..<30).map { 2 * Double($0) + 1 }, options: AutoArimaOptions())
         XCTAssertEqual(lin.description, "ARIMA(0,1,0) with drift")
         XCTAssertEqual(lin.forecast(h: 1).mean[0], 61, accuracy: 1e-9)
+    }
+
+    /// Constant, all-zero, two-value and length-2 series, through every search and some
+    /// fixed orders: a finite forecast with ordered intervals or an ArimaError, never NaN.
+    func testDegenerateSeries() throws {
+        let cases: [(String, [Double])] = [
+            ("constant", [Double](repeating: 5, count: 24)), ("zeros", [Double](repeating: 0, count: 24)),
+            ("two values", (0..<24).map { $0 % 2 == 0 ? 1 : 2 }), ("step", (0..<24).map { $0 < 12 ? 0 : 1 }),
+            ("length 2", [3, 7]), ("length 2 constant", [4, 4]), ("length 1", [3]),
+        ]
+        var searches: [(String, AutoArimaOptions)] = []
+        for m in [1, 4] {
+            searches.append(("default m=\(m)", AutoArimaOptions(period: m)))
+            var walk = AutoArimaOptions(period: m); walk.beam = 1
+            searches.append(("R's walk m=\(m)", walk))
+            var full = AutoArimaOptions(period: m); full.stepwise = false
+            searches.append(("exhaustive m=\(m)", full))
+        }
+        let specs = [ArimaSpec(p: 1, d: 0, q: 0, period: 1, includeMean: true), ArimaSpec(p: 0, d: 1, q: 1, period: 1),
+                     ArimaSpec(p: 0, d: 1, q: 0, period: 1, includeMean: false, includeDrift: true),
+                     ArimaSpec(p: 0, d: 1, q: 1, P: 0, D: 1, Q: 1, period: 4)]
+        for (name, y) in cases {
+            for (search, o) in searches {
+                do { assertSane(try AutoArima.fit(y: y, options: o), h: 6) } catch {
+                    XCTAssertFalse(error.message.isEmpty, "\(name) \(search)")
+                }
+            }
+            for spec in specs {
+                do { assertSane(try ArimaModel.fit(y: y, spec: spec), h: 6) } catch {
+                    XCTAssertFalse(error.message.isEmpty, "\(name) \(spec.description)")
+                }
+            }
+        }
+        // the constant is forecast with zero-width intervals
+        let c = try AutoArima.fit(y: [4, 4], options: AutoArimaOptions())
+        XCTAssertEqual(c.forecast(h: 2, levels: [95]).mean, [4, 4])
+        XCTAssertEqual(c.forecast(h: 2, levels: [95]).hi[0], [4, 4])
     }
 
     func testShortSeries() throws {

@@ -90,6 +90,44 @@ final class NaiveTests: XCTestCase {
         }
     }
 
+    /// Constant, all-zero, two-value and length-2 series: every method gives a finite
+    /// forecast with lo <= mean <= hi (zero-width where the residuals are all zero), or a
+    /// clear error when the series is too short for it; never NaN.
+    func testDegenerateSeries() throws {
+        let cases: [(String, [Double])] = [
+            ("constant", [Double](repeating: 5, count: 24)), ("zeros", [Double](repeating: 0, count: 24)),
+            ("two values", (0..<24).map { $0 % 2 == 0 ? 1 : 2 }), ("step", (0..<24).map { $0 < 12 ? 0 : 1 }),
+            ("length 2", [3, 7]), ("length 2 constant", [4, 4]),
+        ]
+        for kind in [NaiveKind.naive, .snaive, .mean, .drift] {
+            for (name, y) in cases {
+                let season: Int? = kind == .snaive ? 4 : nil
+                // too short: snaive needs a season plus one, drift 3 points (a slope and its variance)
+                if (kind == .snaive && y.count <= 4) || (kind == .drift && y.count < 3) {
+                    XCTAssertThrowsError(try forecast(kind, season: season, y, h: 6), "\(kind) \(name)") { error in
+                        XCTAssertEqual(Int((error as! PluginError).status), 2, "\(kind) \(name)")  // FC_ERR_NOT_ENOUGH_DATA
+                    }
+                    continue
+                }
+                let f = try forecast(kind, season: season, y, h: 6)
+                for i in 0..<6 {
+                    XCTAssertTrue(f.mean[i].isFinite, "\(kind) \(name)")
+                    for l in 0..<2 {
+                        XCTAssertTrue(f.lo[l][i].isFinite && f.hi[l][i].isFinite, "\(kind) \(name)")
+                        XCTAssertLessThanOrEqual(f.lo[l][i], f.mean[i], "\(kind) \(name)")
+                        XCTAssertLessThanOrEqual(f.mean[i], f.hi[l][i], "\(kind) \(name)")
+                    }
+                    if Set(y).count == 1 {
+                        XCTAssertEqual(f.mean[i], y[0], "\(kind) \(name)")
+                        XCTAssertEqual(f.hi[1][i], f.lo[1][i], "\(kind) \(name)")
+                    }
+                }
+            }
+        }
+        XCTAssertThrowsError(try forecast(.naive, [5], h: 2))
+        XCTAssertThrowsError(try forecast(.mean, [5], h: 2))
+    }
+
     func testMissingValuesAreRejected() {
         XCTAssertThrowsError(try forecast(.naive, [1, .nan, 3], h: 1)) { error in
             XCTAssertTrue((error as! PluginError).message.contains("value 2 of 3 is missing"))

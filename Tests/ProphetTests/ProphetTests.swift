@@ -232,7 +232,7 @@ final class ProphetModelTests: XCTestCase {
         }
         fails([1], ProphetOptions(), .notEnoughData)
         fails([1, .nan, .nan], ProphetOptions(), .notEnoughData)
-        fails([3, 3, 3, 3], ProphetOptions(), .badData)
+        // (a constant series is fitted as Prophet does: testDegenerateSeries)
         var mult = ProphetOptions()
         mult.mode = .multiplicative
         fails([1, 2, -3, 4], mult, .badData, "mode")
@@ -355,6 +355,44 @@ final class ProphetPluginTests: XCTestCase {
         XCTAssertEqual(try m.predict(ForecastRequest(horizon: 3)).mean.count, 3)
     }
 
+    /// Constant, all-zero, two-value and length-2 series: a finite forecast with ordered
+    /// intervals, as Prophet 1.5 gives (a constant series: the constant, sigma_obs 1e-9,
+    /// so intervals of (almost) zero width); one value: a clear error.
+    func testDegenerateSeries() throws {
+        let cases: [(String, [Double])] = [
+            ("constant", [Double](repeating: 5, count: 40)), ("zeros", [Double](repeating: 0, count: 40)),
+            ("negative constant", [Double](repeating: -2.5, count: 40)),
+            ("two values", (0..<40).map { $0 % 2 == 0 ? 1 : 2 }), ("step", (0..<40).map { $0 < 20 ? 0 : 1 }),
+            ("length 2", [3, 7]), ("length 2 constant", [4, 4]),
+        ]
+        for growth in ["linear", "flat"] {
+            let config = try ProphetAlgorithm().configure(ParameterValues(["growth": .string(growth)]))
+            for (name, y) in cases {
+                let ds = (0..<y.count).map { jan2020 + Int64($0) * day }
+                let m = try fit(config, y: y, ds: ds)
+                let f = try m.predict(ForecastRequest(horizon: 7, levels: [80, 95], seed: 1))
+                for i in 0..<7 {
+                    XCTAssertTrue(f.mean[i].isFinite, "\(growth) \(name)")
+                    for l in 0..<2 {
+                        XCTAssertLessThanOrEqual(f.lo[l][i], f.mean[i], "\(growth) \(name)")
+                        XCTAssertLessThanOrEqual(f.mean[i], f.hi[l][i], "\(growth) \(name)")
+                    }
+                }
+                if Set(y).count == 1 {
+                    for i in 0..<7 {
+                        XCTAssertEqual(f.mean[i], y[0], accuracy: 1e-9, "\(growth) \(name)")
+                        // the trend's simulated changes (Laplace scale 1e-8 as Prophet's) and sigma_obs 1e-9
+                        XCTAssertEqual(f.hi[1][i] - f.lo[1][i], 0, accuracy: 1e-5 * max(1, abs(y[0])), "\(growth) \(name)")
+                    }
+                    for v in try m.fittedValues() { XCTAssertEqual(v, y[0], accuracy: 1e-9, "\(growth) \(name)") }
+                    let back = try config.load(try m.save())
+                    XCTAssertEqual(try back.predict(ForecastRequest(horizon: 7, levels: [80, 95], seed: 1)).mean, f.mean)
+                }
+            }
+            XCTAssertThrowsError(try fit(config, y: [3], ds: [jan2020]))
+        }
+    }
+
     func testHolidaysAsRecordsAndCSV() throws {
         let a = ProphetAlgorithm()
         let c1 = try a.configure(ParameterValues(["holidays": .json(#"[{"name": "xmas", "ds": ["2019-12-25", "2020-12-25"], "lower_window": -1, "upper_window": 0}, {"unique_id": "launch", "ds": "2020-06-01", "y": 1}]"#)])) as! ProphetConfig
@@ -407,7 +445,8 @@ final class ProphetPluginTests: XCTestCase {
         }
         let plain = try a.configure(ParameterValues([:]))
         XCTAssertThrowsError(try fit(plain, y: [4], ds: [0])) { e in XCTAssertEqual((e as! PluginError).status, 2) }
-        XCTAssertThrowsError(try fit(plain, y: [4, 4, 4], ds: [0, day, 2 * day])) { e in XCTAssertEqual((e as! PluginError).status, 3) }
+        // a constant series is no longer refused: Prophet forecasts the constant (testDegenerateSeries)
+        XCTAssertEqual(try fit(plain, y: [4, 4, 4], ds: [0, day, 2 * day]).predict(ForecastRequest(horizon: 2)).mean, [4, 4])
     }
 
     func testConcurrentFitsAgree() throws {

@@ -36,7 +36,7 @@ if mode == "bench" {
     // bench FILE M H [limit] [stepwise=1]
     let series = loadCSV(args[2]); let m = Int(args[3])!; let h = Int(args[4])!
     let limit = args.count > 5 ? Int(args[5])! : series.count
-    let stepwise: Bool? = args.count > 6 ? args[6] != "0" : nil
+    let stepwise: Bool = args.count > 6 ? args[6] != "0" : true
     let verbose = ProcessInfo.processInfo.environment["VERBOSE"] != nil
     var mases: [Double] = [], smapes: [Double] = [], covered = 0, total = 0, failed = 0
     let t0 = Date()
@@ -48,6 +48,8 @@ if mode == "bench" {
         if let a = ProcessInfo.processInfo.environment["APPROX"] { o.approximation = a == "1" }
         if let a = ProcessInfo.processInfo.environment["REFIT"] { o.refitCount = Int(a)! }
         if let a = ProcessInfo.processInfo.environment["FOLLOW"] { o.followBest = a == "1" }
+        if let a = ProcessInfo.processInfo.environment["BEAM"] { o.beam = Int(a)! }
+        if let a = ProcessInfo.processInfo.environment["ONESTART"] { o.screenOneStart = a == "1" }
         let ts = Date()
         let fitR = Result { try AutoArima.search(y: y, options: o) }
         fitTime += Date().timeIntervalSince(ts)

@@ -472,13 +472,19 @@ public enum ArimaModel {
     /// - Throws: `ArimaError` (.invalidArgument for bad orders/season/NaN, .notEnoughData
     ///   for too short a series, .numericFailure when no finite likelihood is found).
     public static func fit(y: [Double], spec: ArimaSpec, method: ArimaMethod = .cssML) throws(ArimaError) -> ArimaFit {
+        try fit(y: y, spec: spec, method: method, secondStart: true)
+    }
+
+    /// `secondStart`: ML also from the other start (zero for CSS-ML) and keeps the better
+    /// optimum (the default); the automatic search screens candidates with one start.
+    static func fit(y: [Double], spec: ArimaSpec, method: ArimaMethod, secondStart: Bool) throws(ArimaError) -> ArimaFit {
         try spec.validate()
         try checkSeries(y)
         // Work on y / s so that huge or tiny magnitudes behave like unit-scale data.
         var s = y.reduce(0) { max($0, abs($1)) }
         if !(s > 0) || !s.isFinite { s = 1 }
         let prob = try ArimaProblem(y: s == 1 ? y : y.map { $0 / s }, spec: spec)
-        return try estimate(prob, method: method, scale: s, original: y)
+        return try estimate(prob, method: method, scale: s, original: y, secondStart: secondStart)
     }
 
     public static func fit(y: UnsafeBufferPointer<Double>, spec: ArimaSpec, method: ArimaMethod = .cssML) throws(ArimaError) -> ArimaFit {
@@ -515,7 +521,8 @@ public enum ArimaModel {
     /// relative change of the likelihood sum of squares at which LM stops (objective ~5e-11)
     static let mlFtol = 1e-10
 
-    static func estimate(_ prob: ArimaProblem, method: ArimaMethod, scale: Double, original: [Double]) throws(ArimaError) -> ArimaFit {
+    static func estimate(_ prob: ArimaProblem, method: ArimaMethod, scale: Double, original: [Double],
+                         secondStart: Bool = true) throws(ArimaError) -> ArimaFit {
         let spec = prob.spec
         let k = prob.npArma
         // Degenerate data: differencing plus mean/drift explain y exactly (constant or
@@ -568,7 +575,7 @@ public enum ArimaModel {
             if !(r.ok && r.ssq.isFinite) && method == .cssML {
                 r = LevenbergMarquardt.minimize(x0: [Double](repeating: 0, count: k), m: prob.n, maxIter: maxLMIterations, ftol: mlFtol) { prob.mlResiduals($0, $1) }
             }
-            if k > 0 {
+            if k > 0 && (secondStart || !(r.ok && r.ssq.isFinite)) {
                 // A second start guards against local optima of the likelihood: ML proper
                 // starts from zero (as R) and tries the CSS estimates too; CSS-ML starts from
                 // the CSS estimates (as R) and tries zero too.

@@ -21,10 +21,9 @@ public struct AutoArimaOptions: Sendable {
     public var startP: Int = 2, startQ: Int = 2, startSP: Int = 1, startSQ: Int = 1
     /// Fixed differencing orders (nil: chosen by the tests).
     public var d: Int? = nil, D: Int? = nil
-    /// Stepwise (true) or exhaustive (false) search. nil: exhaustive for short series
-    /// (n <= 150 and period <= 12, a fraction of a second here), stepwise otherwise.
-    /// (R: always stepwise by default.)
-    public var stepwise: Bool? = nil
+    /// Stepwise (true, the default for every length, as R's and statsforecast's) or
+    /// exhaustive (false: every model with p + q + P + Q <= maxOrder) search.
+    public var stepwise: Bool = true
     public var ic: InformationCriterion = .aicc
     public var allowDrift: Bool = true
     public var allowMean: Bool = true
@@ -41,6 +40,15 @@ public struct AutoArimaOptions: Sendable {
     /// Stepwise: continue from the best start model including its constant choice (true),
     /// or, as R does, keep the constant of the start models (false).
     public var followBest: Bool = true
+    /// Stepwise: after R's greedy walk, the neighbours of each of the `beam` best models are
+    /// tried too, until all of them have been expanded (1: R's walk only). 3 finds the
+    /// exhaustive search's model on 19 of 20 visnights series (R's walk: 17) with ~4.6x
+    /// fewer fits than the exhaustive search; visnights MASE 1.268 (R's walk 1.307,
+    /// exhaustive 1.266).
+    public var beam: Int = 3
+    /// Candidates are fitted by ML from the CSS estimates only (R's start); the chosen model
+    /// is refitted from both starts (zero too). false: every candidate from both starts.
+    public var screenOneStart: Bool = true
 
     public init(period: Int = 1) { self.period = period }
 
@@ -59,6 +67,7 @@ public struct AutoArimaOptions: Sendable {
         if maxP > 20 || maxQ > 20 { throw .invalid("max_p and max_q must be <= 20") }
         if maxSP > 5 || maxSQ > 5 { throw .invalid("max_P and max_Q must be <= 5") }
         if maxModels < 1 { throw .invalid("max_models must be >= 1, got \(maxModels)") }
+        if beam < 1 { throw .invalid("beam must be >= 1, got \(beam)") }
     }
 }
 
@@ -139,7 +148,7 @@ public enum AutoArima {
             maxP = 0; maxQ = 0; maxSP = 0; maxSQ = 0
         }
         let approx = o.approximation ?? (n > 1000 || m > 12)
-        let stepwise = o.stepwise ?? !(n <= 150 && m <= 12)
+        let stepwise = o.stepwise
         let method: ArimaMethod = approx ? .css : .cssML
 
         struct Key: Hashable { let p, q, P, Q: Int; let c: Bool }
@@ -156,9 +165,10 @@ public enum AutoArima {
             return v.isNaN ? .infinity : v
         }
         /// Fits one candidate; infinite criterion when it fails or has roots within 1.01.
-        func evaluate(_ k: Key, method: ArimaMethod) -> (ArimaFit?, Double) {
+        func evaluate(_ k: Key, method: ArimaMethod, final: Bool = false) -> (ArimaFit?, Double) {
             let s = spec(k)
-            guard let f = try? ArimaModel.fit(y: y, spec: s, method: method) else { return (nil, .infinity) }
+            guard let f = try? ArimaModel.fit(y: y, spec: s, method: method, secondStart: final || !o.screenOneStart)
+            else { return (nil, .infinity) }
             let pol = f.polys
             if !Poly.arRootsOutside(pol.phi, radius: 1.01) || !Poly.maRootsOutside(pol.theta, radius: 1.01) {
                 return (f, .infinity)
@@ -200,25 +210,46 @@ public enum AutoArima {
                 // no-constant start wins; `followBest` moves on from the winner instead.
                 if o.followBest { c = b.c }
             }
+            /// R's neighbours of (p, q, P, Q, c), in R's order.
+            func moves(_ c: Bool) -> [(Int, Int, Int, Int, Bool)] {
+                [(0, 0, -1, 0, c), (0, 0, 0, -1, c), (0, 0, 1, 0, c), (0, 0, 0, 1, c),
+                 (0, 0, -1, -1, c), (0, 0, -1, 1, c), (0, 0, 1, -1, c), (0, 0, 1, 1, c),
+                 (-1, 0, 0, 0, c), (0, -1, 0, 0, c), (1, 0, 0, 0, c), (0, 1, 0, 0, c),
+                 (-1, -1, 0, 0, c), (-1, 1, 0, 0, c), (1, -1, 0, 0, c), (1, 1, 0, 0, c),
+                 (0, 0, 0, 0, !c)]
+            }
+            func admissibleMove(_ np: Int, _ nq: Int, _ nP: Int, _ nQ: Int, _ cc: Bool) -> Bool {
+                if np < 0 || nq < 0 || nP < 0 || nQ < 0 { return false }
+                if np > maxP || nq > maxQ || nP > maxSP || nQ > maxSQ { return false }
+                return !(cc && !constantAllowed)
+            }
             var improved = true
             while improved && tried.count < o.maxModels {
                 improved = false
-                let moves: [(Int, Int, Int, Int, Bool)] = [
-                    (0, 0, -1, 0, c), (0, 0, 0, -1, c), (0, 0, 1, 0, c), (0, 0, 0, 1, c),
-                    (0, 0, -1, -1, c), (0, 0, -1, 1, c), (0, 0, 1, -1, c), (0, 0, 1, 1, c),
-                    (-1, 0, 0, 0, c), (0, -1, 0, 0, c), (1, 0, 0, 0, c), (0, 1, 0, 0, c),
-                    (-1, -1, 0, 0, c), (-1, 1, 0, 0, c), (1, -1, 0, 0, c), (1, 1, 0, 0, c),
-                    (0, 0, 0, 0, !c),
-                ]
-                for (dp, dq, dP, dQ, cc) in moves {
+                for (dp, dq, dP, dQ, cc) in moves(c) {
                     let np = p + dp, nq = q + dq, nP = P + dP, nQ = Q + dQ
-                    if np < 0 || nq < 0 || nP < 0 || nQ < 0 { continue }
-                    if np > maxP || nq > maxQ || nP > maxSP || nQ > maxSQ { continue }
-                    if cc && !constantAllowed { continue }
+                    if !admissibleMove(np, nq, nP, nQ, cc) { continue }
                     if tryModel(np, nq, nP, nQ, cc) {
                         p = np; q = nq; P = nP; Q = nQ; c = cc
                         improved = true
                         break
+                    }
+                }
+            }
+            // Beyond R: the neighbours of the runners-up. While one of the `beam` best
+            // models so far has neighbours not yet tried, try them all (a new best joins
+            // the beam and is expanded in turn). Escapes the local optima of the greedy
+            // walk that cost the stepwise search accuracy on short seasonal series.
+            if o.beam > 1 {
+                var expanded: Set<Key> = []
+                if let b = bestKey { expanded.insert(b) }
+                while tried.count < o.maxModels {
+                    let ranked = order.filter { tried[$0]!.isFinite }.sorted { tried[$0]! < tried[$1]! }.prefix(o.beam)
+                    guard let k = ranked.first(where: { !expanded.contains($0) }) else { break }
+                    expanded.insert(k)
+                    for (dp, dq, dP, dQ, cc) in moves(k.c) {
+                        let np = k.p + dp, nq = k.q + dq, nP = k.P + dP, nQ = k.Q + dQ
+                        if admissibleMove(np, nq, nP, nQ, cc) { tryModel(np, nq, nP, nQ, cc) }
                     }
                 }
             }
@@ -238,7 +269,7 @@ public enum AutoArima {
             var chosen: (ArimaFit, Double)? = nil
             var admitted = 0
             for k in ranked {
-                let (f, v) = evaluate(k, method: .cssML)
+                let (f, v) = evaluate(k, method: .cssML, final: true)
                 if let f, v.isFinite {
                     if chosen == nil || v < chosen!.1 { chosen = (f, v) }
                     admitted += 1
@@ -249,6 +280,10 @@ public enum AutoArima {
                 return (chosen.0, candidates)
             }
         } else if let b = bestKey, bestIC.isFinite, let f = fits[b] {
+            if !o.screenOneStart { return (f, candidates) }
+            // the winner from both starts (kept if its criterion is no worse and admissible)
+            let (f2, v2) = evaluate(b, method: method, final: true)
+            if let f2, v2.isFinite, v2 <= bestIC { return (f2, candidates) }
             return (f, candidates)
         }
         // Nothing admissible: fall back to the plain differenced model.

@@ -95,7 +95,7 @@ struct AutoArimaAlgorithm: Algorithm {
          .int("max_d", default: 2, min: 0, max: 3, help: "most non-seasonal differences"),
          .int("max_D", default: 1, min: 0, max: 2, help: "most seasonal differences"),
          Parameter("stepwise", .bool, auto: true,
-                   help: "the stepwise search; false: every model up to max_order (default: exhaustive for short series)"),
+                   help: "not given: R's stepwise search, then the neighbours of the 3 best models; true: R's stepwise search only; false: every model up to max_order"),
          .string("ic", default: "aicc", choices: ["aicc", "aic", "bic"], help: "the criterion that picks the model"),
          .bool("allow_drift", default: true, help: "consider a drift when d + D = 1"),
          .bool("allow_mean", default: true, help: "consider a mean when d + D = 0"),
@@ -112,7 +112,11 @@ struct AutoArimaAlgorithm: Algorithm {
         o.maxOrder = v.int("max_order", default: o.maxOrder)
         o.maxD = v.int("max_d", default: o.maxD)
         o.maxSD = v.int("max_D", default: o.maxSD)
-        o.stepwise = v.bool("stepwise")
+        switch v.bool("stepwise") {
+        case nil: break                                  // stepwise with a beam of 3
+        case true?: o.beam = 1                           // R's walk exactly
+        case false?: o.stepwise = false                  // exhaustive
+        }
         if let ic = v.string("ic") {
             guard let c = InformationCriterion(rawValue: ic) else {
                 throw PluginError.invalidArgument("ic must be \"aicc\", \"aic\" or \"bic\", got \"\(ic)\"")

@@ -121,9 +121,10 @@ public enum Prophet {
             throw ProphetError(.notEnoughData, "needs at least 2 non-missing values; series has \(n)")
         }
         let yMin = y.min()!, yMax = y.max()!
-        if yMin == yMax {
-            throw ProphetError(.badData, "all \(n) values equal \(yMin): there is nothing to fit")
-        }
+        // A constant series: Prophet (forecaster.py, fit) skips the optimiser ("Nothing to
+        // fit"), keeps its initial values and sets sigma_obs = 1e-9, so the forecast is the
+        // constant with (all but) zero-width intervals. The same below.
+        let constant = yMin == yMax
         // Logistic growth: cap (and floor).
         var cap: Double? = nil
         var floorV = 0.0
@@ -200,6 +201,21 @@ public enum Prophet {
         var theta0 = [Double](repeating: 0, count: 2 + S + obj.K)
         theta0[0] = k0
         theta0[1] = m0
+        if constant {
+            let sigma = 1e-9
+            var x = [Double](repeating: 0, count: obj.nv)
+            x[0] = k0 / obj.sc[0]
+            x[1] = m0 / obj.sc[1]
+            x[obj.iSigma] = log(sigma)
+            let f = x.withUnsafeBufferPointer { obj.evaluate($0.baseAddress!, nil) }
+            return ProphetFit(growth: o.growth, mode: o.mode, start: start, tScale: tScale, yShift: yShift, yScale: yScale,
+                              cap: cap, floor: o.growth == .logistic ? floorV : nil, changepointsT: cps,
+                              k: o.growth == .flat ? 0 : k0, m: m0, delta: [Double](repeating: 0, count: S), sigma: sigma,
+                              beta: [Double](repeating: 0, count: obj.K), blocks: blocks,
+                              historyDs: ds, historyY: y, intervalWidth: o.intervalWidth,
+                              uncertaintySamples: o.uncertaintySamples, priorTau: o.changepointPriorScale,
+                              evaluations: 0, logPosterior: -f)
+        }
         let (theta, sigmaHat, gnIterations) = obj.solveMAP(theta0: theta0, maxIterations: o.maxNewtonIterations)
 
         // Then L-BFGS (NLopt) on the full posterior from there: it certifies the optimum
