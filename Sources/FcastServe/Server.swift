@@ -176,6 +176,20 @@ public enum ServeRoutes {
         var ids: [String]
         var horizon: Int
         var level: [Double]?
+
+        enum CodingKeys: String, CodingKey { case ids, horizon, level }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            ids = try c.decode([String].self, forKey: .ids)
+            // A number first, so that 2.5 or 1e300 is "not an integer" rather than bad JSON.
+            let h = try c.decode(Double.self, forKey: .horizon)
+            guard h == h.rounded(), abs(h) < 1e15 else {
+                throw DecodingError.typeMismatch(Int.self, .init(codingPath: [CodingKeys.horizon], debugDescription: "not an integer"))
+            }
+            horizon = Int(h)
+            level = try c.decodeIfPresent([Double].self, forKey: .level)
+        }
     }
 
     static func decodingMessage(_ error: Error) -> String {
