@@ -18,7 +18,7 @@ public enum OpenAPIDocument {
       "get": {
         "operationId": "listSeries",
         "parameters": [
-          {"name": "offset", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 0}},
+          {"name": "offset", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 0, "maximum": 1000000000}},
           {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}
         ],
         "responses": {
@@ -30,7 +30,7 @@ public enum OpenAPIDocument {
     "/v1/series/{id}": {
       "get": {
         "operationId": "getSeries",
-        "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+        "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}, "example": "NSWMetro"}],
         "responses": {
           "200": {"description": "A series, its model and the forecast stored at save time", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SeriesDetail"}}}},
           "404": {"$ref": "#/components/responses/Error"}
@@ -102,10 +102,11 @@ public enum OpenAPIDocument {
       },
       "ForecastRequest": {
         "type": "object", "required": ["ids", "horizon"],
+        "example": {"ids": ["NSWMetro", "QLDMetro"], "horizon": 4, "level": [80, 95]},
         "properties": {
           "ids": {"type": "array", "minItems": 1, "maxItems": 1000, "items": {"type": "string"}},
           "horizon": {"type": "integer", "minimum": 1, "maximum": 1000},
-          "level": {"type": "array", "maxItems": 10, "items": {"type": "number", "exclusiveMinimum": true, "minimum": 0, "exclusiveMaximum": true, "maximum": 100}}
+          "level": {"type": "array", "maxItems": 10, "items": {"type": "number", "minimum": 0.000001, "maximum": 99.999999}}
         }
       },
       "Forecast": {

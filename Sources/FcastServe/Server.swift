@@ -58,8 +58,23 @@ public enum ServeRoutes {
         router.get("/v1/openapi.json") { _, _ in
             json(.ok, OpenAPIDocument.json)
         }
+        // Any other method on these paths: 405 naming the one allowed.
+        let allowed: [(String, HTTPRequest.Method)] = [("/v1/health", .get), ("/v1/series", .get), ("/v1/series/:id", .get),
+                                                       ("/v1/forecast", .post), ("/v1/openapi.json", .get)]
+        for (path, method) in allowed {
+            for other in [HTTPRequest.Method.get, .post, .put, .delete, .patch, .options, .trace, HTTPRequest.Method("QUERY")!]
+            where other != method {
+                router.on(RouterPath(path), method: other) { _, _ in
+                    var r = errorResponse(.methodNotAllowed, "\(other.rawValue) is not allowed here; use \(method.rawValue)")
+                    r.headers[.allow] = method.rawValue
+                    return r
+                }
+            }
+        }
         return router
     }
+
+    static let minLevel = 1e-6, maxLevel = 100 - 1e-6
 
     /// A 4xx answer: its status and message.
     struct ClientError: Error {
@@ -107,7 +122,7 @@ public enum ServeRoutes {
     }
 
     static func seriesPage(_ v: ServedVersion, query: Parameters, options: ServeOptions) throws -> Response {
-        let offset = try intParameter(query, "offset", default: 0, min: 0)
+        let offset = try intParameter(query, "offset", default: 0, min: 0, max: 1_000_000_000)
         let limit = try intParameter(query, "limit", default: options.defaultPage, min: 1, max: options.maxPage)
         let total = v.series.count
         let start = min(offset, total), end = min(total, start + limit)
@@ -188,7 +203,8 @@ public enum ServeRoutes {
                 throw DecodingError.typeMismatch(Int.self, .init(codingPath: [CodingKeys.horizon], debugDescription: "not an integer"))
             }
             horizon = Int(h)
-            level = try c.decodeIfPresent([Double].self, forKey: .level)
+            // Absent: the stored run's levels; null is an error, as for the other fields.
+            level = c.contains(.level) ? try c.decode([Double].self, forKey: .level) : nil
         }
     }
 
@@ -240,8 +256,10 @@ public enum ServeRoutes {
         guard levels.count <= options.maxLevels else {
             throw ClientError("field 'level' has \(levels.count) levels; at most \(options.maxLevels)")
         }
-        for l in levels where !(l > 0 && l < 100) {
-            throw ClientError("field 'level': a level is a percentage between 0 and 100 (exclusive), got \(ParameterLabel.number(l))")
+        // Within 1e-6 of 0 or 100 the plugins' normal quantiles cannot represent a level
+        // (0.5 + 99.99999999999999 / 200 is 1.0, and a plugin stops the process on it).
+        for l in levels where !(l >= ServeRoutes.minLevel && l <= ServeRoutes.maxLevel) {
+            throw ClientError("field 'level': a level is a percentage between 0 and 100 (from \(ParameterLabel.number(ServeRoutes.minLevel)) to \(ParameterLabel.number(ServeRoutes.maxLevel))), got \(ParameterLabel.number(l))")
         }
         var found: [(String, ServedVersion.Series?)] = []
         var known = 0
