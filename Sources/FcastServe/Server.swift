@@ -357,17 +357,18 @@ public final class ModelServer: @unchecked Sendable {
         }
     }
 
-    private func startWatching() {
+    private func startWatching(hangup: Bool) {
         let t = DispatchSource.makeTimerSource(queue: queue)
         t.schedule(deadline: .now() + options.reloadInterval, repeating: options.reloadInterval)
         t.setEventHandler { [weak self] in self?.reloadIfNewer() }
         t.resume()
         timer = t
+        guard hangup else { return }
         signal(SIGHUP, SIG_IGN)
         let h = DispatchSource.makeSignalSource(signal: SIGHUP, queue: queue)
         h.setEventHandler { [weak self] in self?.reloadIfNewer() }
         h.resume()
-        hangup = h
+        self.hangup = h
     }
 
     private func stopWatching() {
@@ -376,8 +377,10 @@ public final class ModelServer: @unchecked Sendable {
     }
 
     /// Serves until SIGTERM or SIGINT, letting requests in flight finish. `announce` gets the
-    /// line that says where it listens, once it does.
-    public func run(announce: @escaping @Sendable (String) -> Void) async throws {
+    /// line that says where it listens, once it does. Without `handleSignals` (a server in the
+    /// background of a script or the REPL) it leaves the signals alone and serves until the
+    /// task is cancelled or the process exits.
+    public func run(handleSignals: Bool = true, announce: @escaping @Sendable (String) -> Void) async throws {
         var logger = Logger(label: "fcast-serve")
         logger.logLevel = .warning
         let v = models.current
@@ -394,8 +397,12 @@ public final class ModelServer: @unchecked Sendable {
             },
             eventLoopGroupProvider: group,
             logger: logger)
-        startWatching()
+        startWatching(hangup: handleSignals)
         defer { stopWatching() }
-        try await app.runService()
+        if handleSignals {
+            try await app.runService()
+        } else {
+            try await app.runService(gracefulShutdownSignals: [])
+        }
     }
 }

@@ -58,7 +58,7 @@ struct Run: ParsableCommand {
         } catch {
             throw ValidationError("cannot read \(file): \(error.localizedDescription)")
         }
-        let interp = Interpreter(registry: registry, host: SystemHost())
+        let interp = Interpreter(registry: registry, host: servingHost(registry))
         if let workers { interp.defaultWorkers = workers }
         let runner = ScriptRunner(interpreter: interp)
         Interrupt.target = interp.interrupt
@@ -103,7 +103,7 @@ struct Repl: ParsableCommand {
 
     func run() throws {
         let registry = loadPlugins()
-        let interp = Interpreter(registry: registry, host: SystemHost())
+        let interp = Interpreter(registry: registry, host: servingHost(registry))
         if !ReplSession.start(interpreter: interp) { throw ExitCode(1) }
     }
 }
@@ -230,6 +230,39 @@ struct Serve: ParsableCommand {
             throw ExitCode(1)
         }
     }
+}
+
+/// The host of scripts and the REPL, with `serve()`: a model server (FcastServe) started in
+/// the background of this process, answering until it exits. The language reaches it only
+/// through this closure, so FcastLang never links Hummingbird.
+func servingHost(_ registry: PluginRegistry) -> SystemHost {
+    let host = SystemHost()
+    host.serve = { path, port in
+        var options = ServeOptions()
+        options.port = port
+        let server = try ModelServer(path: path, registry: registry, options: options)
+        final class Started: @unchecked Sendable {
+            var url: String?
+            var error: (any Error)?
+        }
+        let started = Started()
+        let ready = DispatchSemaphore(value: 0)
+        Task.detached {
+            do {
+                try await server.run(handleSignals: false) { line in
+                    started.url = line.range(of: "http://").map { String(line[$0.lowerBound...]) } ?? line
+                    ready.signal()
+                }
+            } catch {
+                started.error = error
+                ready.signal()
+            }
+        }
+        ready.wait()
+        if let error = started.error { throw error }
+        return started.url ?? ""
+    }
+    return host
 }
 
 /// `fcast worker`: a worker process of the processes executor, started by fcast itself.

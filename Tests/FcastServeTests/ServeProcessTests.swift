@@ -90,4 +90,35 @@ final class ServeProcessTests: XCTestCase {
         XCTAssertTrue(r.body.hasPrefix(#"{"forecasts":[{"id":"NSWMetro""#), r.body)
         XCTAssertEqual(server.stop(), 0, server.stderr)
     }
+
+    /// `serve(s, port:)` in the language: the executable's server, in the background of the
+    /// session, until it exits.
+    func testTheServeBuiltinServesInTheBackground() throws {
+        let p = Process()
+        p.executableURL = TestSupport.fcastBinary
+        let input = Pipe(), output = Pipe()
+        p.standardInput = input
+        p.standardOutput = output
+        p.standardError = output
+        let collected = ServerProcess.LineCollector()
+        output.fileHandleForReading.readabilityHandler = { collected.append($0.availableData) }
+        try p.run()
+        input.fileHandleForWriting.write(Data("u = serve(open(\"\(try ServeFixture.path())\"), port: 0)\n".utf8))
+        let deadline = Date().addingTimeInterval(20)
+        var port: Int?
+        while Date() < deadline, port == nil {
+            if let r = collected.all.range(of: "on http://127.0.0.1:"), collected.all[r.upperBound...].contains("\n") {
+                port = Int(collected.all[r.upperBound...].prefix { $0.isNumber })
+            }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        let listening = try XCTUnwrap(port, collected.all)
+        let health = try RawHTTP.request(port: listening, "GET", "/v1/health")
+        XCTAssertEqual(health.status, 200)
+        XCTAssertTrue(health.body.contains("\"series\":20"), health.body)
+        try input.fileHandleForWriting.close()
+        p.waitUntilExit()
+        output.fileHandleForReading.readabilityHandler = nil
+        XCTAssertEqual(p.terminationStatus, 0, collected.all)
+    }
 }
