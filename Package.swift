@@ -3,6 +3,7 @@ import PackageDescription
 
 // Dependencies flow one way:
 //   fcast -> FcastLang -> {FcastPlot, FcastExec} -> FcastPlugins, FcastCore
+//   fcast -> FcastServe -> {FcastStore, FcastExec} (Hummingbird stays out of FcastLang)
 //   FcastPlugins -> FcastABI -> CFcastPlugin;  plugins -> FcastPluginKit -> FcastABI -> CFcastPlugin
 // Plugins never link the host: the C header is their only contract with it.
 let package = Package(
@@ -21,6 +22,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // SQLite for the model store (WAL, migrations).
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // HTTP serving of a model store (fcast serve).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .target(name: "CFcastPlugin", path: "Sources/CFcastPlugin"),
@@ -37,6 +42,12 @@ let package = Package(
         // Versions of stored models in SQLite: what a run chose, forecast later without refitting.
         .target(name: "FcastStore", dependencies: ["FcastCore", "FcastPlan", "FcastPlugins", "FcastExec",
                                                    .product(name: "GRDB", package: "GRDB.swift")]),
+        // A model store served over HTTP (fcast serve): models loaded once, forecasts per request.
+        .target(name: "FcastServe", dependencies: ["FcastStore", "FcastExec", "FcastPlugins", "FcastPlan", "FcastCore",
+                                                   .product(name: "Hummingbird", package: "hummingbird"),
+                                                   .product(name: "NIOCore", package: "swift-nio"),
+                                                   .product(name: "NIOPosix", package: "swift-nio"),
+                                                   .product(name: "Logging", package: "swift-log")]),
         .target(name: "FcastPlot", dependencies: ["FcastCore", "FcastPlan", "FcastExec", "FcastPlugins"]),
         .target(name: "FcastLang", dependencies: ["FcastCore", "FcastPlan", "FcastPlugins", "FcastExec", "FcastPlot", "FcastStore"]),
         .systemLibrary(name: "CEditline", path: "Sources/CEditline", pkgConfig: "libedit",
@@ -45,7 +56,7 @@ let package = Package(
         .executableTarget(
             name: "fcast",
             dependencies: [
-                "FcastREPL", "FcastLang", "FcastExec", "FcastPlugins", "FcastCore",
+                "FcastREPL", "FcastLang", "FcastExec", "FcastPlugins", "FcastCore", "FcastServe", "FcastStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -75,6 +86,11 @@ let package = Package(
         .testTarget(name: "FcastExecTests", dependencies: ["FcastExec", "FcastPlan", "FcastPlugins", "FcastCore", "FcastTestSupport"]),
         .testTarget(name: "FcastStoreTests", dependencies: ["FcastStore", "FcastExec", "FcastPlan", "FcastPlugins", "FcastCore",
                                                             "FcastTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "FcastServeTests", dependencies: ["FcastServe", "FcastStore", "FcastExec", "FcastPlan", "FcastPlugins",
+                                                            "FcastCore", "FcastTestSupport",
+                                                            .product(name: "Hummingbird", package: "hummingbird"),
+                                                            .product(name: "HummingbirdTesting", package: "hummingbird"),
+                                                            .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "FcastLangTests", dependencies: ["FcastLang", "FcastTestSupport"]),
         .testTarget(
             name: "FcastPluginsTests",

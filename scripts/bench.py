@@ -464,8 +464,104 @@ res = run({model}, d, horizon: 12, level: [80, 95], workers: {workers}, executor
     print("(1-worker run s / 2-worker run s) / 2.")
 
 
+
+WRK_SCRIPT = r"""
+-- POST /v1/forecast with 1 to 4 ids per request (2.5 on average), varying over the store.
+local counter = 0
+local n_series = tonumber(os.getenv("SERVE_SERIES") or "10000")
+request = function()
+  counter = counter + 1
+  local n = 1 + counter % 4
+  local parts = {}
+  for i = 1, n do
+    parts[i] = string.format('"s%06d"', (counter * 7919 + i * 104729) % n_series)
+  end
+  local body = '{"ids":[' .. table.concat(parts, ",") .. '],"horizon":12,"level":[80,95]}'
+  return wrk.format("POST", "/v1/forecast", {["Content-Type"] = "application/json"}, body)
+end
+done = function(summary, latency, requests)
+  io.write(string.format("WRK %d %d %d %d %d %d\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(99), summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+
+def start_server(store, *args):
+    """Starts `fcast serve` on a free loopback port; returns (process, base URL)."""
+    p = subprocess.Popen([FCAST, "serve", store, "--port", "0", *args], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        line = p.stderr.readline()
+        if not line:
+            break
+        m = re.search(r"on (http://127\.0\.0\.1:\d+)", line)
+        if m:
+            return p, m.group(1)
+    p.kill()
+    sys.exit("bench: fcast serve did not start")
+
+
+def stop_server(p):
+    p.send_signal(subprocess.signal.SIGTERM)
+    try:
+        p.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        p.kill()
+
+
+def serve_store(n_series=10_000):
+    """A store of the best of naive and snaive per generated series (cached)."""
+    store = os.path.join(DATA, f"serve_{n_series}.db")
+    if os.path.exists(store):
+        return store
+    path = generated_panel(n_series, 120)
+    run_script(f"""
+d = load("{path}")
+train, test = split(d, last: 12)
+res = run(grid(naive(), snaive(), season: 12), train, horizon: 12, level: [80, 95])
+save(best(evaluate(res, test)), "{store}")
+""")
+    return store
+
+
+def bench_serve():
+    import shutil
+    if shutil.which("wrk") is None:
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=False, capture_output=True)
+    if shutil.which("wrk") is None:
+        sys.exit("bench: serve needs wrk (apt-get install wrk)")
+    n = 10_000
+    store = serve_store(n)
+    lua = os.path.join(DATA, "serve_post.lua")
+    with open(lua, "w") as f:
+        f.write(WRK_SCRIPT)
+    print(f"fcast serve on a store of {n:,} series (best of naive/snaive, monthly, 120 points); wrk drives")
+    print("POST /v1/forecast on loopback with 1-4 ids per request (2.5 on average), horizon 12, levels 80 and 95,")
+    print("10 s per row. forecasts/s = requests/s x 2.5. wrk shares the 2 cores with the server.")
+    t0 = time.perf_counter()
+    p, url = start_server(store)
+    start_s = time.perf_counter() - t0
+    rows = []
+    try:
+        for threads, conns in [(1, 1), (1, 8), (2, 32)]:
+            r = subprocess.run(["wrk", f"-t{threads}", f"-c{conns}", "-d10s", "--timeout", "5s", "-s", lua, url],
+                               capture_output=True, text=True, env={**os.environ, "SERVE_SERIES": str(n)})
+            m = re.search(r"WRK (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)", r.stdout)
+            if not m:
+                sys.exit(f"bench: wrk failed:\n{r.stdout}\n{r.stderr}")
+            reqs, dur_us, p50, p99, non2xx, sock = map(int, m.groups())
+            rps = reqs / (dur_us / 1e6)
+            rows.append((f"{conns} conn, {threads} thread", f"{rps:,.0f}", f"{rps * 2.5:,.0f}", f"{p50 / 1000:.2f}",
+                         f"{p99 / 1000:.2f}", non2xx, sock))
+    finally:
+        stop_server(p)
+    table(f"serve (server start and model loading: {start_s:.1f} s)",
+          ["load", "requests/s", "forecasts/s", "p50 ms", "p99 ms", "non-2xx", "socket errors"], rows)
+
+
 SUITES = {"naive": bench_naive, "arima": bench_arima, "prophet": bench_prophet, "theta": bench_theta, "ets": bench_ets, "startup": bench_startup, "plot": bench_plot,
-          "executors": bench_executors}
+          "executors": bench_executors, "serve": bench_serve}
 
 if __name__ == "__main__":
     wanted = sys.argv[1:] or list(SUITES)

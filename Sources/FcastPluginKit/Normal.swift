@@ -7,9 +7,10 @@ import Darwin
 /// The standard normal distribution, for Gaussian prediction intervals.
 public enum Normal {
     /// Φ⁻¹(p). Acklam's rational approximation (relative error 1.2e-9), polished with one
-    /// Halley step on erfc, which brings it to double precision.
+    /// Halley step on erfc, which brings it to double precision. ±infinity at 0 and 1 (a
+    /// level so close to 100 that p rounds to 1), NaN outside: never a trap in a plugin.
     public static func quantile(_ p: Double) -> Double {
-        precondition(p > 0 && p < 1, "quantile needs 0 < p < 1")
+        guard p > 0 && p < 1 else { return p == 0 ? -.infinity : p == 1 ? .infinity : .nan }
         let a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
                  1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00]
         let b = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,

@@ -3,6 +3,7 @@ import FcastExec
 import FcastLang
 import FcastREPL
 import FcastPlugins
+import FcastServe
 import Foundation
 
 @main
@@ -15,7 +16,7 @@ struct Fcast: ParsableCommand {
             Plugins are found in $FCAST_PLUGIN_PATH, the executable's folder and ~/.local/share/fcast/plugins.
             """,
         version: "fcast \(FcastVersion.string) (plugin ABI \(FcastVersion.abi))",
-        subcommands: [Run.self, Predict.self, Plugins.self, Repl.self, Worker.self],
+        subcommands: [Run.self, Predict.self, Serve.self, Plugins.self, Repl.self, Worker.self],
         defaultSubcommand: Repl.self)
 
     static func main() {
@@ -57,7 +58,7 @@ struct Run: ParsableCommand {
         } catch {
             throw ValidationError("cannot read \(file): \(error.localizedDescription)")
         }
-        let interp = Interpreter(registry: registry, host: SystemHost())
+        let interp = Interpreter(registry: registry, host: servingHost(registry))
         if let workers { interp.defaultWorkers = workers }
         let runner = ScriptRunner(interpreter: interp)
         Interrupt.target = interp.interrupt
@@ -102,7 +103,7 @@ struct Repl: ParsableCommand {
 
     func run() throws {
         let registry = loadPlugins()
-        let interp = Interpreter(registry: registry, host: SystemHost())
+        let interp = Interpreter(registry: registry, host: servingHost(registry))
         if !ReplSession.start(interpreter: interp) { throw ExitCode(1) }
     }
 }
@@ -164,6 +165,104 @@ struct Predict: ParsableCommand {
         case .interrupted: throw ExitCode(130)
         }
     }
+}
+
+/// `fcast serve STORE`: the store's newest version over HTTP (FcastServe), until SIGTERM or
+/// SIGINT; a newer version saved by another process is picked up without a restart.
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve a model store's forecasts over HTTP (GET /v1/health, /v1/series, POST /v1/forecast, /v1/openapi.json).")
+
+    @ArgumentParser.Argument(help: "The model store, e.g. models/x.db.")
+    var store: String
+
+    @Option(name: .long, help: "The port to listen on (0: any free one).")
+    var port: Int = 8080
+
+    @Option(name: .long, help: "The address to listen on.")
+    var host: String = "127.0.0.1"
+
+    @Option(name: .long, help: "The largest horizon a request may ask for.")
+    var maxHorizon: Int = 1000
+
+    @Option(name: .long, help: "The largest request body, in bytes.")
+    var maxBody: Int = 1 << 20
+
+    @Option(name: .long, help: "Threads that serve requests and load models (default: all cores).")
+    var workers: Int?
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535, got \(port)") }
+        guard maxHorizon >= 1 else { throw ValidationError("--max-horizon must be at least 1, got \(maxHorizon)") }
+        guard maxBody >= 64 else { throw ValidationError("--max-body must be at least 64 bytes, got \(maxBody)") }
+        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1, got \(workers)") }
+    }
+
+    func run() throws {
+        var options = ServeOptions()
+        options.host = host
+        options.port = port
+        options.maxHorizon = maxHorizon
+        options.maxBody = maxBody
+        options.workers = workers
+        let server: ModelServer
+        do {
+            server = try ModelServer(path: store, registry: loadPlugins(), options: options)
+        } catch {
+            FileHandle.standardError.write(Data("fcast serve: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        // The server is async; this command waits for it on the main thread.
+        final class Outcome: @unchecked Sendable { var error: (any Error)? }
+        let outcome = Outcome()
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            do {
+                try await server.run { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+            } catch {
+                outcome.error = error
+            }
+            done.signal()
+        }
+        done.wait()
+        if let error = outcome.error {
+            FileHandle.standardError.write(Data("fcast serve: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// The host of scripts and the REPL, with `serve()`: a model server (FcastServe) started in
+/// the background of this process, answering until it exits. The language reaches it only
+/// through this closure, so FcastLang never links Hummingbird.
+func servingHost(_ registry: PluginRegistry) -> SystemHost {
+    let host = SystemHost()
+    host.serve = { path, port in
+        var options = ServeOptions()
+        options.port = port
+        let server = try ModelServer(path: path, registry: registry, options: options)
+        final class Started: @unchecked Sendable {
+            var url: String?
+            var error: (any Error)?
+        }
+        let started = Started()
+        let ready = DispatchSemaphore(value: 0)
+        Task.detached {
+            do {
+                try await server.run(handleSignals: false) { line in
+                    started.url = line.range(of: "http://").map { String(line[$0.lowerBound...]) } ?? line
+                    ready.signal()
+                }
+            } catch {
+                started.error = error
+                ready.signal()
+            }
+        }
+        ready.wait()
+        if let error = started.error { throw error }
+        return started.url ?? ""
+    }
+    return host
 }
 
 /// `fcast worker`: a worker process of the processes executor, started by fcast itself.

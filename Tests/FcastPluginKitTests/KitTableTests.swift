@@ -136,6 +136,14 @@ final class KitTableTests: XCTestCase {
         XCTAssertNil(mode.choices![2])
     }
 
+    func testNormalQuantilesAtTheEdgesAreInfiniteNotATrap() {
+        XCTAssertEqual(Normal.multiplier(level: 95), 1.959963984540054, accuracy: 1e-12)
+        // 0.5 + 99.99999999999999 / 200 rounds to 1: the interval is unbounded.
+        XCTAssertEqual(Normal.multiplier(level: 99.99999999999999), .infinity)
+        XCTAssertEqual(Normal.quantile(0), -.infinity)
+        XCTAssertTrue(Normal.quantile(1.5).isNaN)
+    }
+
     func testAHostOfAnotherMajorVersionIsRefused() {
         XCTAssertNil(Self.library.entry(hostMajor: UInt32(FC_ABI_MAJOR) + 1, hostMinor: 0, host: nil))
     }

@@ -93,6 +93,10 @@ public final class SystemHost: LanguageHost {
     public var terminal: PlotTerminal?
     /// Gnuplot processes for large batches of files.
     public var plotProcesses: Int
+    /// Starts an HTTP server for a model store (path, port) in the background and returns
+    /// its URL: the executable installs it (FcastServe), so the language never links an HTTP
+    /// server; nil: `serve()` is refused.
+    public var serve: (@Sendable (String, Int) throws -> String)?
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.environment = environment

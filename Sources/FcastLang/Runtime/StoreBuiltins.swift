@@ -117,6 +117,40 @@ extension BuiltinLibrary {
                     throw Diagnostic("refit(): \(errorText(error))", at: a.callSpan)
                 }
             }),
+        Builtin(
+            name: "serve",
+            parameters: [
+                .init(name: "store", positional: true, required: true, help: "a model store from open(), or its path"),
+                .init(name: "port", positional: false, required: false, help: "the port on 127.0.0.1 (default 8080; 0: any free one)"),
+            ],
+            summary: "Serves a model store over HTTP in the background, as `fcast serve` does.",
+            example: "serve(open(\"models/employment.db\"), port: 8080)",
+            details: """
+            Starts an HTTP server on 127.0.0.1 for the store's newest version (as `fcast serve STORE`:
+            GET /v1/health, /v1/series, /v1/series/{id}, POST /v1/forecast, /v1/openapi.json) and
+            returns its URL at once; it serves in the background until fcast exits, and picks up
+            versions saved later. Only the fcast executable can serve.
+            """,
+            body: { interp, a in
+                let path: String
+                switch a.values["store"]?.value {
+                case .store(let open)?: path = open.store.location
+                case .string(let s)?: path = s
+                default: throw a.wrongType("store", "a model store from open(), or its path")
+                }
+                let port = try a.int("port", min: 0) ?? 8080
+                guard port <= 65535 else { throw Diagnostic("serve(): 'port' must be at most 65535, got \(port)", at: a.span("port")) }
+                guard let serve = (interp.host as? SystemHost)?.serve else {
+                    throw Diagnostic("serve(): this host cannot serve HTTP (only the fcast executable can)", at: a.callSpan)
+                }
+                do {
+                    let url = try serve(interp.host.resolvePath(path), port)
+                    interp.output("serving \(path) on \(url)\n")
+                    return .string(url)
+                } catch {
+                    throw Diagnostic("serve(): \(errorText(error))", at: a.span("store"))
+                }
+            }),
     ])
 }
 
