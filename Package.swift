@@ -69,7 +69,7 @@ let package = Package(
         .target(name: "ArimaPlugin", dependencies: ["ArimaModel", "FcastPluginKit"], path: "plugins/arima/Plugin"),
         // A development tool for the ARIMA numerics (traces of the search, differencing decisions).
         .executableTarget(name: "arima-bench", dependencies: ["ArimaModel"], path: "bench/arima",
-                          exclude: ["README.md", "statsforecast_autoarima.py", "r_differences_and_models.R"],
+                          exclude: ["README.md", "r_differences_and_models.R"],
                           sources: ["ArimaBench.swift"]),
         .target(name: "ProphetModel", dependencies: ["CNLopt"], path: "plugins/prophet/Model"),
         .target(name: "ProphetPlugin", dependencies: ["ProphetModel", "FcastPluginKit"], path: "plugins/prophet/Plugin"),

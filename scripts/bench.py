@@ -316,15 +316,15 @@ def generated_daily7(n_series=71, length=340):
     return path
 
 
-def statsforecast_autoarima(path, season, h, limit=0):
-    """statsforecast's AutoARIMA (bench/arima/statsforecast_autoarima.py, one process, one
-    thread) on a long CSV: (series, seconds, MASE, sMAPE, cover80) or None."""
+def statsforecast_peer(model, path, season, h, limit=0):
+    """statsforecast's `model` (AutoARIMA, AutoETS, AutoTheta: bench/statsforecast_peer.py, one
+    process, one thread) on a long CSV: (series, seconds, MASE, sMAPE, cover80) or None."""
     py = peer_python("statsforecast")
     if not py:
         return None
-    args = [path, "--season", str(season), "--h", str(h)] + (["--limit", str(limit)] if limit else [])
+    args = [path, "--model", model, "--season", str(season), "--h", str(h)] + (["--limit", str(limit)] if limit else [])
     out_f = tempfile.TemporaryFile("w+")
-    subprocess.run([py, os.path.join(ROOT, "bench/arima/statsforecast_autoarima.py"), *args], cwd=ROOT,
+    subprocess.run([py, os.path.join(ROOT, "bench/statsforecast_peer.py"), *args], cwd=ROOT,
                    stdout=out_f, stderr=subprocess.DEVNULL,
                    env={**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "1"})
     out_f.seek(0)
@@ -351,7 +351,7 @@ def bench_arima():
         run_s, n, mase, smape, cover, rss = fcast_accuracy(f"auto_arima(season: {season})", path, h, season, lim)
         rows.append([label, "fcast auto_arima", n, f"{run_s:.2f}", f"{n / run_s:.2f}", f"{mase:.4f}", f"{smape:.3f}",
                      f"{cover:.3f}", "-"])
-        sf = statsforecast_autoarima(path, season, h, lim)
+        sf = statsforecast_peer("AutoARIMA", path, season, h, lim)
         if sf:
             sn, sec, smase, ssmape, scover = sf
             rows.append(["", "statsforecast AutoARIMA 2.1.1", sn, f"{sec:.2f}", f"{sn / sec:.2f}", smase, ssmape, scover,
@@ -366,25 +366,17 @@ def bench_theta():
     and statsforecast's AutoTheta on the same series in the same run: employment (h 24,
     season 12) and visnights (h 8, season 4). FCAST_BENCH_LIMIT=N takes the first N series."""
     limit = int(os.environ.get("FCAST_BENCH_LIMIT", "0"))
-    py = peer_python("statsforecast")
     # MASE of R's forecast::thetaf on the same splits (the issue's figures).
     r_mase = {"employment": "0.9700", "visnights": "1.1936"}
     for label, file, h, season in [("employment", "us_employment.csv", 24, 12), ("visnights", "visnights.csv", 8, 4)]:
         path = os.path.join(ROOT, "examples/data", file)
         run_s, n, mase, smape, cover, rss = fcast_accuracy(f"theta(season: {season})", path, h, season, limit)
         rows = [["fcast theta", n, f"{run_s:.2f}", f"{n / run_s:.2f}", f"{mase:.4f}", f"{smape:.3f}", f"{cover:.3f}", "1.0x"]]
-        if py:
-            args = [path, "--season", str(season), "--h", str(h)] + (["--limit", str(limit)] if limit else [])
-            out_f = tempfile.TemporaryFile("w+")
-            subprocess.run([py, os.path.join(ROOT, "bench/theta/statsforecast_autotheta.py"), *args], cwd=ROOT,
-                           stdout=out_f, stderr=subprocess.DEVNULL,
-                           env={**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "1"})
-            out_f.seek(0)
-            m = re.search(r"series=(\d+) failed=(\d+) MASE=([0-9.]+) sMAPE=([0-9.]+) cover80=([0-9.]+) seconds=([0-9.]+)", out_f.read())
-            if m:
-                sn, sec = int(m.group(1)) + int(m.group(2)), float(m.group(6))
-                rows.append(["statsforecast AutoTheta", sn, f"{sec:.2f}", f"{sn / sec:.2f}", m.group(3), m.group(4),
-                             m.group(5), f"{(n / run_s) / (sn / sec):.1f}x"])
+        sf = statsforecast_peer("AutoTheta", path, season, h, limit)
+        if sf:
+            sn, sec, smase, ssmape, scover = sf
+            rows.append(["statsforecast AutoTheta", sn, f"{sec:.2f}", f"{sn / sec:.2f}", smase, ssmape, scover,
+                         f"{(n / run_s) / (sn / sec):.1f}x"])
         rows.append([f"R thetaf (issue 12)", "all", "-", "-", r_mase[label], "-", "-", "-"])
         table(f"AutoTheta on {label} ({'first ' + str(limit) if limit else 'all'} series, h {h}, season {season}), one worker",
               ["tool", "series", "seconds", "series/s", "MASE", "sMAPE", "cover80", "fcast faster by"], rows)
@@ -395,7 +387,6 @@ def bench_ets():
     visnights (h 8, season 4) with one worker, and statsforecast's AutoETS on the same series
     in the same run. FCAST_BENCH_LIMIT=N takes the first N series of each set."""
     limit = int(os.environ.get("FCAST_BENCH_LIMIT", "0"))
-    py = peer_python("statsforecast")
     for label, file, h, season, r_mase, sf_mase in [("employment", "us_employment.csv", 24, 12, "0.6704", "0.6505"),
                                                     ("visnights", "visnights.csv", 8, 4, "1.1525", "1.1557")]:
         path = os.path.join(ROOT, "examples/data", file)
@@ -404,18 +395,11 @@ def bench_ets():
         b_s, bn, bmase, bsmape, bcover, _ = fcast_accuracy(f'ets(season: {season}, optimizer: "nelder_mead")', path, h, season, limit)
         rows.append(["fcast ets nelder_mead", bn, f"{b_s:.2f}", f"{bn / b_s:.2f}", f"{bmase:.4f}", f"{bsmape:.3f}", f"{bcover:.3f}",
                      f"{(bn / b_s) / (n / run_s):.1f}x"])
-        if py:
-            args = [path, "--season", str(season), "--h", str(h)] + (["--limit", str(limit)] if limit else [])
-            out_f = tempfile.TemporaryFile("w+")
-            subprocess.run([py, os.path.join(ROOT, "bench/ets/statsforecast_autoets.py"), *args], cwd=ROOT,
-                           stdout=out_f, stderr=subprocess.DEVNULL,
-                           env={**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "1"})
-            out_f.seek(0)
-            m = re.search(r"series=(\d+) failed=(\d+) MASE=([0-9.]+) sMAPE=([0-9.]+) cover80=([0-9.]+) seconds=([0-9.]+)", out_f.read())
-            if m:
-                sn, sec = int(m.group(1)) + int(m.group(2)), float(m.group(6))
-                rows.append(["statsforecast AutoETS 2.1.1", sn, f"{sec:.2f}", f"{sn / sec:.2f}", m.group(3), m.group(4),
-                             m.group(5), f"{(n / run_s) / (sn / sec):.1f}x"])
+        sf = statsforecast_peer("AutoETS", path, season, h, limit)
+        if sf:
+            sn, sec, smase, ssmape, scover = sf
+            rows.append(["statsforecast AutoETS 2.1.1", sn, f"{sec:.2f}", f"{sn / sec:.2f}", smase, ssmape, scover,
+                         f"{(n / run_s) / (sn / sec):.1f}x"])
         rows.append(["R ets (issue 12)", "-", "-", "-", r_mase, "-", "-", "-"])
         rows.append(["statsforecast AutoETS (issue 12)", "-", "-", "-", sf_mase, "-", "-", "-"])
         table(f"ETS on {label} ({'first ' + str(limit) if limit else 'all'} series, h {h}, season {season}), one worker",

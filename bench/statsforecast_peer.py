@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
-"""statsforecast AutoARIMA on a long-format CSV (unique_id,ds,y), one process.
+"""A statsforecast model (AutoARIMA, AutoETS or AutoTheta) on a long-format CSV (unique_id,ds,y), one process.
 
 Per series: train on all but the last H points, forecast H with an 80% interval, score
 against the held-out points as shared/PEERS.md does (MASE scale = in-sample seasonal-naive
 MAE, lag 1 if that is 0; series with a constant history left out; sMAPE; cover80).
 Prints series/s, MASE, sMAPE, cover80 on one line.
 
-Usage: bench/arima/statsforecast_autoarima.py [CSV] [--season 12] [--h 24] [--limit N]
-Creates bench/arima/.venv-bench (pip install statsforecast==2.1.1) on first use.
+Usage: bench/statsforecast_peer.py [CSV] [--model AutoARIMA|AutoETS|AutoTheta] [--season 12] [--h 24] [--limit N]
+Creates bench/.venv-bench (pip install statsforecast==2.1.1) on first use.
 """
 import argparse, os, subprocess, sys, time
 
@@ -30,7 +30,8 @@ def ensure_venv():
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("csv", nargs="?", default=os.path.join(HERE, "../../../shared/data/us_employment.csv"))
+    ap.add_argument("csv", nargs="?", default=os.path.join(HERE, "../../shared/data/us_employment.csv"))
+    ap.add_argument("--model", choices=["AutoARIMA", "AutoETS", "AutoTheta"], default="AutoARIMA")
     ap.add_argument("--season", type=int, default=12)
     ap.add_argument("--h", type=int, default=24)
     ap.add_argument("--limit", type=int, default=0)
@@ -40,7 +41,8 @@ def main():
     ensure_venv()
     import numpy as np
     import pandas as pd
-    from statsforecast.models import AutoARIMA
+    import statsforecast.models
+    Model = getattr(statsforecast.models, a.model)
 
     df = pd.read_csv(a.csv)
     ids = list(dict.fromkeys(df["unique_id"]))
@@ -48,7 +50,7 @@ def main():
         ids = ids[: a.limit]
     groups = {k: g["y"].to_numpy(dtype=float) for k, g in df.groupby("unique_id", sort=False)}
     # warm-up (numba compilation) outside the timing
-    AutoARIMA(season_length=a.season).fit(groups[ids[0]][: -a.h]).predict(h=a.h, level=[80])
+    Model(season_length=a.season).fit(groups[ids[0]][: -a.h]).predict(h=a.h, level=[80])
     m, h = a.season, a.h
     mases, smapes, cov, tot, failed = [], [], 0, 0, 0
     t0 = time.time()
@@ -56,7 +58,7 @@ def main():
         y = groups[k]
         tr, te = y[:-h], y[-h:]
         try:
-            fc = AutoARIMA(season_length=m).fit(tr).predict(h=h, level=[80])
+            fc = Model(season_length=m).fit(tr).predict(h=h, level=[80])
         except Exception as e:  # noqa: BLE001
             failed += 1
             print(k, "FAILED", e, file=sys.stderr)
@@ -72,7 +74,7 @@ def main():
         cov += int(np.sum((te >= lo) & (te <= hi)))
         tot += h
     dt = time.time() - t0
-    print("statsforecast AutoARIMA: series=%d failed=%d MASE=%.4f sMAPE=%.3f cover80=%.3f seconds=%.2f series/s=%.3f"
+    print("statsforecast " + a.model + ": series=%d failed=%d MASE=%.4f sMAPE=%.3f cover80=%.3f seconds=%.2f series/s=%.3f"
           % (len(mases), failed, np.mean(mases), np.mean(smapes), cov / max(tot, 1), dt, len(ids) / dt))
 
 if __name__ == "__main__":
