@@ -34,6 +34,8 @@ public struct ServeOptions: Sendable {
 public enum ServeRoutes {
     public static func router(_ models: ServedModels, options: ServeOptions) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        // Unknown paths answer in JSON too, naming the routes there are.
+        router.add(middleware: JSONNotFound())
         router.get("/v1/health") { _, _ in
             respond { health(models.current) }
         }
@@ -75,6 +77,18 @@ public enum ServeRoutes {
     }
 
     static let minLevel = 1e-6, maxLevel = 100 - 1e-6
+
+    /// Hummingbird's empty 404 for a path no route matches, as {"error": "..."}.
+    struct JSONNotFound<Context: RequestContext>: RouterMiddleware {
+        func handle(_ request: Request, context: Context,
+                    next: (Request, Context) async throws -> Response) async throws -> Response {
+            do {
+                return try await next(request, context)
+            } catch let error as HTTPError where error.status == .notFound && error.body == nil {
+                return errorResponse(.notFound, "no route for \(request.method.rawValue) \(request.uri.path); routes: GET /v1/health, GET /v1/series, GET /v1/series/{id}, POST /v1/forecast, GET /v1/openapi.json")
+            }
+        }
+    }
 
     /// A 4xx answer: its status and message.
     struct ClientError: Error {

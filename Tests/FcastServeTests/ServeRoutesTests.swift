@@ -83,6 +83,12 @@ final class ServeRoutesTests: XCTestCase {
             XCTAssertEqual((body as? [String: Any])?["error"] as? String, "the store has no series 'NSWMetr'; did you mean 'NSWMetro'?")
             let (spaced, _, _) = try await Self.call(client, .get, "/v1/series/no%20such")
             XCTAssertEqual(spaced, 404)
+            // A path no route matches (so none the document describes) answers in JSON too.
+            let unknown = try await client.execute(uri: "/v2/health", method: .get)
+            XCTAssertEqual(unknown.status.code, 404)
+            XCTAssertEqual(unknown.headers[.contentType], "application/json")
+            XCTAssertTrue(String(buffer: unknown.body).hasPrefix(#"{"error":"no route for GET /v2/health; routes: GET /v1/health"#),
+                          String(buffer: unknown.body))
             let (_, doc, _) = try await Self.call(client, .get, "/v1/openapi.json")
             XCTAssertEqual((doc as? [String: Any])?["openapi"] as? String, "3.0.3")
         }
