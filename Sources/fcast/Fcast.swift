@@ -60,17 +60,21 @@ struct Run: ParsableCommand {
         }
         let interp = Interpreter(registry: registry, host: servingHost(registry))
         if let workers { interp.defaultWorkers = workers }
-        let runner = ScriptRunner(interpreter: interp)
-        Interrupt.target = interp.interrupt
-        Interrupts.install()
         let report = self.report.map { Report(path: $0, scriptName: file) }
-        let outcome = runner.run(Source(name: file, text: text), report: report)
-        if let report { FileHandle.standardError.write(Data("report: \(report.path)\n".utf8)) }
-        switch outcome {
-        case .completed: return
-        case .failed: throw ExitCode(1)
-        case .interrupted: throw ExitCode(130)
-        }
+        defer { if let report { FileHandle.standardError.write(Data("report: \(report.path)\n".utf8)) } }
+        try runToCompletion(Source(name: file, text: text), in: interp, report: report)
+    }
+}
+
+/// Runs a script with Ctrl-C stopping its runs; the exit status says how it ended (1 after an
+/// error, 130 after an interrupt).
+func runToCompletion(_ source: Source, in interp: Interpreter, report: Report? = nil) throws {
+    Interrupt.target = interp.interrupt
+    Interrupts.install()
+    switch ScriptRunner(interpreter: interp).run(source, report: report) {
+    case .completed: return
+    case .failed: throw ExitCode(1)
+    case .interrupted: throw ExitCode(130)
     }
 }
 
@@ -155,15 +159,7 @@ struct Predict: ParsableCommand {
             args += ", ids: ids"
         }
         let source = Source(name: "fcast predict", text: "write(predict(open(store_path), \(args)), out_path)\n")
-        var runner = ScriptRunner(interpreter: interp)
-        runner.errorOutput = { FileHandle.standardError.write(Data($0.utf8)) }
-        Interrupt.target = interp.interrupt
-        Interrupts.install()
-        switch runner.run(source) {
-        case .completed: return
-        case .failed: throw ExitCode(1)
-        case .interrupted: throw ExitCode(130)
-        }
+        try runToCompletion(source, in: interp)
     }
 }
 
