@@ -73,9 +73,11 @@ let package = Package(
                           sources: ["ArimaBench.swift"]),
         .target(name: "ProphetModel", dependencies: ["CNLopt"], path: "plugins/prophet/Model"),
         .target(name: "ProphetPlugin", dependencies: ["ProphetModel", "FcastPluginKit"], path: "plugins/prophet/Plugin"),
-        .target(name: "ThetaModel", dependencies: ["CNLopt"], path: "plugins/theta/Model"),
+        .target(name: "ThetaModel", dependencies: ["CNLopt", "PluginNumerics"], path: "plugins/theta/Model"),
+        // What the model plugins share: the seeded generator of their simulated intervals.
+        .target(name: "PluginNumerics", path: "plugins/shared"),
         .target(name: "ThetaPlugin", dependencies: ["ThetaModel", "FcastPluginKit"], path: "plugins/theta/Plugin"),
-        .target(name: "EtsModel", dependencies: ["CNLopt"], path: "plugins/ets/Model"),
+        .target(name: "EtsModel", dependencies: ["CNLopt", "PluginNumerics"], path: "plugins/ets/Model"),
         .target(name: "EtsPlugin", dependencies: ["EtsModel", "FcastPluginKit"], path: "plugins/ets/Plugin"),
 
         // Paths, processes and C-plugin compilation for the tests.
@@ -103,7 +105,7 @@ let package = Package(
         .testTarget(name: "NaivePluginTests", dependencies: ["NaivePlugin", "FcastPluginKit"]),
         .testTarget(name: "ArimaTests", dependencies: ["ArimaModel"]),
         .testTarget(name: "ThetaTests", dependencies: ["ThetaModel", "ThetaPlugin", "FcastPluginKit"]),
-        .testTarget(name: "EtsTests", dependencies: ["EtsModel", "EtsPlugin", "FcastPluginKit"]),
+        .testTarget(name: "EtsTests", dependencies: ["EtsModel", "EtsPlugin", "FcastPluginKit", "PluginNumerics"]),
         .testTarget(name: "ProphetTests", dependencies: ["ProphetModel", "ProphetPlugin", "FcastPluginKit"]),
         .testTarget(name: "EndToEndTests", dependencies: ["FcastCore", "FcastTestSupport"]),
         // Scripts run through the binary, their output compared with golden files beside them.

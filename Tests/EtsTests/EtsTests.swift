@@ -6,6 +6,7 @@
 // bounds) we assert that instead of equality.
 import XCTest
 @testable import EtsModel
+import PluginNumerics
 
 private func fit(_ y: [Double], _ m: Int, _ model: String = "ZZZ") throws -> EtsFit {
     var o = EtsOptions()
@@ -216,7 +217,7 @@ final class RobustnessTests: XCTestCase {
 final class AdmissibilityTests: XCTestCase {
     /// The Schur-Cohn test against the roots found by Durand-Kerner, on random polynomials.
     func testSchurCohnAgreesWithRoots() {
-        var rng = SplitMix(seed: 11)
+        var rng = SplitMix64(seed: 11)
         var disagreements = 0
         for _ in 0..<2000 {
             let d = 2 + Int(rng.next() % 12)

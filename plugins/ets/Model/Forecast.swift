@@ -2,6 +2,7 @@
 // in etscalc.c), analytical variances for the linear class (Hyndman et al. 2008, ch. 6:
 // v_h = σ² (1 + Σ_{j<h} c_j²), c_j = w'F^{j-1}g), and sample paths for the others.
 import Foundation
+import PluginNumerics
 
 extension EtsFit {
     var finalState: State {
@@ -69,7 +70,7 @@ extension EtsFit {
     /// `paths` simulated futures of h steps (paths[p][t]), Gaussian innovations with
     /// variance σ², reproducible for a seed (R's simulate.ets; forecast.ets uses 5000).
     public func simulate(h: Int, paths: Int = 5000, seed: UInt64) -> [[Double]] {
-        var rng = SplitMix(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let sd = sigma2.squareRoot()
         let p = Params(alpha: params.alpha, beta: params.beta, gamma: params.gamma, phi: spec.damped ? params.phi : 1)
         var out = [[Double]](repeating: [Double](repeating: 0, count: h), count: paths)
@@ -94,28 +95,6 @@ public func quantile7(_ sorted: [Double], _ p: Double) -> Double {
     let hpos = Double(n - 1) * p
     let lo = Int(hpos.rounded(.down)), hi = min(lo + 1, n - 1)
     return sorted[lo] + (hpos - Double(lo)) * (sorted[hi] - sorted[lo])
-}
-
-/// SplitMix64 with Box-Muller normals: small, fast, the same stream on every platform.
-struct SplitMix {
-    var state: UInt64
-    var spare: Double? = nil
-    init(seed: UInt64) { state = seed ^ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform() -> Double { (Double(next() >> 11) + 0.5) * 0x1p-53 }
-    mutating func normal() -> Double {
-        if let s = spare { spare = nil; return s }
-        let u1 = uniform(), u2 = uniform()
-        let r = (-2 * log(u1)).squareRoot()
-        spare = r * sin(2 * .pi * u2)
-        return r * cos(2 * .pi * u2)
-    }
 }
 
 // MARK: - saved form: version byte, then little-endian doubles

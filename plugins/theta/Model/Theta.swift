@@ -7,6 +7,7 @@
 // statsforecast's AutoTheta (statsforecast/theta.py) so that its users get the same models.
 import CNLopt
 import Foundation
+import PluginNumerics
 
 public struct ThetaError: Error, Sendable {
     public enum Kind: Sendable { case invalidArgument, notEnoughData, numericFailure, cancelled }
@@ -230,28 +231,6 @@ func quantile(_ sorted: [Double], _ q: Double) -> Double {
     if i >= sorted.count - 1 { return sorted[sorted.count - 1] }
     let f = pos - Double(i)
     return sorted[i] + f * (sorted[i + 1] - sorted[i])
-}
-
-/// SplitMix64 with Box-Muller normals: small, fast, reproducible across platforms.
-struct SplitMix64 {
-    var state: UInt64
-    var spare: Double?
-    init(seed: UInt64) { state = seed ^ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform() -> Double { (Double(next() >> 11) + 0.5) * 0x1p-53 }
-    mutating func normal() -> Double {
-        if let s = spare { spare = nil; return s }
-        let u1 = uniform(), u2 = uniform()
-        let r = (-2 * log(u1)).squareRoot()
-        spare = r * sin(2 * .pi * u2)
-        return r * cos(2 * .pi * u2)
-    }
 }
 
 // MARK: Seasonality
