@@ -57,16 +57,7 @@ public struct ProcessExecutor: Executor {
     }
 
     /// This process's executable file (/proc/self/exe, resolved).
-    public static func runningExecutable() -> URL? {
-        #if os(Linux)
-        var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
-        guard n > 0 else { return nil }
-        return URL(fileURLWithPath: String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self))
-        #else
-        return Bundle.main.executableURL?.resolvingSymlinksInPath()
-        #endif
-    }
+    public static func runningExecutable() -> URL? { PluginRegistry.runningExecutable() }
 
     public func execute(_ job: Job, tasks: [Int], into results: ResultBuffers, cancel: CancelToken,
                         progress: ProgressReporter) throws {

@@ -106,7 +106,7 @@ public enum PluginListing {
             }
             out.append("")
         }
-        if registry.libraries.isEmpty { out.append("no plugins found; searched: \(PluginRegistry.defaultSearchPath().joined(separator: ", "))") }
+        if registry.libraries.isEmpty { out.append("no plugins found; searched: \(registry.searched.joined(separator: ", "))") }
         for f in registry.failures { out.append("failed to load \(f)") }
         return out.joined(separator: "\n")
     }

@@ -117,26 +117,50 @@ public final class PluginRegistry: @unchecked Sendable {
     /// Algorithms in load order; the first library to offer a name wins.
     public private(set) var algorithms: [AlgorithmHandle] = []
     private var byName: [String: AlgorithmHandle] = [:]
+    /// The folders and files `discover` looked in, for messages when nothing was found.
+    public private(set) var searched: [String] = []
 
     public init() {}
 
     public func algorithm(named name: String) -> AlgorithmHandle? { byName[name] }
 
     /// The folders searched, in order: $FCAST_PLUGIN_PATH (colon-separated folders or
-    /// files), the executable's folder and its ../lib/fcast, and the per-user folder
-    /// ($XDG_DATA_HOME or ~/.local/share)/fcast/plugins.
-    public static func defaultSearchPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
+    /// files, made absolute), the folder of the real (symlink-resolved) executable, the install
+    /// prefix's lib/fcast/plugins (the executable in PREFIX/bin), and the per-user
+    /// ~/.local/lib/fcast/plugins. Never the working directory: a stray libfcast_*.so lying in
+    /// the folder a user happens to be in must not be loaded, so the executable comes from
+    /// /proc/self/exe, not from argv[0] (a bare "fcast" found on PATH would resolve against
+    /// the working directory).
+    public static func defaultSearchPath(environment: [String: String] = ProcessInfo.processInfo.environment,
+                                         executable: URL? = runningExecutable()) -> [String] {
         var path: [String] = []
         if let env = environment["FCAST_PLUGIN_PATH"] {
+            let cwd = FileManager.default.currentDirectoryPath
             path += env.split(separator: ":").map(String.init).filter { !$0.isEmpty }
+                .map { $0.hasPrefix("/") ? $0 : URL(fileURLWithPath: $0, relativeTo: URL(fileURLWithPath: cwd + "/")).standardized.path }
         }
-        let exe = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
-        let exeDir = exe.deletingLastPathComponent().path
-        path.append(exeDir)
-        path.append(URL(fileURLWithPath: exeDir).appendingPathComponent("../lib/fcast").standardized.path)
-        let dataHome = environment["XDG_DATA_HOME"] ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.local/share")
-        path.append(dataHome + "/fcast/plugins")
+        if let exe = executable {
+            let exeDir = exe.resolvingSymlinksInPath().deletingLastPathComponent()
+            path.append(exeDir.path)
+            path.append(exeDir.appendingPathComponent("../lib/fcast/plugins").standardized.path)
+        }
+        if let home = environment["HOME"] ?? Optional(NSHomeDirectory()), home.hasPrefix("/") {
+            path.append(home + "/.local/lib/fcast/plugins")
+        }
         return path
+    }
+
+    /// This process's executable file, symlinks resolved (/proc/self/exe on Linux); nil when
+    /// it cannot be known, in which case only the other folders are searched.
+    public static func runningExecutable() -> URL? {
+        #if os(Linux)
+        var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
+        guard n > 0 else { return nil }
+        return URL(fileURLWithPath: String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        #else
+        return Bundle.main.executableURL?.resolvingSymlinksInPath()
+        #endif
     }
 
     /// `fcast_<name>_plugin_entry` for `libfcast_<name>.so`.
@@ -154,6 +178,7 @@ public final class PluginRegistry: @unchecked Sendable {
     /// Loads every plugin found on the search path. Folders that do not exist are skipped
     /// unless they were named explicitly (`explicit`), which is reported.
     public func discover(searchPath: [String], explicit: Set<String> = []) {
+        searched += searchPath
         var seen = Set<String>()
         let fm = FileManager.default
         for entry in searchPath {

@@ -36,6 +36,10 @@ public final class Repl {
         if reader.isInteractive {
             let n = interpreter.registry.algorithms.count, libs = interpreter.registry.libraries.count
             output("fcast \(FcastVersion.string): \(n) algorithm\(n == 1 ? "" : "s") from \(libs) plugin\(libs == 1 ? "" : "s"). :help for help, Ctrl-D to quit.\n")
+            if n == 0 {
+                let looked = interpreter.registry.searched.joined(separator: ", ")
+                output("No plugins found (searched: \(looked.isEmpty ? "nothing" : looked)); set FCAST_PLUGIN_PATH to the folder of the libfcast_*.so files.\n")
+            }
         }
         while true {
             interpreter.interrupt.reset()

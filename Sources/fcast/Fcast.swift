@@ -13,7 +13,7 @@ struct Fcast: ParsableCommand {
         abstract: "Forecast many time series at once: a small forecasting language, parallel model grids, algorithms as plugins.",
         discussion: """
             With no subcommand, fcast reads statements from standard input (a REPL at a terminal).
-            Plugins are found in $FCAST_PLUGIN_PATH, the executable's folder and ~/.local/share/fcast/plugins.
+            Plugins are found in $FCAST_PLUGIN_PATH, the real executable's folder, PREFIX/lib/fcast/plugins and ~/.local/lib/fcast/plugins (never the working directory).
             """,
         version: "fcast \(FcastVersion.string) (plugin ABI \(FcastVersion.abi))",
         subcommands: [Run.self, Predict.self, Serve.self, Plugins.self, Repl.self, Worker.self],

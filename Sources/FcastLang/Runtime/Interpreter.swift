@@ -139,7 +139,17 @@ public final class Interpreter {
     }
 
     func unknownName(_ n: String, at span: SourceSpan) -> Diagnostic {
-        let notes = Suggest.closest(to: n, among: knownNames).map { ["did you mean '\($0)'?"] } ?? []
+        var notes = Suggest.closest(to: n, among: knownNames).map { ["did you mean '\($0)'?"] } ?? []
+        if registry.algorithms.isEmpty {
+            let looked = registry.searched.isEmpty ? "no folder was searched" : "searched: " + registry.searched.joined(separator: ", ")
+            notes.append("no algorithm plugins are loaded, so no algorithm (naive, auto_arima, ...) is known; \(looked); set FCAST_PLUGIN_PATH to the folder of the libfcast_*.so files")
+        } else if notes.isEmpty {
+            let algorithms = registry.algorithms.map(\.name)
+            let variables = globals.keys.sorted()
+            notes.append("algorithms: " + algorithms.joined(separator: ", "))
+            if !variables.isEmpty { notes.append("variables: " + variables.joined(separator: ", ")) }
+            notes.append(":help lists the builtins")
+        }
         return Diagnostic("unknown name '\(n)'", at: span, notes: notes)
     }
 
