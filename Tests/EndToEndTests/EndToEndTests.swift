@@ -20,7 +20,7 @@ final class EndToEndTests: XCTestCase {
             XCTAssertTrue(r.stdout.contains("\n  \(name)\n"), "\(name) missing in:\n\(r.stdout)")
         }
         XCTAssertTrue(r.stdout.contains("libfcast_naive.so (plugin ABI 1.1)"), r.stdout)
-        XCTAssertTrue(r.stdout.contains("season: int in 1...100000 (required)"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("season: int in 1...100000 (auto)"), r.stdout)
         XCTAssertTrue(r.stdout.contains("capabilities: intervals, thread-safe, save/load, fitted"), r.stdout)
     }
 

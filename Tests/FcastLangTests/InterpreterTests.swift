@@ -86,9 +86,34 @@ final class InterpreterTests: LanguageTestCase {
     }
 
     func testMissingRequiredParameterIsReportedBeforeRunning() throws {
+        // No built-in algorithm has a required parameter, so a small C plugin declares one.
+        let dir = TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let source = TestSupport.slowPluginSource
+            .replacingOccurrences(of: "static int dummy;", with: """
+                static int dummy;
+                static const fc_param_spec width = { sizeof(fc_param_spec), "width", FC_PARAM_INT, FC_PARAM_REQUIRED,
+                    NULL, 1, 100, NULL, 0, "window width" };
+                static const fc_param_spec *const params[] = {&width};
+                """)
+            .replacingOccurrences(of: ".capabilities = FC_CAP_THREAD_SAFE,", with: ".capabilities = FC_CAP_THREAD_SAFE, .n_params = 1, .params = params,")
+        let lib = try TestSupport.compileCPlugin(source: source, name: "needswidth", in: dir)
+        try interp.registry.load(path: lib.path)
         try run("vis = load(\"\(vis)\")")
-        let msg = failure("res = run(snaive(), vis, horizon: 4)")
-        XCTAssertTrue(msg.contains("snaive needs 'season'"), msg)
+        let msg = failure("res = run(grid(naive(), slow()), vis, horizon: 4)")
+        XCTAssertTrue(msg.contains("slow needs 'width'"), msg)
+        XCTAssertFalse(output.contains("tasks"), "nothing ran: \(output)")
+    }
+
+    func testSnaiveTakesItsSeasonFromTheDataWhenNotGiven() throws {
+        try run("""
+            vis = load("\(vis)")
+            train, test = split(vis, last: 8)
+            s = summary(evaluate(run(snaive(), train, horizon: 8), test))
+            """)
+        guard case .summary(let s) = interp.globals["s"]! else { return XCTFail() }
+        // PEERS.md: snaive on visnights (quarterly, so season 4, h = 8): MASE 1.1273.
+        XCTAssertEqual(s.rows[0].means[s.metrics.firstIndex(of: "mase")!], 1.1273, accuracy: 0.0001)
     }
 
     func testBuiltinArgumentErrors() {

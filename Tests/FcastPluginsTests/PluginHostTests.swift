@@ -23,7 +23,8 @@ final class PluginHostTests: XCTestCase {
         XCTAssertTrue(snaive.capabilities.contains([.intervals, .threadSafe, .saveLoad, .fitted]))
         let season = try XCTUnwrap(snaive.parameter(named: "season"))
         XCTAssertEqual(season.kind, .int)
-        XCTAssertTrue(season.required)
+        XCTAssertFalse(season.required)
+        XCTAssertTrue(season.auto)
         XCTAssertEqual(season.min, 1)
         XCTAssertEqual(registry.algorithm(named: "naive")?.parameters.count, 0)
     }
@@ -60,9 +61,9 @@ final class PluginHostTests: XCTestCase {
             XCTAssertEqual(f.kind, .notEnoughData)
             XCTAssertTrue(f.message.contains("at least 13 points"), f.message)
         }
-        // A required parameter the plugin does not get: refused in configure.
-        XCTAssertThrowsError(try registry.algorithm(named: "snaive")!.configure([:])) { error in
-            XCTAssertTrue((error as! TaskFailure).message.contains("season"))
+        // A parameter out of its range that reaches configure anyway: refused there.
+        XCTAssertThrowsError(try registry.algorithm(named: "snaive")!.configure(["season": .int(0)])) { error in
+            XCTAssertTrue((error as! TaskFailure).message.contains("'season' must be at least 1, got 0"), "\(error)")
         }
     }
 

@@ -34,32 +34,32 @@ struct NaiveAlgorithm: Algorithm {
     var capabilities: Capabilities { [.intervals, .threadSafe, .saveLoad, .fitted] }
     var parameters: [Parameter] {
         kind == .snaive
-            ? [.int("season", min: 1, max: 100_000, required: true,
-                    help: "season length in periods (12 for monthly data with a yearly pattern)")]
+            ? [.int("season", min: 1, max: 100_000, auto: true,
+                    help: "season length in periods; default: from the data's frequency (12 monthly, 4 quarterly, 7 daily, 24 hourly)")]
             : []
     }
     func configure(_ values: ParameterValues) throws -> any ModelConfig {
         if kind == .snaive {
-            guard let season = values.int("season") else {
-                throw PluginError.invalidArgument("snaive needs 'season', the season length in periods")
-            }
-            guard season >= 1 else { throw PluginError.invalidArgument("'season' must be at least 1, got \(season)") }
-            return NaiveConfig(kind: kind, lag: season)
+            // Without a season the lag comes from each series' frequency at fit time.
+            let season = values.int("season")
+            if let season, season < 1 { throw PluginError.invalidArgument("'season' must be at least 1, got \(season)") }
+            return NaiveConfig(kind: kind, season: season)
         }
-        return NaiveConfig(kind: kind, lag: 1)
+        return NaiveConfig(kind: kind, season: 1)
     }
 }
 
 final class NaiveConfig: ModelConfig {
     let kind: NaiveKind
-    let lag: Int
-    init(kind: NaiveKind, lag: Int) {
+    /// The lag (1, or snaive's season); nil: snaive's season from the series' frequency.
+    let season: Int?
+    init(kind: NaiveKind, season: Int?) {
         self.kind = kind
-        self.lag = lag
+        self.season = season
     }
 
     /// Fewest points that give a forecast and a residual variance.
-    var minimumLength: Int {
+    func minimumLength(lag: Int) -> Int {
         switch kind {
         case .naive: 2
         case .snaive: lag + 1
@@ -71,6 +71,8 @@ final class NaiveConfig: ModelConfig {
     func fit(_ series: SeriesInput) throws -> any FittedModel {
         try series.requireFinite(model: kind.rawValue)
         let y = series.y
+        let lag = season ?? series.defaultSeason
+        let minimumLength = minimumLength(lag: lag)
         guard y.count >= minimumLength else {
             let what = kind == .snaive ? "\(minimumLength) points (one season of \(lag) plus one)" : "\(minimumLength) points"
             throw PluginError.notEnoughData("\(kind.rawValue) needs at least \(what); series has \(y.count)")
@@ -79,7 +81,7 @@ final class NaiveConfig: ModelConfig {
     }
 
     func load(_ bytes: [UInt8]) throws -> any FittedModel {
-        try NaiveModel.decode(bytes, kind: kind, lag: lag)
+        try NaiveModel.decode(bytes, kind: kind)
     }
 }
 
@@ -202,7 +204,8 @@ final class NaiveModel: FittedModel {
         return out
     }
 
-    static func decode(_ bytes: [UInt8], kind: NaiveKind, lag: Int) throws -> NaiveModel {
+    /// The lag is the saved history's length: the last season (snaive), one value otherwise.
+    static func decode(_ bytes: [UInt8], kind: NaiveKind) throws -> NaiveModel {
         guard bytes.first == 1, (bytes.count - 1) % 8 == 0 else {
             throw PluginError.badData("not a saved \(kind.rawValue) model (format version \(bytes.first.map(String.init) ?? "none"))")
         }
@@ -215,9 +218,9 @@ final class NaiveModel: FittedModel {
             i += 8
         }
         guard values.count >= 6 else { throw PluginError.badData("saved \(kind.rawValue) model is truncated") }
-        let nh = Int(values[4]), nf = Int(values[5])
-        guard values.count == 6 + nh + nf else { throw PluginError.badData("saved \(kind.rawValue) model is truncated") }
-        return NaiveModel(kind: kind, lag: lag, history: Array(values[6..<(6 + nh)]), level: values[0],
+        guard let nh = Int(exactly: values[4]), let nf = Int(exactly: values[5]), nh >= 1, nf >= 0,
+              values.count - 6 == nh + nf else { throw PluginError.badData("saved \(kind.rawValue) model is truncated") }
+        return NaiveModel(kind: kind, lag: nh, history: Array(values[6..<(6 + nh)]), level: values[0],
                           slope: values[1], sigma2: values[2], slopeVariance: values[3],
                           fitted: Array(values[(6 + nh)...]))
     }
