@@ -88,7 +88,14 @@ extension Interpreter {
 
     /// `level:` of run and predict: percentages strictly between 0 and 100.
     func levels(_ a: BoundArguments) throws(Diagnostic) -> [Double]? {
-        guard let levels = try a.numbers("level") else { return nil }
+        guard var levels = try a.numbers("level") else { return nil }
+        // As R's forecast(): levels all between 0 and 1 are fractions, said in a note.
+        if !levels.isEmpty, levels.allSatisfy({ $0 > 0 && $0 < 1 }) {
+            let percent = levels.map { ($0 * 100 * 1e9).rounded() / 1e9 }
+            output("note: \(a.builtin)(): level \(levels.map(ParameterLabel.number).joined(separator: ", ")) read as fractions: "
+                   + percent.map { ParameterLabel.number($0) + "%" }.joined(separator: ", ") + " (levels are percentages)\n")
+            levels = percent
+        }
         for l in levels where !(l > 0 && l < 100) {
             throw Diagnostic("\(a.builtin)(): interval levels are percentages between 0 and 100, got \(ParameterLabel.number(l))",
                              at: a.span("level"))
