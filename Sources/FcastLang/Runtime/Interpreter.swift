@@ -57,7 +57,13 @@ public final class Interpreter {
     /// The registered builtin of this name.
     public func builtin(named name: String) -> Builtin? { builtinTable[name] }
 
-    public func reset() { globals = [:] }
+    /// Names whose binding statement failed, with where and why: a later use says so
+    /// instead of a bare "unknown name" (statements piped in go on after an error).
+    private var failedBindings: [String: String] = [:]
+    /// The failed binding a statement last stumbled on, so a cascade keeps the first cause.
+    private var lastFailedUse: String?
+
+    public func reset() { globals = [:]; failedBindings = [:] }
     public func bind(_ name: String, _ value: Value) { globals[name] = value }
 
     /// Every name the language knows: builtins, algorithms and bindings (for completion and
@@ -79,7 +85,16 @@ public final class Interpreter {
                 output(Display.render(v, limit: 10) + "\n")
             }
         case .bind(let names, let e, _):
-            let v = try eval(e)
+            let v: Value
+            lastFailedUse = nil
+            do throws(Diagnostic) {
+                v = try eval(e)
+            } catch {
+                let cause = lastFailedUse.flatMap { failedBindings[$0] } ?? "the statement that binds it failed (\(error.message))"
+                for (n, _) in names where globals[n] == nil { failedBindings[n] = cause }
+                throw error
+            }
+            for (n, _) in names { failedBindings[n] = nil }
             if names.count == 1 {
                 globals[names[0].0] = v
                 return
@@ -139,6 +154,10 @@ public final class Interpreter {
     }
 
     func unknownName(_ n: String, at span: SourceSpan) -> Diagnostic {
+        if let why = failedBindings[n] {
+            lastFailedUse = n
+            return Diagnostic("'\(n)' has no value: \(why)", at: span)
+        }
         var notes = Suggest.closest(to: n, among: knownNames).map { ["did you mean '\($0)'?"] } ?? []
         if registry.algorithms.isEmpty {
             let looked = registry.searched.isEmpty ? "no folder was searched" : "searched: " + registry.searched.joined(separator: ", ")
