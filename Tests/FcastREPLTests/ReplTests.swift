@@ -71,7 +71,7 @@ final class ReplTests: XCTestCase {
         // :save keeps only successful inputs; :load of it rebuilds z... from k, which :reset removed.
         XCTAssertTrue(err.contains("unknown name 'k'"), err)
         XCTAssertTrue(out.contains("split(data, last: ...)"), out)
-        XCTAssertTrue(out.contains("season: int in 1...100000 (required)"), out)
+        XCTAssertTrue(out.contains("season: int in 1...100000 (auto)"), out)
         XCTAssertTrue(err.contains("unknown command ':nope'"), err)
         XCTAssertNil(interp.globals["never"], ":quit stops reading")
         XCTAssertEqual(try String(contentsOfFile: saved, encoding: .utf8).split(separator: "\n").last, "z = k + 1")
