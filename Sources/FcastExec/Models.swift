@@ -9,11 +9,14 @@ public struct ModelSpec: Sendable {
     public var algorithm: AlgorithmHandle
     public var values: [String: ParameterValue]
     public var name: String
+    /// The name the user gave the model (`name:`), the base of `name` instead of the algorithm's.
+    public var givenName: String?
 
-    public init(algorithm: AlgorithmHandle, values: [String: ParameterValue], name: String? = nil) {
+    public init(algorithm: AlgorithmHandle, values: [String: ParameterValue], name: String? = nil, givenName: String? = nil) {
         self.algorithm = algorithm
         self.values = values
-        self.name = name ?? algorithm.name
+        self.givenName = givenName
+        self.name = name ?? givenName ?? algorithm.name
     }
 
     public var planned: PlannedModel {
@@ -27,13 +30,14 @@ public struct ModelSpec: Sendable {
             guard keys.contains(p.name), let v = values[p.name] else { return nil }
             return "\(p.name)=\(v)"
         }
-        return shown.isEmpty ? algorithm.name : "\(algorithm.name)(\(shown.joined(separator: ", ")))"
+        let base = givenName ?? algorithm.name
+        return shown.isEmpty ? base : "\(base)(\(shown.joined(separator: ", ")))"
     }
 
     /// Names every model of a grid so that each is unique: the algorithm's name, plus the
-    /// parameters whose values differ between models of the same algorithm.
+    /// parameters whose values differ between models of the same algorithm (or given name).
     public static func assignNames(_ models: inout [ModelSpec]) {
-        let byAlgorithm = Dictionary(grouping: models.indices, by: { models[$0].algorithm.name })
+        let byAlgorithm = Dictionary(grouping: models.indices, by: { models[$0].givenName ?? models[$0].algorithm.name })
         for (_, indices) in byAlgorithm {
             var varying = Set<String>()
             if indices.count > 1 {

@@ -9,7 +9,7 @@ extension Interpreter {
         switch v {
         case .model(let m): return [m]
         case .grid(let specs):
-            return specs.map { s in ModelCall(algorithm: s.algorithm, alternatives: s.values.mapValues { [$0] }) }
+            return specs.map { s in ModelCall(algorithm: s.algorithm, alternatives: s.values.mapValues { [$0] }, name: s.givenName) }
         case .list(let items):
             var out: [ModelCall] = []
             for i in items { out += try modelCalls(i, span: span) }

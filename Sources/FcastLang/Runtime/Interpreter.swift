@@ -282,6 +282,7 @@ public final class Interpreter {
     /// Checks an algorithm call against the plugin's schema.
     func modelCall(_ algorithm: AlgorithmHandle, _ args: [EvaluatedArgument], span: SourceSpan) throws(Diagnostic) -> ModelCall {
         var alternatives: [String: [ParameterValue]] = [:]
+        var name: String?
         for a in args {
             guard let label = a.label else {
                 throw Diagnostic(algorithm.parameters.isEmpty
@@ -290,18 +291,27 @@ public final class Interpreter {
                                  at: a.span)
             }
             guard let p = algorithm.parameter(named: label) else {
+                // `name:` labels the model in tables, unless the plugin has a parameter of that name.
+                if label == "name" {
+                    guard case .string(let s) = a.value, !s.isEmpty,
+                          s.unicodeScalars.allSatisfy({ !CharacterSet.controlCharacters.contains($0) }) else {
+                        throw Diagnostic("\(algorithm.name)(name: ...) must be a non-empty string without control characters, got \(a.value.typeName)", at: a.span)
+                    }
+                    name = s
+                    continue
+                }
                 throw unknownParameter(label, of: algorithm, at: a.labelSpan ?? a.span)
             }
             alternatives[label] = try ParameterCheck.alternatives(a.value, for: p, algorithm: algorithm.name, at: a.span)
         }
-        return ModelCall(algorithm: algorithm, alternatives: alternatives)
+        return ModelCall(algorithm: algorithm, alternatives: alternatives, name: name)
     }
 
     func unknownParameter(_ label: String, of algorithm: AlgorithmHandle, at span: SourceSpan) -> Diagnostic {
         let names = algorithm.parameters.map(\.name)
         var notes = Suggest.closest(to: label, among: names).map { ["did you mean '\($0)'?"] } ?? []
-        notes.append(names.isEmpty ? "\(algorithm.name) takes no parameters"
-                                   : "\(algorithm.name) takes: \(names.joined(separator: ", "))")
+        notes.append(names.isEmpty ? "\(algorithm.name) takes no parameters (but name: to label it)"
+                                   : "\(algorithm.name) takes: \(names.joined(separator: ", ")) (and name: to label it)")
         return Diagnostic("unknown parameter '\(label)' for \(algorithm.name)", at: span, notes: notes)
     }
 }

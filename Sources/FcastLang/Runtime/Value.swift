@@ -10,6 +10,8 @@ public struct ModelCall: Sendable {
     public var algorithm: AlgorithmHandle
     /// Per parameter, the alternatives (one value, or several from a list).
     public var alternatives: [String: [ParameterValue]]
+    /// The name the user gave (`name:`), used in tables instead of the algorithm's.
+    public var name: String? = nil
 
     /// Every combination of the alternatives, in schema order (the cartesian product).
     public func expand() -> [ModelSpec] {
@@ -18,7 +20,7 @@ public struct ModelCall: Sendable {
             guard let alts = alternatives[p.name] else { continue }
             combos = combos.flatMap { c in alts.map { v in c.merging([p.name: v]) { $1 } } }
         }
-        return combos.map { ModelSpec(algorithm: algorithm, values: $0) }
+        return combos.map { ModelSpec(algorithm: algorithm, values: $0, givenName: name) }
     }
 }
 
