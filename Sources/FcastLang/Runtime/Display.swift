@@ -180,8 +180,16 @@ enum Display {
         let rows = s.rows.map { r in
             [r.model, String(r.series), String(r.failed)] + r.means.map(Fmt.number) + [r.seconds.map(Fmt.seconds) ?? "-"]
         }
-        return TextTable(header: ["model", "series", "failed"] + s.metrics + ["seconds"], rows: rows,
-                         rightAligned: [false] + Array(repeating: true, count: s.metrics.count + 3)).render()
+        var out = TextTable(header: ["model", "series", "failed"] + s.metrics + ["seconds"], rows: rows,
+                            rightAligned: [false] + Array(repeating: true, count: s.metrics.count + 3)).render()
+        // Means over different sets of series do not rank models fairly: say so.
+        let counts = Set(s.rows.map(\.series))
+        if counts.count > 1, let most = counts.max() {
+            let fewer = s.rows.filter { $0.series < most }.map { "\($0.model) \($0.series)" }
+            out += "\nnote: the means are over different numbers of series (\(fewer.joined(separator: ", ")) of \(most)),"
+                + " so the ranking compares unlike sets; failed series are left out of a model's means"
+        }
+        return out
     }
 
     static func best(_ b: BestTable, limit: Int) -> String {
