@@ -469,6 +469,13 @@ extension BuiltinLibrary {
             """,
             body: { interp, a in
                 let path = try a.requiredString("path")
+                // The format follows the extension; only CSV is written, so another extension
+                // (x.json) is refused rather than given CSV under a misleading name.
+                let ext = (path as NSString).pathExtension.lowercased()
+                guard ext == "csv" else {
+                    throw Diagnostic("write(): \(ext.isEmpty ? "'\(path)' has no extension" : "cannot write .\(ext) files"); write() writes CSV, name the file .csv",
+                                     at: a.span("path"))
+                }
                 let table: CSVTable
                 do throws(Diagnostic) {
                     table = try CSVExport.table(try a.required("value"))
