@@ -82,13 +82,16 @@ func runToCompletion(_ source: Source, in interp: Interpreter, report: Report? =
 /// stops at the next statement); a second one exits at once.
 enum Interrupts {
     static func install() {
-        signal(SIGINT) { _ in
-            guard let token = Interrupt.target, !token.isCancelled else {
-                signal(SIGINT, SIG_DFL)
-                raise(SIGINT)
-                return
+        // SIGTERM (a scheduler stopping the job) is a Ctrl-C: finished tasks are kept.
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig) { sig in
+                guard let token = Interrupt.target, !token.isCancelled else {
+                    signal(sig, SIG_DFL)
+                    raise(sig)
+                    return
+                }
+                token.cancel()
             }
-            token.cancel()
         }
     }
 }
