@@ -197,6 +197,7 @@ def main():
     ap.add_argument("--binary", default=os.environ.get("FCAST_BIN", os.path.join(ROOT, ".build", "debug", "fcast")))
     args = ap.parse_args()
 
+    args.binary = os.path.abspath(args.binary)
     rng = random.Random(args.seed)
     plugin_dir = os.path.dirname(args.binary)
     env = dict(os.environ, FCAST_PLUGIN_PATH=plugin_dir, FCAST_HISTORY="/dev/null", NO_COLOR="1")

@@ -79,6 +79,15 @@ final class LanguageLimitsTests: LanguageTestCase {
         XCTAssertEqual(location(msg), "test.fc:2:1", msg)
     }
 
+    func testAScriptThatIsNotUTF8IsAnErrorAtTheByte() throws {
+        // The fuzzer's mutated scripts got "the file isn't in the correct format" (exit 64).
+        let bytes = Array("x = 1\ny = \"caf".utf8) + [0xE9] + Array("\"\n".utf8)
+        XCTAssertThrowsError(try LanguageLimits.decodeScript(bytes, name: "s.fc")) { error in
+            XCTAssertEqual((error as! Diagnostic).description, "s.fc:2:9: error: the script is not valid UTF-8 (byte 15 of the file)")
+        }
+        XCTAssertEqual(try LanguageLimits.decodeScript(Array("é = 1\n".utf8), name: "s.fc"), "é = 1\n")
+    }
+
     func testDeeplyNestedValuesAreRefused() throws {
         // No literal nests that deep, but a binding at a time can.
         try run("x = [1]")

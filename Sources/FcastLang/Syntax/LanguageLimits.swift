@@ -53,6 +53,28 @@ public enum LanguageLimits {
         return nil
     }
 
+    /// A script file's text: its bytes must be UTF-8; the first byte that is not is an error
+    /// at its line:column (instead of "the file isn't in the correct format").
+    public static func decodeScript(_ bytes: [UInt8], name: String) throws(Diagnostic) -> String {
+        if let text = String(validating: bytes, as: UTF8.self) { return text }
+        var line = 1, column = 1, offset = 0
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let u):
+                offset += UTF8.width(u)
+                if u == "\n" { line += 1; column = 1 } else { column += 1 }
+            case .emptyInput:
+                return String(decoding: bytes, as: UTF8.self)
+            case .error:
+                throw Diagnostic("the script is not valid UTF-8 (byte \(offset + 1) of the file)",
+                                 at: SourceSpan(at: SourceLocation(file: name, line: line, column: column, offset: offset)),
+                                 notes: ["save the script as UTF-8"])
+            }
+        }
+    }
+
     static func tooDeep(at span: SourceSpan) -> Diagnostic {
         Diagnostic("expression nested too deeply: more than \(maxNesting) levels of brackets, calls, '-' or postfix '.', '[ ]'",
                    at: span, notes: ["bind the inner parts to names first, as in 'a = ...; b = f(a)'"])
