@@ -39,6 +39,46 @@ final class InterruptTests: XCTestCase {
         XCTAssertTrue(stderr.contains("run: interrupted after"), stderr)
         XCTAssertTrue(stderr.contains("of 592 tasks"), stderr)
         XCTAssertTrue(stderr.contains("slow.fc:2: interrupted; the script stops here"), stderr)
-        XCTAssertFalse(stdout.contains("run: 4 models"), "show(res) must not run after the interrupt")
+        // The binding prints the partial run once (issue 18); show(res) would print it again.
+        XCTAssertEqual(stdout.components(separatedBy: "run: 4 models").count - 1, 1, "show(res) must not run after the interrupt: \(stdout)")
+        XCTAssertTrue(stdout.contains("res = a partial run (interrupted): "), stdout)
+    }
+
+    /// Issue 18: SIGTERM (a scheduler stopping the job) is a Ctrl-C, and the binding keeps the
+    /// finished tasks, printed as a partial run with the count.
+    func testSIGTERMStopsTheRunAndKeepsWhatFinished() throws {
+        let dir = TestSupport.temporaryDirectory()
+        _ = try TestSupport.compileCPlugin(source: TestSupport.slowPluginSource, name: "slow", in: dir)
+        let script = try TestSupport.write("""
+            emp = load("examples/data/us_employment.csv")
+            res = run([slow(), slow(), slow(), slow()], emp, horizon: 3, workers: 2)
+            show(res)
+            """, to: "slow.fc", in: dir)
+        let p = Process()
+        p.executableURL = TestSupport.fcastBinary
+        p.arguments = ["run", script.path]
+        p.currentDirectoryURL = TestSupport.repoRoot
+        var env = ProcessInfo.processInfo.environment
+        env["FCAST_PLUGIN_PATH"] = dir.path
+        p.environment = env
+        let err = Pipe(), out = Pipe()
+        p.standardError = err
+        p.standardOutput = out
+        try p.run()
+        Thread.sleep(forTimeInterval: 1.5)
+        XCTAssertTrue(p.isRunning, "the run should still be going")
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(p.terminationReason, .exit, "not killed by the signal: \(stderr)")
+        XCTAssertEqual(p.terminationStatus, 130, stderr)
+        XCTAssertTrue(stderr.contains("run: interrupted after"), stderr)
+        let kept = try XCTUnwrap(stdout.range(of: #"res = a partial run \(interrupted\): ([0-9]+) of 592 tasks finished and are kept"#,
+                                              options: .regularExpression), stdout)
+        let count = Int(stdout[kept].split(separator: " ")[6])!
+        XCTAssertGreaterThan(count, 0, stdout)
+        XCTAssertLessThan(count, 592, stdout)
+        XCTAssertTrue(stdout.contains("interrupted: the rest were not run"), stdout)
     }
 }
