@@ -94,7 +94,7 @@ let package = Package(
                                                             .product(name: "Hummingbird", package: "hummingbird"),
                                                             .product(name: "HummingbirdTesting", package: "hummingbird"),
                                                             .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "FcastLangTests", dependencies: ["FcastLang", "FcastTestSupport"]),
+        .testTarget(name: "FcastLangTests", dependencies: ["FcastLang", "FcastTestSupport"], exclude: ["fuzz-corpus"]),
         .testTarget(
             name: "FcastPluginsTests",
             dependencies: ["FcastPlugins", "FcastABI", "FcastExec", "FcastCore", "CFcastPlugin", "FcastTestSupport"],

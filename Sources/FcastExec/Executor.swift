@@ -84,6 +84,8 @@ public enum Runner {
                            progressOutput: ProgressOutput = .standardError) throws -> RunResult {
         let start = DispatchTime.now()
         let plan = job.plan
+        try ResourceBudget.checkRun(what: "run", tasks: plan.taskCount, series: job.data.count, windows: plan.windows.count,
+                                    horizon: plan.horizon, levels: plan.levels.count)
         let results = ResultBuffers(tasks: plan.taskCount, horizon: plan.horizon, levels: plan.levels.count)
         let tasks = tasks ?? plan.executionOrder()
         // A driver starts no more workers than there are tasks.

@@ -161,6 +161,8 @@ extension BuiltinLibrary {
                 .init(name: "y", positional: false, required: false, help: "the value column (default \"y\")"),
                 .init(name: "freq", positional: false, required: false,
                       help: "the frequency, when inference is not wanted: \"monthly\", \"daily\", \"15min\", ..."),
+                .init(name: "on_error", positional: false, required: false,
+                      help: "\"stop\" (default): a bad row is an error; \"skip\": bad rows are left out, counted and shown by describe()"),
             ],
             summary: "Loads long-format data: one row per series and timestamp.",
             example: "emp = load(\"examples/data/us_employment.csv\")",
@@ -171,7 +173,10 @@ extension BuiltinLibrary {
             (yearly, quarterly, monthly, weekly, daily, hourly, minutes, seconds); `freq: "monthly"`
             overrides it. Empty, `NA` or `NaN` values are missing values. A malformed row, a value
             that is not a number or a duplicated (id, timestamp) is an error naming file, line and
-            column.
+            column, as are an infinite or overflowing value (`inf`, `1e309`), a malformed timestamp
+            (`201f-04-01`) and an id that is not valid UTF-8 or holds control characters. With
+            `on_error: "skip"` such rows are left out instead, and `describe()` says how many.
+            Only regular files are read (not FIFOs or devices); a row is at most 1 MiB.
             """,
             body: { interp, a in
                 let path = try a.requiredString("path")
@@ -179,6 +184,12 @@ extension BuiltinLibrary {
                 if let id = try a.string("id") { options.id = id }
                 if let ds = try a.string("ds") { options.time = ds }
                 if let y = try a.string("y") { options.value = y }
+                switch try a.string("on_error") {
+                case nil, "stop"?: break
+                case "skip"?: options.skipBadRows = true
+                case let other?:
+                    throw Diagnostic("load(): on_error must be \"stop\" or \"skip\", got \"\(TerminalText.escape(other))\"", at: a.span("on_error"))
+                }
                 if let f = try a.string("freq") {
                     do { options.frequency = try Frequency.parse(f) } catch {
                         throw Diagnostic("load(): \(errorText(error))", at: a.span("freq"))
@@ -200,7 +211,7 @@ extension BuiltinLibrary {
             distribution, gaps (missing periods), missing values and constant series.
             """,
             body: { interp, a in
-                interp.output(try a.data("data").describe().description + "\n")
+                interp.output(TerminalText.escapeKeepingLines(try a.data("data").describe().description) + "\n")
                 return .none
             }),
         Builtin(
@@ -341,6 +352,8 @@ extension BuiltinLibrary {
                 }
                 let horizon = try a.requiredInt("horizon", min: 1)
                 let levels = try interp.levels(a) ?? run.levels
+                try interp.checkBudget(a, tasks: run.plan.taskCount, series: run.train.count, windows: run.plan.windows.count,
+                                       horizon: horizon, levels: levels.count)
                 do {
                     return .run(try interp.host.predict(run, horizon: horizon, levels: levels, tasks: tasks,
                                                         workers: interp.defaultWorkers,
