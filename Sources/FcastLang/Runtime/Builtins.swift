@@ -298,6 +298,16 @@ extension BuiltinLibrary {
                       help: "where tasks run: \"threads\" (default), \"inline\" (one thread, in order), \"processes\" (worker processes: a crashing plugin fails only its task)"),
                 .init(name: "keep", positional: false, required: false,
                       help: "keep the fitted models for predict and best (default true)"),
+                .init(name: "journal", positional: false, required: false,
+                      help: "an SQLite file recording each finished task: the same run again resumes from it"),
+                .init(name: "timeout", positional: false, required: false,
+                      help: "seconds a task may take in a worker process before it fails (processes)"),
+                .init(name: "retries", positional: false, required: false,
+                      help: "times a task whose worker crashed is tried again on a fresh worker (processes)"),
+                .init(name: "memory", positional: false, required: false,
+                      help: "each worker process's memory cap, e.g. \"2G\" (processes)"),
+                .init(name: "isolate", positional: false, required: false,
+                      help: "run plugins outside the built-in set in worker processes (default true)"),
             ],
             summary: "Fits every model to every series in parallel and forecasts `horizon` steps.",
             example: "res = run(g, train, horizon: 24, level: [80, 95])",
@@ -315,7 +325,12 @@ extension BuiltinLibrary {
             running this task") and the run goes on, with the same numbers as on threads. The
             fitted models are kept: `predict(res, horizon: h)` forecasts again from them; `keep: false`
             drops each model once it has forecast, for grids too large to hold every model in memory
-            (predict then fits again).
+            (predict then fits again). Models from plugins outside the built-in set run in worker
+            processes unless `isolate: false`; there `timeout:` (seconds per task), `retries:` and
+            `memory:` (a cap per worker, "2G") apply. `journal: "runs/x.db"` records each finished
+            task in an SQLite file: the same run started again after Ctrl-C, kill -9 or a power cut
+            skips the finished tasks ("resumed N of M tasks") with identical results; a journal of
+            another plan is refused, saying what changed.
             """,
             body: { interp, a in try interp.runGrid(a) }),
         Builtin(

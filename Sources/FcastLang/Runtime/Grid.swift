@@ -80,9 +80,9 @@ extension Interpreter {
         let keep = try a.bool("keep") ?? true
         let job = Job(plan: Runner.plan(specs, on: data, dataName: data.name, options: options), models: specs, data: data,
                       keep: keep ? .fitted : .none)
+        let settings = try executionSettings(a, specs: specs, workers: workers)
         do {
-            return .run(try host.run(job, executor: executorName, workers: workers, cancel: CancelToken(parent: interrupt),
-                                     progress: progress))
+            return .run(try host.run(job, settings: settings, cancel: CancelToken(parent: interrupt), progress: progress))
         } catch let unknown as UnknownExecutor {
             throw Diagnostic("run(): \(unknown.description)", at: a.span("executor"),
                              notes: Suggest.closest(to: executorName, among: Executors.names).map { ["did you mean '\($0)'?"] } ?? [])
