@@ -70,6 +70,16 @@ public final class ProgressReporter: @unchecked Sendable {
         if f { failed.add(1, ordering: .relaxed) }
     }
 
+    /// Called with each task as it finishes, on the thread that finished it, after its
+    /// slots are written: the run's journal records it there.
+    var onTaskFinished: (@Sendable (Int) -> Void)?
+
+    /// Task k has finished (its slots are written): counted, and recorded by the journal.
+    public func taskFinished(_ k: Int, failed f: Bool) {
+        onTaskFinished?(k)
+        taskFinished(failed: f)
+    }
+
     private func draw() {
         let d = done.load(ordering: .relaxed), f = failed.load(ordering: .relaxed)
         let secs = elapsed

@@ -22,6 +22,8 @@ struct Fcast: ParsableCommand {
     static func main() {
         // Runs on the processes executor start workers from this very binary.
         ProcessExecutor.defaultExecutable = ProcessExecutor.runningExecutable()
+        // A plugin that crashes a threads run: say which task it was running.
+        CrashReport.install()
         main(nil)
     }
 }
@@ -50,6 +52,9 @@ struct Run: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Also write a Markdown report: each cell's source, output and plots (plots without to: go to PNG files beside it).", valueName: "report.md"))
     var report: String?
 
+    @Option(name: .long, help: ArgumentHelp("Record every finished task of the script's runs in this SQLite file; the same command again resumes from it.", valueName: "runs/x.db"))
+    var journal: String?
+
     func run() throws {
         let registry = loadPlugins()
         let text: String
@@ -67,6 +72,7 @@ struct Run: ParsableCommand {
         }
         let interp = Interpreter(registry: registry, host: servingHost(registry))
         if let workers { interp.defaultWorkers = workers }
+        interp.execution.journal = journal
         let report = self.report.map { Report(path: $0, scriptName: file) }
         defer { if let report { FileHandle.standardError.write(Data("report: \(report.path)\n".utf8)) } }
         try runToCompletion(Source(name: file, text: text), in: interp, report: report)

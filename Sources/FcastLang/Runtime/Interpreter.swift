@@ -23,6 +23,8 @@ public final class Interpreter {
     public var progress: ProgressOutput
     /// Worker threads for runs when `workers:` is not given (0: all cores).
     public var defaultWorkers = 0
+    /// Execution defaults for every run(): the journal of `fcast run --journal`.
+    public var execution = ExecutionDefaults()
     /// Told of every file a statement produces (plots), so a report can link them.
     public var onArtifact: ((String) -> Void)?
     /// Plotting settings: where plots without `to:` go (a report's folder).
