@@ -97,6 +97,7 @@ enum Display {
         case .summary(let s): return summary(s)
         case .best(let b): return best(b, limit: limit)
         case .store(let s): return store(s)
+        case .tune(let t): return tune(t, limit: limit)
         }
     }
 
@@ -274,6 +275,9 @@ enum CSVExport {
             return CSVTable(header: ["unique_id", "model", "score", "metric", "fitted"],
                             rows: AnySequence(b.rows.lazy.map { [$0.id, $0.model, CSVWriter.format($0.score), $0.metric, $0.description] }),
                             rowCount: b.rows.count)
+        case .tune(let t):
+            let table = t.table
+            return CSVTable(header: table.header, rows: AnySequence(table.rows), rowCount: table.rows.count)
         default:
             throw Diagnostic("write() cannot write \(v.typeName); it writes data sets, runs, scores, summaries and best tables")
         }

@@ -40,6 +40,7 @@ public indirect enum Value: Sendable {
     case summary(SummaryTable)
     case best(BestTable)
     case store(OpenStore)
+    case tune(TuneResult)
 
     /// "a number", "a data set" — for messages.
     public var typeName: String {
@@ -58,6 +59,7 @@ public indirect enum Value: Sendable {
         case .summary: "a summary table"
         case .best: "a best-model table"
         case .store: "a model store"
+        case .tune: "a tune result"
         }
     }
 
