@@ -130,12 +130,12 @@ public enum Tuner {
         /// Boosting rounds trained over all trials.
         public var roundsSpent: Int
         public var wallSeconds: Double
-        /// The best trial: the lowest score among those at the most rounds any trial reached
-        /// (ties to the lower index); nil when every trial failed.
+        /// The best trial: the lowest last score of any trial, at the rounds it stopped at (as
+        /// Ray Tune's best result over the last reports; ties to the lower index); nil when
+        /// every trial failed.
         public var best: Int? {
-            let ok = trials.filter { $0.status != .failed && $0.score.isFinite }
-            guard let top = ok.map(\.rounds).max() else { return nil }
-            return ok.filter { $0.rounds == top }.min { $0.score < $1.score || ($0.score == $1.score && $0.trial < $1.trial) }?.trial
+            trials.filter { $0.status != .failed && $0.score.isFinite }
+                .min { $0.score < $1.score || ($0.score == $1.score && $0.trial < $1.trial) }?.trial
         }
     }
 

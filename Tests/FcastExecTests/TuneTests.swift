@@ -75,7 +75,7 @@ final class TuneTests: XCTestCase {
         // 9 trials: 6 stop at 10 rounds, 2 at 30, 1 at 90 (no rung 3: floor(1/3) = 0).
         XCTAssertEqual(at.sorted(), [10, 10, 10, 10, 10, 10, 30, 30, 90])
         XCTAssertEqual(outcome.roundsSpent, 210)
-        XCTAssertEqual(outcome.best, 3, "the lowest floor")
+        XCTAssertEqual(outcome.best, 3, "the lowest score")
         XCTAssertEqual(outcome.trials[3].curve.map(\.rounds), [10, 30, 90])
         XCTAssertTrue(outcome.trials.allSatisfy { $0.status == .stopped })
 

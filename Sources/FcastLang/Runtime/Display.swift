@@ -276,7 +276,7 @@ enum CSVExport {
                             rows: AnySequence(b.rows.lazy.map { [$0.id, $0.model, CSVWriter.format($0.score), $0.metric, $0.description] }),
                             rowCount: b.rows.count)
         case .tune(let t):
-            let table = t.table
+            let table = t.table(precise: true)
             return CSVTable(header: table.header, rows: AnySequence(table.rows), rowCount: table.rows.count)
         default:
             throw Diagnostic("write() cannot write \(v.typeName); it writes data sets, runs, scores, summaries and best tables")

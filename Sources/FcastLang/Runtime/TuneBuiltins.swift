@@ -26,11 +26,12 @@ public struct TuneResult: Sendable {
     }
 
     /// The trials table: trial, each varying parameter, rounds, score, status.
-    var table: (header: [String], rows: [[String]]) {
+    /// Scores to 4 decimals for show, in full (`precise`) for CSV.
+    func table(precise: Bool = false) -> (header: [String], rows: [[String]]) {
         let header = ["trial"] + keys + ["rounds", "score", "status"]
         let rows = outcome.trials.map { t in
             [String(t.trial + 1)] + keys.map { value(models[t.trial], $0) }
-                + [String(t.rounds), t.score.isFinite ? CSVWriter.format(t.score) : "", t.status.rawValue]
+                + [String(t.rounds), t.score.isFinite ? (precise ? CSVWriter.format(t.score) : String(format: "%.4f", t.score)) : "", t.status.rawValue]
         }
         return (header, rows)
     }
@@ -168,8 +169,8 @@ extension Interpreter {
         if let b = outcome.best {
             var best = specs[b]
             best.values["rounds"] = .int(outcome.trials[b].rounds)
-            best.name = "\(best.givenName ?? best.algorithm.name)(tuned)"
-            best.givenName = best.name
+            best.givenName = "\(best.givenName ?? best.algorithm.name)_tuned"
+            best.name = best.givenName!
             result.best = best
             // Refit the best on the training data, forecasting the validation horizon.
             let h = (0..<valid.count).map { valid.length($0) }.max() ?? 1
@@ -184,7 +185,7 @@ extension Interpreter {
 
 extension Display {
     static func tune(_ t: TuneResult, limit: Int) -> String {
-        let (header, rows) = t.table
+        let (header, rows) = t.table()
         var out = "tuning of \(t.models.count) trial\(t.models.count == 1 ? "" : "s") by \(t.schedule.name)"
         if case .asha(let s) = t.schedule {
             out += " (rungs \(s.rungs.map(String.init).joined(separator: ", ")); the top 1/\(s.reduction) go on)"
@@ -206,7 +207,7 @@ extension Display {
         out += "rounds: \(spent) of the full grid's \(grid) (\(CSVWriter.format((Double(spent) / Double(max(grid, 1)) * 1000).rounded() / 10))%)"
         if let b = t.best {
             let trial = t.outcome.best!
-            out += "\nbest: trial \(trial + 1), \(b.label(showing: Set(t.keys + ["rounds"]))), \(t.metric) \(CSVWriter.format(t.outcome.trials[trial].score))"
+            out += "\nbest: trial \(trial + 1), \(b.label(showing: Set(t.keys + ["rounds"]))), \(t.metric) \(String(format: "%.4f", t.outcome.trials[trial].score))"
             if let r = t.refit {
                 let failed = r.outcomes.filter(\.isFailure).count
                 out += failed == 0 ? "; refitted on the training data" : "; refit failed for \(failed) series"
