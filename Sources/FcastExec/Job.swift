@@ -95,12 +95,14 @@ public final class Job: @unchecked Sendable {
     /// the task's own slot.
     public func run(task k: Int, into results: ResultBuffers, slot: Int, cancel: CancelToken) {
         let t0 = DispatchTime.now().uptimeNanoseconds
-        let outcome = cancel.whileCurrent { fitAndPredict(k, into: results, slot: slot) }
-        results.seconds[slot] = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        var waited = 0.0
+        let outcome = cancel.whileCurrent { fitAndPredict(k, into: results, slot: slot, waited: &waited) }
+        // A global model's fit counts in the task that fitted it, not in those that waited for it.
+        results.seconds[slot] = max(0, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 - waited)
         results.outcomes[slot] = outcome
     }
 
-    private func fitAndPredict(_ k: Int, into results: ResultBuffers, slot: Int) -> TaskOutcome {
+    private func fitAndPredict(_ k: Int, into results: ResultBuffers, slot: Int, waited: inout Double) -> TaskOutcome {
         let t = plan.task(k)
         let config: ModelConfiguration
         switch configs[t.model] {
@@ -117,7 +119,9 @@ public final class Job: @unchecked Sendable {
             // Not kept (a worker process's model that its plugin cannot save): fit it again.
             case nil:
                 if isGlobal(config) {
-                    fitted = try globalFits.fit(model: t.model, window: t.window) { try self.fitGlobal(config, window: t.window) }
+                    fitted = try globalFits.fit(model: t.model, window: t.window, waited: &waited) {
+                        try self.fitGlobal(config, window: t.window)
+                    }
                 } else {
                     fitted = try withSeries(t) { series in try config.fit(series) }
                 }
@@ -207,15 +211,19 @@ final class GlobalFits: @unchecked Sendable {
     private let lock = NSLock()
     private var cells: [Int64: Cell] = [:]
 
-    func fit(model: Int, window: Int, _ body: () throws -> FittedModelHandle) throws(TaskFailure) -> FittedModelHandle {
+    /// `waited`: the seconds this call spent on another task's fit (0 for the task that fits).
+    func fit(model: Int, window: Int, waited: inout Double, _ body: () throws -> FittedModelHandle) throws(TaskFailure) -> FittedModelHandle {
         let key = Int64(model) << 32 | Int64(window)
         lock.lock()
         let cell = cells[key] ?? Cell()
         cells[key] = cell
         lock.unlock()
+        let t0 = DispatchTime.now().uptimeNanoseconds
         cell.lock.lock()
         defer { cell.lock.unlock() }
-        if cell.result == nil {
+        if cell.result != nil {
+            waited = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        } else {
             let result = taskResult(body)
             // A cancelled fit is not remembered: a later run of the task tries again.
             if case .failure(let f) = result, f.kind == .cancelled { throw f }

@@ -13,6 +13,18 @@ public struct XGBoostError: Error, CustomStringConvertible, Sendable {
     }
 }
 
+/// Every call into libxgboost holds this lock (one per copy of this module): calls are
+/// serialised as a precaution; boosting takes it per round, so parallel trials interleave
+/// their rounds.
+let xgboostLock = NSRecursiveLock()
+
+@inline(__always)
+func serialised<T>(_ body: () throws -> T) rethrows -> T {
+    xgboostLock.lock()
+    defer { xgboostLock.unlock() }
+    return try body()
+}
+
 @inline(__always)
 func check(_ status: Int32, _ call: String) throws {
     if status != 0 { throw XGBoostError(call) }
@@ -23,11 +35,16 @@ public final class DMatrix: @unchecked Sendable {
     let handle: DMatrixHandle
     public let rows: Int
 
-    public init(values: [Float], rows: Int, cols: Int, labels: [Float]? = nil) throws {
+    /// `threads`: OpenMP threads of the construction. Always give it (the plain
+    /// XGDMatrixCreateFromMat opens a team of every core from the calling thread, and teams
+    /// opened from the executor's short-lived threads crashed libgomp in testing).
+    public init(values: [Float], rows: Int, cols: Int, labels: [Float]? = nil, threads: Int = 1) throws {
+        xgboostLock.lock()
+        defer { xgboostLock.unlock() }
         var h: DMatrixHandle?
         try values.withUnsafeBufferPointer { v in
-            try check(XGDMatrixCreateFromMat(v.baseAddress, bst_ulong(rows), bst_ulong(cols), Float.nan, &h),
-                      "XGDMatrixCreateFromMat")
+            try check(XGDMatrixCreateFromMat_omp(v.baseAddress, bst_ulong(rows), bst_ulong(cols), Float.nan, &h,
+                                                 Int32(max(1, threads))), "XGDMatrixCreateFromMat_omp")
         }
         guard let h else { throw XGBoostError("XGDMatrixCreateFromMat") }
         handle = h
@@ -38,7 +55,7 @@ public final class DMatrix: @unchecked Sendable {
             }
         }
     }
-    deinit { XGDMatrixFree(handle) }
+    deinit { serialised { _ = XGDMatrixFree(handle) } }
 }
 
 /// The booster's parameters, as XGBoost names them.
@@ -69,6 +86,8 @@ public final class Booster: @unchecked Sendable {
 
     /// A new booster that will train on `train`.
     public init(parameters: BoostParameters, train: DMatrix) throws {
+        xgboostLock.lock()
+        defer { xgboostLock.unlock() }
         var h: BoosterHandle?
         var dm: DMatrixHandle? = train.handle
         try check(XGBoosterCreate(&dm, 1, &h), "XGBoosterCreate")
@@ -79,6 +98,8 @@ public final class Booster: @unchecked Sendable {
 
     /// A booster read back from `bytes` (its UBJSON model); runtime parameters set again.
     public init(bytes: [UInt8], parameters: BoostParameters) throws {
+        xgboostLock.lock()
+        defer { xgboostLock.unlock() }
         var h: BoosterHandle?
         try check(XGBoosterCreate(nil, 0, &h), "XGBoosterCreate")
         guard let h else { throw XGBoostError("XGBoosterCreate") }
@@ -92,7 +113,7 @@ public final class Booster: @unchecked Sendable {
         rounds = Int(r)
     }
 
-    deinit { XGBoosterFree(handle) }
+    deinit { serialised { _ = XGBoosterFree(handle) } }
 
     private func set(_ p: BoostParameters) throws {
         for (k, v) in p.pairs { try check(XGBoosterSetParam(handle, k, v), "XGBoosterSetParam(\(k))") }
@@ -104,15 +125,15 @@ public final class Booster: @unchecked Sendable {
         defer { lock.unlock() }
         while rounds < target {
             if cancelled() { throw CancellationError() }
-            try check(XGBoosterUpdateOneIter(handle, Int32(rounds), train.handle), "XGBoosterUpdateOneIter")
+            try serialised { try check(XGBoosterUpdateOneIter(handle, Int32(rounds), train.handle), "XGBoosterUpdateOneIter") }
             rounds += 1
         }
     }
 
     /// One prediction per row of `data`.
     public func predict(_ data: DMatrix) throws -> [Float] {
-        lock.lock()
-        defer { lock.unlock() }
+        xgboostLock.lock()
+        defer { xgboostLock.unlock() }
         var len: bst_ulong = 0
         var out: UnsafePointer<Float>?
         try check(XGBoosterPredict(handle, data.handle, 0, 0, 0, &len, &out), "XGBoosterPredict")
@@ -122,8 +143,8 @@ public final class Booster: @unchecked Sendable {
 
     /// The model as XGBoost's UBJSON bytes (XGBoosterSaveModelToBuffer).
     public func modelBytes() throws -> [UInt8] {
-        lock.lock()
-        defer { lock.unlock() }
+        xgboostLock.lock()
+        defer { xgboostLock.unlock() }
         var len: bst_ulong = 0
         var out: UnsafePointer<CChar>?
         try check(XGBoosterSaveModelToBuffer(handle, "{\"format\": \"ubj\"}", &len, &out), "XGBoosterSaveModelToBuffer")

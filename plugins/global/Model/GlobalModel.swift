@@ -156,7 +156,7 @@ public final class GlobalTrainer: @unchecked Sendable {
             let longest = series.map { $0.y.count }.max() ?? 0
             throw GlobalModelError.notEnoughData("global_xgb needs series longer than \(spec.warmup) points (its largest lag or window) to learn from; the longest has \(longest)")
         }
-        train = try DMatrix(values: values, rows: labels.count, cols: spec.columns, labels: labels)
+        train = try DMatrix(values: values, rows: labels.count, cols: spec.columns, labels: labels, threads: parameters.nthread)
         booster = try Booster(parameters: parameters, train: train)
         ids = series.map(\.id)
     }
