@@ -38,7 +38,9 @@ let package = Package(
         // The Swift side of the ABI that host and kit share: Capabilities, struct_size reading.
         .target(name: "FcastABI", dependencies: ["CFcastPlugin"]),
         .target(name: "FcastPlugins", dependencies: ["CFcastPlugin", "FcastABI", "FcastPlan"]),
-        .target(name: "FcastExec", dependencies: ["FcastCore", "FcastPlan", "FcastPlugins"]),
+        // Signal handlers that say which task crashed the process on the threads executor.
+        .target(name: "CCrashReport"),
+        .target(name: "FcastExec", dependencies: ["FcastCore", "FcastPlan", "FcastPlugins", "CCrashReport"]),
         // Versions of stored models in SQLite: what a run chose, forecast later without refitting.
         .target(name: "FcastStore", dependencies: ["FcastCore", "FcastPlan", "FcastPlugins", "FcastExec",
                                                    .product(name: "GRDB", package: "GRDB.swift")]),
@@ -94,7 +96,7 @@ let package = Package(
                                                             .product(name: "Hummingbird", package: "hummingbird"),
                                                             .product(name: "HummingbirdTesting", package: "hummingbird"),
                                                             .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "FcastLangTests", dependencies: ["FcastLang", "FcastTestSupport"]),
+        .testTarget(name: "FcastLangTests", dependencies: ["FcastLang", "FcastTestSupport"], exclude: ["fuzz-corpus"]),
         .testTarget(
             name: "FcastPluginsTests",
             dependencies: ["FcastPlugins", "FcastABI", "FcastExec", "FcastCore", "CFcastPlugin", "FcastTestSupport"],
