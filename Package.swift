@@ -69,7 +69,7 @@ let package = Package(
         // NLopt, for the model plugins' optimisers (Debian's libnlopt-dev).
         .systemLibrary(name: "CNLopt", path: "Sources/CNLopt", pkgConfig: "nlopt", providers: [.apt(["libnlopt-dev"])]),
         .target(name: "ArimaModel", dependencies: ["CNLopt", "PluginNumerics"], path: "plugins/arima/Model", exclude: ["README.md"]),
-        .target(name: "ArimaPlugin", dependencies: ["ArimaModel", "FcastPluginKit"], path: "plugins/arima/Plugin"),
+        .target(name: "ArimaPlugin", dependencies: ["ArimaModel", "PluginNumerics", "FcastPluginKit"], path: "plugins/arima/Plugin"),
         // A development tool for the ARIMA numerics (traces of the search, differencing decisions).
         .executableTarget(name: "arima-bench", dependencies: ["ArimaModel"], path: "bench/arima",
                           exclude: ["README.md", "r_differences_and_models.R"],
