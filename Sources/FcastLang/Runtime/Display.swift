@@ -99,6 +99,7 @@ enum Display {
         case .best(let b): return best(b, limit: limit)
         case .store(let s): return store(s)
         case .cv(let c): return crossValidation(c, limit: limit, full: full)
+        case .tune(let t): return tune(t, limit: limit)
         }
     }
 
@@ -278,6 +279,9 @@ enum CSVExport {
                             rows: AnySequence(b.rows.lazy.map { [$0.id, $0.model, CSVWriter.format($0.score), $0.metric, $0.description] }),
                             rowCount: b.rows.count)
         case .cv(let c): return crossValidation(c)
+        case .tune(let t):
+            let table = t.table(precise: true)
+            return CSVTable(header: table.header, rows: AnySequence(table.rows), rowCount: table.rows.count)
         default:
             throw Diagnostic("write() cannot write \(v.typeName); it writes data sets, runs, scores, summaries and best tables")
         }

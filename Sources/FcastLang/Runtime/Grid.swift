@@ -8,6 +8,9 @@ extension Interpreter {
     func modelCalls(_ v: Value, span: SourceSpan) throws(Diagnostic) -> [ModelCall] {
         switch v {
         case .model(let m): return [m]
+        case .tune(let t):
+            guard let b = t.best else { throw Diagnostic("this tune result has no best model: every trial failed", at: span) }
+            return [ModelCall(algorithm: b.algorithm, alternatives: b.values.mapValues { [$0] }, name: b.givenName)]
         case .grid(let specs):
             return specs.map { s in
                 ModelCall(algorithm: s.algorithm, alternatives: s.values.mapValues { [$0] }, name: s.givenName, combination: s.combination)

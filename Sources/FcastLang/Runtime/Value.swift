@@ -48,6 +48,7 @@ public indirect enum Value: Sendable {
     case best(BestTable)
     case store(OpenStore)
     case cv(CVResult)
+    case tune(TuneResult)
 
     /// "a number", "a data set" — for messages.
     public var typeName: String {
@@ -67,6 +68,7 @@ public indirect enum Value: Sendable {
         case .best: "a best-model table"
         case .store: "a model store"
         case .cv: "a cross-validation"
+        case .tune: "a tune result"
         }
     }
 
