@@ -557,7 +557,17 @@ def bench_serve():
           ["load", "requests/s", "forecasts/s", "p50 ms", "p99 ms", "non-2xx", "socket errors"], rows)
 
 
-SUITES = {"naive": bench_naive, "arima": bench_arima, "prophet": bench_prophet, "theta": bench_theta, "ets": bench_ets, "startup": bench_startup, "plot": bench_plot,
+def bench_fuzz():
+    """Issue 18: one minute of scripts/fuzz (language and CSV loader) on the release binary:
+    inputs tried, crashes, hangs and errors without a location (all must be 0)."""
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "fuzz.py"), "--minutes", "1", "--binary", FCAST,
+                        "--seed", "18", "--out", os.path.join(DATA, "fuzz-out")], capture_output=True, text=True)
+    print("\nfuzz: " + (r.stdout.strip().splitlines() or ["no summary"])[-1])
+    for line in r.stderr.strip().splitlines()[-5:]:
+        print("  " + line)
+
+
+SUITES = {"fuzz": bench_fuzz, "naive": bench_naive, "arima": bench_arima, "prophet": bench_prophet, "theta": bench_theta, "ets": bench_ets, "startup": bench_startup, "plot": bench_plot,
           "executors": bench_executors, "serve": bench_serve}
 
 if __name__ == "__main__":

@@ -106,6 +106,8 @@ public enum Runner {
                            journal: (any RunJournal)? = nil) throws -> RunResult {
         let start = DispatchTime.now()
         let plan = job.plan
+        try ResourceBudget.checkRun(what: "run", tasks: plan.taskCount, series: job.data.count, windows: plan.windows.count,
+                                    horizon: plan.horizon, levels: plan.levels.count)
         let results = ResultBuffers(tasks: plan.taskCount, horizon: plan.horizon, levels: plan.levels.count)
         var tasks = tasks ?? plan.executionOrder()
         var resumed = 0

@@ -58,10 +58,17 @@ struct Run: ParsableCommand {
     func run() throws {
         let registry = loadPlugins()
         let text: String
+        let bytes: Data
         do {
-            text = try String(contentsOfFile: file, encoding: .utf8)
+            bytes = try Data(contentsOf: URL(fileURLWithPath: file))
         } catch {
             throw ValidationError("cannot read \(file): \(error.localizedDescription)")
+        }
+        do {
+            text = try LanguageLimits.decodeScript([UInt8](bytes), name: file)
+        } catch {
+            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            throw ExitCode(1)
         }
         let interp = Interpreter(registry: registry, host: servingHost(registry))
         if let workers { interp.defaultWorkers = workers }
@@ -88,13 +95,16 @@ func runToCompletion(_ source: Source, in interp: Interpreter, report: Report? =
 /// stops at the next statement); a second one exits at once.
 enum Interrupts {
     static func install() {
-        signal(SIGINT) { _ in
-            guard let token = Interrupt.target, !token.isCancelled else {
-                signal(SIGINT, SIG_DFL)
-                raise(SIGINT)
-                return
+        // SIGTERM (a scheduler stopping the job) is a Ctrl-C: finished tasks are kept.
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig) { sig in
+                guard let token = Interrupt.target, !token.isCancelled else {
+                    signal(sig, SIG_DFL)
+                    raise(sig)
+                    return
+                }
+                token.cancel()
             }
-            token.cancel()
         }
     }
 }
