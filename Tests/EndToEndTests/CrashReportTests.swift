@@ -56,4 +56,61 @@ final class CrashReportTests: XCTestCase {
         XCTAssertTrue(survived.stdout.contains("worker process killed by SIGSEGV while running this task"), survived.stdout)
         XCTAssertTrue(survived.stderr.contains("1 failed"), survived.stderr)
     }
+
+    /// `hog` asks malloc for 1 GiB on "VICMetro" and fails with "cannot allocate 1 GiB" when it
+    /// gets nothing; `hang` sleeps forever on "QLDMetro".
+    static let hogSource = """
+        #include <stdio.h>
+        #include <stdlib.h>
+        #include <string.h>
+        #include <unistd.h>
+        #include "fcast_plugin.h"
+        static fc_status configure(const fc_algorithm *s, const fc_param_value *v, size_t n, void **c, fc_error *e) {
+            (void)v; (void)n; (void)e; *c = (void *)s; return FC_OK; }
+        static void free_config(void *c) { (void)c; }
+        static fc_status fit(const void *c, const fc_series *s, void **m, fc_error *e) {
+            const char *name = ((const fc_algorithm *)c)->name;
+            if (strcmp(name, "hog") == 0 && strcmp(s->id, "VICMetro") == 0) {
+                void *p = malloc((size_t)1 << 30);
+                if (!p) { snprintf(e->message, e->message_capacity, "cannot allocate 1 GiB"); return FC_ERR_INTERNAL; }
+                free(p);
+            }
+            if (strcmp(name, "hang") == 0 && strcmp(s->id, "QLDMetro") == 0) for (;;) sleep(1);
+            *m = (void *)&s->y[s->n - 1]; return FC_OK; }
+        static fc_status predict(const void *m, const fc_predict_request *r, fc_forecast *o, fc_error *e) {
+            (void)e; for (size_t t = 0; t < r->h; t++) o->mean[t] = *(const double *)m; return FC_OK; }
+        static void free_model(void *m) { (void)m; }
+        static const fc_algorithm hog = { .struct_size = sizeof(fc_algorithm), .name = "hog", .summary = "allocates",
+            .capabilities = FC_CAP_THREAD_SAFE, .configure = configure, .free_config = free_config, .fit = fit,
+            .predict = predict, .free_model = free_model };
+        static const fc_algorithm hang = { .struct_size = sizeof(fc_algorithm), .name = "hang", .summary = "hangs",
+            .capabilities = FC_CAP_THREAD_SAFE, .configure = configure, .free_config = free_config, .fit = fit,
+            .predict = predict, .free_model = free_model };
+        static const fc_algorithm *const algs[] = {&hog, &hang};
+        static const fc_library lib = { sizeof(fc_library), FC_ABI_MAJOR, FC_ABI_MINOR, "hog", "1", "", 2, algs };
+        const fc_library *fcast_plugin_entry(uint32_t a, uint32_t b, const fc_host *h) { (void)a; (void)b; (void)h; return &lib; }
+        """
+
+    /// memory: and timeout: given to run() in a script reach the worker processes.
+    func testMemoryAndTimeoutGivenToRunReachTheWorkers() throws {
+        let dir = TestSupport.temporaryDirectory()
+        _ = try TestSupport.compileCPlugin(source: Self.hogSource, name: "hog", in: dir)
+        let env = ["FCAST_PLUGIN_PATH": dir.path, "SWIFT_BACKTRACE": "enable=no"]
+        let script = try TestSupport.write("""
+            v = load("examples/data/visnights.csv")
+            free = run(hog(), v, horizon: 4, workers: 2)
+            show(free)
+            capped = run(hog(), v, horizon: 4, workers: 2, memory: "768M")
+            show(capped)
+            hung = run(hang(), v, horizon: 4, workers: 2, timeout: 1)
+            show(hung)
+            """, to: "caps.fc", in: dir)
+        let r = try TestSupport.fcast(["run", script.path], environment: env)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        // Uncapped the allocation succeeds; capped, only VICMetro's task fails.
+        XCTAssertEqual(r.stdout.components(separatedBy: "hog: plugin error: cannot allocate 1 GiB").count, 2, r.stdout)
+        XCTAssertEqual(r.stderr.components(separatedBy: ", 1 failed").count, 3, r.stderr)
+        XCTAssertTrue(r.stdout.contains("VICMetro  hog: plugin error: cannot allocate 1 GiB"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("QLDMetro  hang: plugin error: timeout after 1 s"), r.stdout)
+    }
 }

@@ -81,6 +81,41 @@ final class JournalEndToEndTests: XCTestCase {
         XCTAssertTrue(refused.stderr.contains("run(): the journal \(journal) belongs to another run: horizon 12, was 6; use another"), refused.stderr)
     }
 
+    func testCtrlCKeepsTheFinishedTasksInTheJournalAndTheNextRunResumes() throws {
+        let dir = TestSupport.temporaryDirectory()
+        _ = try TestSupport.compileCPlugin(source: TestSupport.slowPluginSource, name: "slow", in: dir)
+        // 148 series x 2 copies of slow (20 ms a fit) on 2 threads: about 3 s uninterrupted.
+        let script = try TestSupport.write("""
+            emp = load("examples/data/us_employment.csv")
+            res = run([slow(), slow()], emp, horizon: 3, workers: 2, isolate: false)
+            """, to: "slow.fc", in: dir)
+        let journal = dir.appendingPathComponent("x.db").path
+        let p = Process()
+        p.executableURL = TestSupport.fcastBinary
+        p.arguments = ["run", script.path, "--journal", journal]
+        p.currentDirectoryURL = TestSupport.repoRoot
+        var env = ProcessInfo.processInfo.environment
+        env["FCAST_PLUGIN_PATH"] = dir.path
+        p.environment = env
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        Thread.sleep(forTimeInterval: 1.0)
+        XCTAssertTrue(p.isRunning, "the run should still be going")
+        kill(p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(p.terminationStatus, 130, stderr)
+        let interrupted = try XCTUnwrap(stderr.split(separator: "\n").first { $0.contains("run: interrupted after ") }, stderr)
+        let done = try XCTUnwrap(Int(interrupted.split(separator: " ")[3]), String(interrupted))
+        XCTAssertGreaterThan(done, 0)
+        // Every task counted as done before the interrupt was recorded: the next run resumes them all.
+        let again = try TestSupport.fcast(["run", script.path, "--journal", journal], environment: ["FCAST_PLUGIN_PATH": dir.path])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stderr.contains("resumed \(done) of 296 tasks from \(journal)"), again.stderr)
+    }
+
     func testAJournalInAFolderThatCannotBeWrittenIsAClearError() throws {
         let dir = TestSupport.temporaryDirectory()
         let script = try TestSupport.write("""

@@ -201,21 +201,23 @@ final class IsolationTests: XCTestCase {
         let registry = Self.slowRegistry
         var models = [ModelSpec(algorithm: try XCTUnwrap(registry.algorithm(named: "slow")), values: [:])]
         ModelSpec.assignNames(&models)
-        let big = ExecutorTests.visnights
+        // 60 series at 20 ms a fit on one worker: about 1.2 s.
+        let big = try LongCSV.load(path: TestSupport.exampleData("us_employment.csv").path).subset(Array(0..<60))
         let j = Job(plan: Runner.plan(models, on: big, options: RunOptions(horizon: 2, levels: [], seed: 1)), models: models, data: big)
-        // kill -9 one worker once it is busy.
+        // kill -9 the worker once the run is under way (tasks are coming back: it is ready).
+        let journal = InMemoryRunJournal()
         let killer = Thread {
-            for _ in 0..<500 {
-                if let p = IsolationTests.workerPIDs().first {
-                    usleep(100_000)
+            for _ in 0..<3000 {
+                if journal.recordedTasks.count >= 10, let p = IsolationTests.workerPIDs().first {
                     kill(p, SIGKILL)
                     return
                 }
-                usleep(10_000)
+                usleep(5_000)
             }
         }
         killer.start()
-        let r = try run(j, on: try processes(2))
+        let r = try Runner.run(j, on: try processes(1), cancel: CancelToken(), progress: .none, progressOutput: .silent,
+                               journal: journal)
         let failed = r.failures.map(\.failure.message)
         XCTAssertEqual(failed, ["worker process killed by SIGKILL while running this task"])
         XCTAssertEqual(r.completedTasks, j.plan.taskCount, "the run goes on with a fresh worker")

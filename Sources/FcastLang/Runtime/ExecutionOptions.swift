@@ -16,11 +16,12 @@ public struct ExecutionDefaults {
 }
 
 extension LanguageHost {
-    /// Hosts without their own: the driver by name; journal and isolation settings need a
-    /// host that has them.
+    /// Hosts without their own (InMemoryHost): the driver by name. Such a host keeps no
+    /// journal: a run that asks for one is refused rather than run unrecorded.
     public func run(_ job: Job, settings: ExecutionSettings, cancel: CancelToken,
                     progress: ProgressOutput) throws -> RunResult {
-        try run(job, executor: settings.executor, workers: settings.workers, cancel: cancel, progress: progress)
+        if let path = settings.journal { throw JournalError("this host keeps no run journals (\(path))") }
+        return try run(job, executor: settings.executor, workers: settings.workers, cancel: cancel, progress: progress)
     }
 }
 
