@@ -124,6 +124,8 @@ public struct RunResult: Sendable {
     public var executor: String
     public var workers: Int
     public var cancelled: Bool
+    /// Tasks whose results came from the run's journal, not computed by this run.
+    public var resumedTasks: Int = 0
     /// Where the intervals come from: "model" (the plugins'), or "conformal (4 windows)".
     public var intervals = "model"
 

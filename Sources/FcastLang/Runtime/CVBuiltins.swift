@@ -204,7 +204,7 @@ extension Interpreter {
     /// Runs a grid's models (combinations through their members) on `data`: every series x
     /// model, or only the `wanted` (series, model) pairs. Conformal intervals (asked for, or
     /// a combination's) come from a cross-validation of the tasks that succeeded.
-    func runModels(_ specs: [ModelSpec], on data: Panel, options: RunOptions, executor executorName: String?, keep: Bool,
+    func runModels(_ specs: [ModelSpec], on data: Panel, options: RunOptions, settings: ExecutionSettings?, keep: Bool,
                    wanted: [(series: Int, model: Int)]?, _ a: BoundArguments) throws(Diagnostic) -> RunResult {
         let layout = CombinationLayout(specs)
         let conformal = try intervalsChoice(a, combinations: layout.hasCombinations)
@@ -225,12 +225,12 @@ extension Interpreter {
             if let jobTasks {
                 raw = try host.run(job, tasks: jobTasks, workers: options.workers, cancel: CancelToken(parent: interrupt))
             } else {
-                raw = try host.run(job, executor: executorName ?? "threads", workers: options.workers,
+                raw = try host.run(job, settings: settings ?? ExecutionSettings(executor: "threads", workers: options.workers),
                                    cancel: CancelToken(parent: interrupt), progress: progress)
             }
         } catch let unknown as UnknownExecutor {
             throw Diagnostic("run(): \(unknown.description)", at: a.span("executor"),
-                             notes: Suggest.closest(to: executorName ?? "", among: Executors.names).map { ["did you mean '\($0)'?"] } ?? [])
+                             notes: Suggest.closest(to: settings?.executor ?? "", among: Executors.names).map { ["did you mean '\($0)'?"] } ?? [])
         } catch {
             throw Diagnostic("run(): \(errorText(error))", at: a.callSpan)
         }
@@ -326,7 +326,7 @@ extension Interpreter {
                              at: a.span("data"), notes: ["choose on the same series: best(evaluate(cv(g, data, ...)))"])
         }
         let options = RunOptions(horizon: horizon, levels: levels, workers: workers, seed: UInt64(seed))
-        return .run(try runModels(specs, on: data, options: options, executor: nil, keep: try a.bool("keep") ?? true,
+        return .run(try runModels(specs, on: data, options: options, settings: nil, keep: try a.bool("keep") ?? true,
                                   wanted: wanted, a))
     }
 

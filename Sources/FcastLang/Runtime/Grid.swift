@@ -76,10 +76,27 @@ extension Interpreter {
         let workers = try a.int("workers", min: 1) ?? defaultWorkers
         let seed = try a.int("seed", min: 0) ?? 1
         guard data.count > 0 else { throw Diagnostic("run(): the data set has no series", at: a.span("data")) }
-        let executorName = try a.string("executor") ?? "threads"
+        guard !specs.isEmpty else {
+            throw Diagnostic("run(): no models to run: the models are an empty list", at: modelsArg.span,
+                             notes: ["give at least one model, as in run([naive(), snaive()], data, horizon: 12)"])
+        }
+        try checkBudget(a, tasks: specs.count * data.count, series: data.count, horizon: horizon, levels: levels.count)
         let options = RunOptions(horizon: horizon, levels: levels, workers: workers, seed: UInt64(seed))
         let keep = try a.bool("keep") ?? true
-        return .run(try runModels(specs, on: data, options: options, executor: executorName, keep: keep, wanted: nil, a))
+        let settings = try executionSettings(a, specs: specs, workers: workers)
+        return .run(try runModels(specs, on: data, options: options, settings: settings, keep: keep, wanted: nil, a))
+    }
+
+    /// Refuses a horizon, level count or result size past ResourceBudget, at the argument
+    /// that asks for too much.
+    func checkBudget(_ a: BoundArguments, tasks: Int, series: Int, windows: Int = 1, horizon: Int, levels: Int) throws(Diagnostic) {
+        do {
+            try ResourceBudget.checkRun(what: "\(a.builtin)()", tasks: tasks, series: series, windows: windows,
+                                        horizon: horizon, levels: levels)
+        } catch {
+            let at = horizon > ResourceBudget.maxHorizon || !a.has("level") || levels <= ResourceBudget.maxLevels ? "horizon" : "level"
+            throw Diagnostic(errorText(error), at: a.span(at))
+        }
     }
 
     /// `level:` of run and predict: percentages strictly between 0 and 100.
