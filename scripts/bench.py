@@ -557,6 +557,57 @@ def bench_serve():
           ["load", "requests/s", "forecasts/s", "p50 ms", "p99 ms", "non-2xx", "socket errors"], rows)
 
 
+
+def bench_cv():
+    """cv: choosing per series on rolling-origin cross-validation (issue 13). Per data set:
+    cross-validate ets, theta, snaive, auto_arima (FCAST_CV_ARIMA=0 leaves it out) and their
+    mean combination on the training part (4 windows of the hold-out's length), choose per
+    series by CV MASE, forecast the hold-out with each series' winner and conformal
+    intervals, and score every single model and the choice on the hold-out (PEERS.md's
+    protocol). FCAST_BENCH_LIMIT=N takes the first N series of each set."""
+    import csv
+    limit = int(os.environ.get("FCAST_BENCH_LIMIT", "0"))
+    arima = os.environ.get("FCAST_CV_ARIMA", "1") != "0"
+    peers = {"employment": "0.5834 (statsforecast AutoARIMA)", "visnights": "1.1273 (snaive)"}
+    for label, file, h, season in [("visnights", "visnights.csv", 8, 4), ("employment", "us_employment.csv", 24, 12)]:
+        path = os.path.join(ROOT, "examples/data", file)
+        out = tempfile.mkdtemp()
+        take = f"d = take(d, {limit})\n" if limit else ""
+        members = "ets(), theta(), snaive()" + (", auto_arima()" if arima else "")
+        script = f"""
+d = load("{path}")
+{take}train, test = split(d, last: {h})
+g = grid({members}, combine({members}), season: {season})
+scores = evaluate(cv(g, train, horizon: {h}, windows: 4))
+pick = best(scores, by: "mase")
+res = run(pick, train, horizon: {h}, level: [80, 95], intervals: "conformal", windows: 4)
+write(evaluate(res, test, season: {season}), "{out}/pick.csv")
+every = run(g, train, horizon: {h}, level: [80, 95], intervals: "conformal", windows: 4)
+write(summary(evaluate(every, test, season: {season})), "{out}/every.csv")
+write(pick, "{out}/wins.csv")
+"""
+        wall, run_s, rss, _ = run_script(script)
+        rows = []
+        with open(f"{out}/every.csv") as f:
+            for r in csv.DictReader(f):
+                rows.append([r["model"], r["series"], f"{float(r['mase']):.4f}", f"{float(r['smape']):.3f}",
+                             f"{float(r['cover80']):.3f}", f"{float(r['cover95']):.3f}"])
+        with open(f"{out}/pick.csv") as f:
+            picks = list(csv.DictReader(f))
+        def mean(key):
+            v = [float(r[key]) for r in picks if r[key] not in ("", "nan")]
+            return sum(v) / len(v)
+        rows.append(["CV choice per series", len(picks), f"{mean('mase'):.4f}", f"{mean('smape'):.3f}",
+                     f"{mean('cover80'):.3f}", f"{mean('cover95'):.3f}"])
+        with open(f"{out}/wins.csv") as f:
+            wins = {}
+            for r in csv.DictReader(f):
+                wins[r["model"]] = wins.get(r["model"], 0) + 1
+        table(f"CV choice on {label} ({'first ' + str(limit) if limit else 'all'} series, h {h}, season {season}, 4 windows; "
+              f"conformal intervals; {wall:.0f} s wall; best peer MASE {peers[label]})",
+              ["model", "series", "MASE", "sMAPE", "cover80", "cover95"], rows)
+        print("wins: " + ", ".join(f"{k} {v}" for k, v in sorted(wins.items(), key=lambda kv: -kv[1])))
+
 def bench_fuzz():
     """Issue 18: one minute of scripts/fuzz (language and CSV loader) on the release binary:
     inputs tried, crashes, hangs and errors without a location (all must be 0)."""
@@ -588,7 +639,7 @@ summary(evaluate(res, test))
     print("calibration > 0) plus the recursive forecasts of every series, as fcast reports the run.")
 
 
-SUITES = {"fuzz": bench_fuzz, "global": bench_global, "naive": bench_naive, "arima": bench_arima, "prophet": bench_prophet, "theta": bench_theta, "ets": bench_ets, "startup": bench_startup, "plot": bench_plot,
+SUITES = {"fuzz": bench_fuzz, "global": bench_global, "cv": bench_cv, "naive": bench_naive, "arima": bench_arima, "prophet": bench_prophet, "theta": bench_theta, "ets": bench_ets, "startup": bench_startup, "plot": bench_plot,
           "executors": bench_executors, "serve": bench_serve}
 
 if __name__ == "__main__":

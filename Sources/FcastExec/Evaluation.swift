@@ -144,7 +144,12 @@ public enum Evaluation {
 
     /// The winning model per series: the lowest `metric`; ties go to the earlier model of
     /// the grid. Every scored series gets a winner.
-    public static func best(_ scores: ScoreTable, by metric: String) throws -> [BestRow] {
+    ///
+    /// `prior` > 0 ranks each series' scores shrunk toward each model's mean over all series,
+    /// (n x score + prior x mean) / (n + prior), n the windows behind a score (1 for a
+    /// hold-out): with few windows a series keeps the model that is best overall unless its
+    /// own windows say otherwise clearly. The score reported stays the series' own.
+    public static func best(_ scores: ScoreTable, by metric: String, prior: Double = 0) throws -> [BestRow] {
         let rankable = scores.crossValidation == nil ? pointMetrics
             : cvPointMetrics + scores.metrics.filter { $0.hasPrefix("winkler") }
         guard let j = scores.column(metric), rankable.contains(metric) else {
@@ -157,12 +162,28 @@ public enum Evaluation {
             if rowsBySeries[row.id] == nil { order.append(row.id) }
             rowsBySeries[row.id, default: []].append(row)
         }
+        var overall: [Int: [String: Double]] = [:]
+        if prior > 0 {
+            for c in Set([j, fallback]) {
+                var sums: [String: (Double, Int)] = [:]
+                for r in scores.rows where !r.values[c].isNaN {
+                    let v = sums[r.model, default: (0, 0)]
+                    sums[r.model] = (v.0 + r.values[c], v.1 + 1)
+                }
+                overall[c] = sums.mapValues { $0.0 / Double($0.1) }
+            }
+        }
+        let n = Double(scores.crossValidation?.windowCount ?? 1)
         return order.map { id in
             let rows = rowsBySeries[id]!
             let column = rows.contains { !$0.values[j].isNaN } ? j : fallback
+            func ranked(_ r: ScoreTable.Row) -> Double {
+                guard prior > 0, let mean = overall[column]?[r.model] else { return r.values[column] }
+                return (n * r.values[column] + prior * mean) / (n + prior)
+            }
             var winner: ScoreTable.Row?
             for r in rows where !r.values[column].isNaN {
-                if winner == nil || r.values[column] < winner!.values[column] { winner = r }
+                if winner == nil || ranked(r) < ranked(winner!) { winner = r }
             }
             let w = winner ?? rows[0]
             return BestRow(id: id, model: w.model, score: w.values[column], metric: scores.metrics[column],

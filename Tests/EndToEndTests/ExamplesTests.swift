@@ -26,6 +26,9 @@ final class ExamplesTests: XCTestCase {
             "naive       20       0  0.6395  0.8092  18.68  1.703   0.9375   0.9812",
             "drift       20       0  0.6461  0.8284  18.90  1.725   0.9375   0.9812",
             "mean        20       0  0.7343  0.9125  21.41  1.887   0.6312   0.7688",
+            // Choosing on cross-validation, its errors per step, the choice scored on the hold-out.
+            "plot: wrote out/visnights_cv_errors.png (cross-validation errors of 4 models)",
+            "wrote 20 rows to out/visnights_cv_choice.csv",
             // The winners kept in a model store, and forecast from it.
             "saved version 1 to out/visnights.db: 20 series, 20 models",
             "wrote 8 rows to out/visnights_forecasts.csv",

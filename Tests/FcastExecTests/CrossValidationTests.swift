@@ -1,5 +1,5 @@
 import FcastCore
-import FcastExec
+@testable import FcastExec
 import FcastPlan
 import FcastPlugins
 import FcastTestSupport
@@ -77,6 +77,19 @@ final class CrossValidationTests: XCTestCase {
         // Level 80: alpha 0.2, misses count 10 times. Inside: width 2; below by 1: 2 + 10; above by 0.5: 2 + 5.
         let s = Evaluation.winkler(actual: [1, -1, 2.5], lo: [0, 0, 0], hi: [2, 2, 2], level: 80)
         XCTAssertEqual(s, (2 + 12 + 7) / 3.0, accuracy: 1e-12)
+    }
+
+    /// best(prior: k) shrinks each series' score toward the model's mean over series:
+    /// a: m1 1.0, m2 0.9; b: m1 1.0, m2 3.0; means m1 1.0, m2 1.95. With k = 1 (one window
+    /// behind each score) a's m2 ranks (0.9 + 1.95) / 2 = 1.425 against m1's 1.0.
+    func testPriorPullsAClosePerSeriesChoiceTowardTheOverallBestModel() throws {
+        let row = { (id: String, model: String, mase: Double) in ScoreTable.Row(id: id, model: model, values: [mase, mase, mase, mase]) }
+        let table = ScoreTable(metrics: Evaluation.pointMetrics, rows: [row("a", "m1", 1.0), row("a", "m2", 0.9), row("b", "m1", 1.0), row("b", "m2", 3.0)],
+                               models: ["m1", "m2"], failedTasks: [:], modelSeconds: [:], season: 1)
+        XCTAssertEqual(try Evaluation.best(table, by: "mase").map(\.model), ["m2", "m1"])
+        let shrunk = try Evaluation.best(table, by: "mase", prior: 1)
+        XCTAssertEqual(shrunk.map(\.model), ["m1", "m1"])
+        XCTAssertEqual(shrunk[0].score, 1.0, "the score shown is the series' own")
     }
 
     // MARK: Bad input

@@ -447,19 +447,28 @@ extension BuiltinLibrary {
             parameters: [
                 .init(name: "scores", positional: true, required: true, help: "a score table"),
                 .init(name: "by", positional: false, required: false, help: "the metric to minimise (default \"mase\")"),
+                .init(name: "prior", positional: false, required: false,
+                      help: "pseudo-windows pulling each series' scores toward the model's mean over series (default 0)"),
             ],
             summary: "The winning model per series.",
             example: "b = best(scores, by: \"mase\")",
             details: """
             The model with the lowest `by` (default `"mase"`) for each series, and how many series
             each model won. The table keeps each winner's fitted model: `predict(b, horizon: h)`
-            forecasts every series with its own winner.
+            forecasts every series with its own winner. On a cross-validation's scores
+            (`evaluate(cv(...))`) it ranks the means over windows (also by `rmsse` or a Winkler
+            score) and `run(b, data, horizon: h)` fits each series' winner. `prior: k` ranks each
+            series' scores shrunk toward the model's mean over all series, (n·score + k·mean)/(n + k)
+            with n the windows: with few windows a series keeps the overall best model unless its
+            own windows clearly say otherwise.
             """,
             body: { _, a in
                 guard case .scores(let s)? = a.values["scores"]?.value else { throw a.wrongType("scores", "a score table") }
                 let by = try a.string("by") ?? "mase"
                 do {
-                    return .best(BestTable(metric: by, rows: try Evaluation.best(s, by: by), models: s.models, run: s.run,
+                    let prior = try a.number("prior") ?? 0
+                    guard prior >= 0 else { throw Diagnostic("best(): 'prior' must be 0 or more", at: a.span("prior")) }
+                    return .best(BestTable(metric: by, rows: try Evaluation.best(s, by: by, prior: prior), models: s.models, run: s.run,
                                            crossValidation: s.crossValidation))
                 } catch EvaluationError.unknownMetric(let metric, let known) {
                     throw Diagnostic("best(): '\(metric)' is not a metric best() can rank by", at: a.span("by"),
