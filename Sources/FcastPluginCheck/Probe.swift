@@ -442,7 +442,7 @@ public struct Probe: Sendable {
         let config = try configure()
         let s = CheckSeries.seasonal(n: 60)
         let target = 10_000
-        let budget = 20.0
+        let budget = 10.0
         let warm = Date()
         for _ in 0..<200 where Date().timeIntervalSince(warm) < 2 { _ = try forecast(s, h: 12, levels: levels, config: config) }
         guard let before = residentBytes() else { return (.skip, "no /proc/self/statm") }
