@@ -114,6 +114,7 @@ struct PlotCommand {
         case .data: allowed = ["ids", "last", "to", "title", "size"]
         case .scores: allowed = ["metric", "models", "to", "title", "size"]
         case .best: allowed = ["models", "to", "title", "size"]
+        case .cv: allowed = ["models", "to", "title", "size"]
         default:
             throw fail("cannot plot \(value.typeName)", at: "value",
                        notes: ["plot draws a run result, a data set, a score table or a best-model table"])
@@ -126,6 +127,9 @@ struct PlotCommand {
         let target = try outputTarget()
         if target.perSeries, case .scores = value {
             throw fail("{id} in the file name is for run results and data sets: a score table makes one figure", at: "to")
+        }
+        if target.perSeries, case .cv = value {
+            throw fail("{id} in the file name is for run results and data sets: a cross-validation makes one figure", at: "to")
         }
         if target.perSeries, case .best = value {
             throw fail("{id} in the file name is for run results and data sets: a best-model table makes one figure", at: "to")
@@ -161,6 +165,11 @@ struct PlotCommand {
             var fig = Figures.wins(best.rows, models: models, metric: best.metric)
             if let title, !fig.charts.isEmpty { fig.charts[0].title = title }
             return try draw([fig], target: target, what: "wins of \(models.count) models")
+        case .cv(let cv):
+            let names = cv.run.models.map(\.name)
+            var fig = Figures.cvErrors(cv, models: try modelIndices(names), season: cv.data.frequency.defaultSeason)
+            if let title, !fig.charts.isEmpty { fig.charts[0].title = title }
+            return try draw([fig], target: target, what: "cross-validation errors of \(names.count) models")
         default:
             throw fail("cannot plot \(value.typeName)", at: "value")
         }
