@@ -60,9 +60,14 @@ let package = Package(
             name: "fcast",
             dependencies: [
                 "FcastREPL", "FcastLang", "FcastExec", "FcastPlugins", "FcastCore", "FcastServe", "FcastStore",
+                "FcastPluginCheck", "FcastPluginScaffold",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
+        // fcast plugin check: conformance checks of a plugin library, run in probe processes.
+        .target(name: "FcastPluginCheck", dependencies: ["CFcastPlugin", "FcastABI", "FcastPlan", "FcastPlugins"]),
+        // fcast plugin new: standalone plugin projects in C, Swift and Rust.
+        .target(name: "FcastPluginScaffold"),
         // What a Swift plugin author links.
         .target(name: "FcastPluginKit", dependencies: ["CFcastPlugin", "FcastABI"]),
         .target(name: "NaivePlugin", dependencies: ["FcastPluginKit"], path: "plugins/naive"),
@@ -109,6 +114,7 @@ let package = Package(
             exclude: ["abi-1.0"]),
         .testTarget(name: "FcastREPLTests", dependencies: ["FcastREPL", "FcastLang", "FcastPlugins", "FcastTestSupport"]),
         .testTarget(name: "FcastPlotTests", dependencies: ["FcastPlot", "FcastCore", "FcastExec", "FcastTestSupport"]),
+        .testTarget(name: "FcastPluginCheckTests", dependencies: ["FcastPluginScaffold", "FcastTestSupport"]),
         .testTarget(name: "FcastPluginKitTests", dependencies: ["FcastPluginKit", "CFcastPlugin"]),
         .testTarget(name: "NaivePluginTests", dependencies: ["NaivePlugin", "FcastPluginKit"]),
         .testTarget(name: "ArimaTests", dependencies: ["ArimaModel"]),

@@ -8,6 +8,8 @@ public enum ArimaErrorKind: String, Sendable, Equatable {
     case notEnoughData
     /// The optimiser or the likelihood failed (non-finite values, no admissible model).
     case numericFailure
+    /// The caller asked to stop (AutoArimaOptions.shouldStop).
+    case cancelled
 }
 
 /// The error type of the ArimaModel module.

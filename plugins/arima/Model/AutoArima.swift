@@ -11,6 +11,9 @@ public enum InformationCriterion: String, Sendable {
 }
 
 public struct AutoArimaOptions: Sendable {
+    /// Polled before each candidate model is fitted: true stops the search with an
+    /// ArimaError of kind .cancelled (the plugin asks the host's should_cancel).
+    public var shouldStop: (@Sendable () -> Bool)? = nil
     /// Seasonal period (1 = non-seasonal).
     public var period: Int = 1
     public var maxP: Int = 5, maxQ: Int = 5
@@ -184,8 +187,14 @@ public enum AutoArima {
         }
         var bestKey: Key? = nil
         var bestIC = Double.infinity
+        var stopped = false
         @discardableResult
         func tryModel(_ p: Int, _ q: Int, _ P: Int, _ Q: Int, _ c: Bool) -> Bool {
+            if stopped { return false }
+            if let stop = o.shouldStop, stop() {
+                stopped = true
+                return false
+            }
             let k = Key(p: p, q: q, P: P, Q: Q, c: c && constantAllowed)
             if tried[k] != nil { return false }
             if stepwise && tried.count >= o.maxModels { return false }
@@ -267,6 +276,7 @@ public enum AutoArima {
                 }
             }}}}
         }
+        if stopped { throw ArimaError(.cancelled, "cancelled") }
         let candidates = order.map { ArimaCandidate(spec: spec($0), ic: tried[$0]!) }
         if approx {
             // refit the best candidates exactly until one is admissible

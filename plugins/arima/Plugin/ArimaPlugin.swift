@@ -39,6 +39,7 @@ func pluginError(_ e: ArimaError) -> PluginError {
     case .invalidArgument: .invalidArgument(e.message)
     case .notEnoughData: .notEnoughData(e.message)
     case .numericFailure: .numeric(e.message)
+    case .cancelled: .cancelled()
     }
 }
 
@@ -170,6 +171,8 @@ final class AutoArimaConfig: ModelConfig {
     func fit(_ series: SeriesInput) throws -> any FittedModel {
         var o = options
         if !seasonGiven { o.period = series.defaultSeason }
+        // Polled between candidate models: a search of a long series takes seconds.
+        o.shouldStop = { PluginHost.shouldCancel }
         let (y, usedLambda) = try boxCox(try observedStretch(series), lambda, period: max(o.period, 1), model: "auto_arima", series: series)
         do throws(ArimaError) {
             return MissingEndsModel.wrap(backTransformed(ArimaFitted(try AutoArima.fit(y: y, options: o)), usedLambda),
@@ -195,7 +198,9 @@ final class ArimaFitted: FittedModel {
     var modelDescription: String? { fit.description }
 
     func predict(_ request: ForecastRequest) throws -> Forecast {
-        let f = fit.forecast(h: request.horizon, levels: request.levels)
+        // As fractions: the model reads a level <= 1 as a fraction, so a 1% level passed as 1
+        // would come back as a 99.99% interval (fcast plugin check's many-levels found it).
+        let f = fit.forecast(h: request.horizon, levels: request.levels.map { $0 / 100 })
         return Forecast(mean: f.mean, lo: f.lo, hi: f.hi)
     }
 
