@@ -1,4 +1,5 @@
 import FcastCore
+import FcastEvents
 import FcastExec
 import FcastPlugins
 import Foundation
@@ -161,6 +162,9 @@ extension BuiltinLibrary {
                 .init(name: "y", positional: false, required: false, help: "the value column (default \"y\")"),
                 .init(name: "freq", positional: false, required: false,
                       help: "the frequency, when inference is not wanted: \"monthly\", \"daily\", \"15min\", ..."),
+                .init(name: "time", positional: false, required: false,
+                      help: "raw events: the timestamp column (then id: names the key columns; see aggregate)"),
+                .init(name: "value", positional: false, required: false, help: "raw events: the numeric columns kept"),
             ],
             summary: "Loads long-format data: one row per series and timestamp.",
             example: "emp = load(\"examples/data/us_employment.csv\")",
@@ -171,10 +175,15 @@ extension BuiltinLibrary {
             (yearly, quarterly, monthly, weekly, daily, hourly, minutes, seconds); `freq: "monthly"`
             overrides it. Empty, `NA` or `NaN` values are missing values. A malformed row, a value
             that is not a number or a duplicated (id, timestamp) is an error naming file, line and
-            column.
+            column. With `time:` (raw events: one row per event, `id:` one or several key
+            columns, `value:` numeric columns kept), or a Parquet file, glob or hive folder, it
+            gives events for `aggregate` instead, nothing read yet.
             """,
             body: { interp, a in
                 let path = try a.requiredString("path")
+                if a.has("time") || a.has("value") || ParquetEvents.isParquet(interp.host.resolvePath(path)) {
+                    return try EventLanguage.load(interp, a)
+                }
                 var options = LongCSVOptions()
                 if let id = try a.string("id") { options.id = id }
                 if let ds = try a.string("ds") { options.time = ds }
@@ -472,8 +481,18 @@ extension BuiltinLibrary {
                 // The format follows the extension; only CSV is written, so another extension
                 // (x.json) is refused rather than given CSV under a misleading name.
                 let ext = (path as NSString).pathExtension.lowercased()
+                if ext == "parquet" {
+                    do {
+                        let table = try CSVExport.table(try a.required("value"))
+                        try EventLanguage.writeParquet(interp, table, to: path)
+                        interp.output("wrote \(table.rowCount) row\(table.rowCount == 1 ? "" : "s") to \(path)\n")
+                    } catch let d as Diagnostic { throw d } catch {
+                        throw Diagnostic("write(): \(errorText(error))", at: a.span("path"))
+                    }
+                    return .none
+                }
                 guard ext == "csv" else {
-                    throw Diagnostic("write(): \(ext.isEmpty ? "'\(path)' has no extension" : "cannot write .\(ext) files"); write() writes CSV, name the file .csv",
+                    throw Diagnostic("write(): \(ext.isEmpty ? "'\(path)' has no extension" : "cannot write .\(ext) files"); write() writes CSV or Parquet, name the file .csv or .parquet",
                                      at: a.span("path"))
                 }
                 let table: CSVTable

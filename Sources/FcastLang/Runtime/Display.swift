@@ -97,6 +97,7 @@ enum Display {
         case .summary(let s): return summary(s)
         case .best(let b): return best(b, limit: limit)
         case .store(let s): return store(s)
+        case .events(let e): return e.description
         }
     }
 

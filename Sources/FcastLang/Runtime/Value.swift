@@ -1,4 +1,5 @@
 import FcastCore
+import FcastEvents
 import FcastExec
 import FcastPlan
 import FcastPlugins
@@ -40,6 +41,8 @@ public indirect enum Value: Sendable {
     case summary(SummaryTable)
     case best(BestTable)
     case store(OpenStore)
+    /// Raw events not read yet (load with time: and id:).
+    case events(EventSource)
 
     /// "a number", "a data set" — for messages.
     public var typeName: String {
@@ -58,6 +61,7 @@ public indirect enum Value: Sendable {
         case .summary: "a summary table"
         case .best: "a best-model table"
         case .store: "a model store"
+        case .events: "events"
         }
     }
 
