@@ -275,7 +275,9 @@ enum EventLanguage {
 
     /// `write(value, "x.parquet")`: the table's rows stream into DuckDB.
     static func writeParquet(_ interp: Interpreter, _ table: CSVTable, to path: String) throws {
-        let types = table.header.contains("ds") ? ["ds": "TIMESTAMP"] : [:]
+        var types: [String: String] = [:]
+        if table.header.contains("ds") { types["ds"] = "TIMESTAMP" }
+        if table.header.contains("unique_id") { types["unique_id"] = "VARCHAR" }   // ids stay text ("007")
         try ParquetEvents.write(header: table.header, rows: table.rows, to: interp.host.resolvePath(path),
                                 duckdb: try DuckDB.locate(), types: types)
     }
