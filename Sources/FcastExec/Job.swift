@@ -122,8 +122,14 @@ public final class Job: @unchecked Sendable {
                                    lo: nLevels > 0 ? results.lo.baseAddress! + slot * nLevels * h : nil,
                                    hi: nLevels > 0 ? results.hi.baseAddress! + slot * nLevels * h : nil)
             }
-            for i in 0..<h where !results.mean[slot * h + i].isFinite {
-                return .failed(TaskFailure(.numeric, "\(models[t.model].name) produced a non-finite forecast at step \(i + 1)"))
+            let nb = nLevels * h
+            if let problem = ForecastCheck.problem(
+                model: models[t.model].name, h: h, levels: plan.levels,
+                intervals: config.algorithm.capabilities.contains(.intervals),
+                mean: UnsafeBufferPointer(rebasing: results.mean[(slot * h)..<(slot * h + h)]),
+                lo: UnsafeBufferPointer(rebasing: results.lo[(slot * nb)..<(slot * nb + nb)]),
+                hi: UnsafeBufferPointer(rebasing: results.hi[(slot * nb)..<(slot * nb + nb)])) {
+                return .failed(TaskFailure(.numeric, problem))
             }
             results.descriptions[slot] = fitted.modelDescription
             switch keep {

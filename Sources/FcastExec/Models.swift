@@ -116,6 +116,8 @@ public struct RunResult: Sendable {
     public var executor: String
     public var workers: Int
     public var cancelled: Bool
+    /// Tasks whose results came from the run's journal, not computed by this run.
+    public var resumedTasks: Int = 0
 
     public var horizon: Int { plan.horizon }
     public var levels: [Double] { plan.levels }

@@ -165,6 +165,8 @@ extension BuiltinLibrary {
                 .init(name: "time", positional: false, required: false,
                       help: "raw events: the timestamp column (then id: names the key columns; see aggregate)"),
                 .init(name: "value", positional: false, required: false, help: "raw events: the numeric columns kept"),
+                .init(name: "on_error", positional: false, required: false,
+                      help: "\"stop\" (default): a bad row is an error; \"skip\": bad rows are left out, counted and shown by describe()"),
             ],
             summary: "Loads long-format data: one row per series and timestamp.",
             example: "emp = load(\"examples/data/us_employment.csv\")",
@@ -175,9 +177,13 @@ extension BuiltinLibrary {
             (yearly, quarterly, monthly, weekly, daily, hourly, minutes, seconds); `freq: "monthly"`
             overrides it. Empty, `NA` or `NaN` values are missing values. A malformed row, a value
             that is not a number or a duplicated (id, timestamp) is an error naming file, line and
-            column. With `time:` (raw events: one row per event, `id:` one or several key
-            columns, `value:` numeric columns kept), or a Parquet file, glob or hive folder, it
-            gives events for `aggregate` instead, nothing read yet.
+            column, as are an infinite or overflowing value (`inf`, `1e309`), a malformed timestamp
+            (`201f-04-01`) and an id that is not valid UTF-8 or holds control characters. With
+            `on_error: "skip"` such rows are left out instead, and `describe()` says how many.
+            Only regular files are read (not FIFOs or devices); a row is at most 1 MiB. With `time:`
+            (raw events: one row per event, `id:` one or several key columns, `value:` numeric
+            columns kept), or a Parquet file, glob or hive folder, it gives events for `aggregate`
+            instead, nothing read yet.
             """,
             body: { interp, a in
                 let path = try a.requiredString("path")
@@ -188,6 +194,12 @@ extension BuiltinLibrary {
                 if let id = try a.string("id") { options.id = id }
                 if let ds = try a.string("ds") { options.time = ds }
                 if let y = try a.string("y") { options.value = y }
+                switch try a.string("on_error") {
+                case nil, "stop"?: break
+                case "skip"?: options.skipBadRows = true
+                case let other?:
+                    throw Diagnostic("load(): on_error must be \"stop\" or \"skip\", got \"\(TerminalText.escape(other))\"", at: a.span("on_error"))
+                }
                 if let f = try a.string("freq") {
                     do { options.frequency = try Frequency.parse(f) } catch {
                         throw Diagnostic("load(): \(errorText(error))", at: a.span("freq"))
@@ -209,7 +221,7 @@ extension BuiltinLibrary {
             distribution, gaps (missing periods), missing values and constant series.
             """,
             body: { interp, a in
-                interp.output(try a.data("data").describe().description + "\n")
+                interp.output(TerminalText.escapeKeepingLines(try a.data("data").describe().description) + "\n")
                 return .none
             }),
         Builtin(
@@ -296,6 +308,16 @@ extension BuiltinLibrary {
                       help: "where tasks run: \"threads\" (default), \"inline\" (one thread, in order), \"processes\" (worker processes: a crashing plugin fails only its task)"),
                 .init(name: "keep", positional: false, required: false,
                       help: "keep the fitted models for predict and best (default true)"),
+                .init(name: "journal", positional: false, required: false,
+                      help: "an SQLite file recording each finished task: the same run again resumes from it"),
+                .init(name: "timeout", positional: false, required: false,
+                      help: "seconds a task may take in a worker process before it fails (processes)"),
+                .init(name: "retries", positional: false, required: false,
+                      help: "times a task whose worker crashed is tried again on a fresh worker (processes)"),
+                .init(name: "memory", positional: false, required: false,
+                      help: "each worker process's memory cap, e.g. \"2G\" (processes)"),
+                .init(name: "isolate", positional: false, required: false,
+                      help: "run plugins outside the built-in set in worker processes (default true)"),
             ],
             summary: "Fits every model to every series in parallel and forecasts `horizon` steps.",
             example: "res = run(g, train, horizon: 24, level: [80, 95])",
@@ -313,7 +335,12 @@ extension BuiltinLibrary {
             running this task") and the run goes on, with the same numbers as on threads. The
             fitted models are kept: `predict(res, horizon: h)` forecasts again from them; `keep: false`
             drops each model once it has forecast, for grids too large to hold every model in memory
-            (predict then fits again).
+            (predict then fits again). Models from plugins outside the built-in set run in worker
+            processes unless `isolate: false`; there `timeout:` (seconds per task), `retries:` and
+            `memory:` (a cap per worker, "2G") apply. `journal: "runs/x.db"` records each finished
+            task in an SQLite file: the same run started again after Ctrl-C, kill -9 or a power cut
+            skips the finished tasks ("resumed N of M tasks") with identical results; a journal of
+            another plan is refused, saying what changed.
             """,
             body: { interp, a in try interp.runGrid(a) }),
         Builtin(
@@ -350,6 +377,8 @@ extension BuiltinLibrary {
                 }
                 let horizon = try a.requiredInt("horizon", min: 1)
                 let levels = try interp.levels(a) ?? run.levels
+                try interp.checkBudget(a, tasks: run.plan.taskCount, series: run.train.count, windows: run.plan.windows.count,
+                                       horizon: horizon, levels: levels.count)
                 do {
                     return .run(try interp.host.predict(run, horizon: horizon, levels: levels, tasks: tasks,
                                                         workers: interp.defaultWorkers,

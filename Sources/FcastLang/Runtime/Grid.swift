@@ -70,19 +70,36 @@ extension Interpreter {
         let workers = try a.int("workers", min: 1) ?? defaultWorkers
         let seed = try a.int("seed", min: 0) ?? 1
         guard data.count > 0 else { throw Diagnostic("run(): the data set has no series", at: a.span("data")) }
+        guard !specs.isEmpty else {
+            throw Diagnostic("run(): no models to run: the models are an empty list", at: modelsArg.span,
+                             notes: ["give at least one model, as in run([naive(), snaive()], data, horizon: 12)"])
+        }
+        try checkBudget(a, tasks: specs.count * data.count, series: data.count, horizon: horizon, levels: levels.count)
         let executorName = try a.string("executor") ?? "threads"
         let options = RunOptions(horizon: horizon, levels: levels, workers: workers, seed: UInt64(seed))
         let keep = try a.bool("keep") ?? true
         let job = Job(plan: Runner.plan(specs, on: data, dataName: data.name, options: options), models: specs, data: data,
                       keep: keep ? .fitted : .none)
+        let settings = try executionSettings(a, specs: specs, workers: workers)
         do {
-            return .run(try host.run(job, executor: executorName, workers: workers, cancel: CancelToken(parent: interrupt),
-                                     progress: progress))
+            return .run(try host.run(job, settings: settings, cancel: CancelToken(parent: interrupt), progress: progress))
         } catch let unknown as UnknownExecutor {
             throw Diagnostic("run(): \(unknown.description)", at: a.span("executor"),
                              notes: Suggest.closest(to: executorName, among: Executors.names).map { ["did you mean '\($0)'?"] } ?? [])
         } catch {
             throw Diagnostic("run(): \(errorText(error))", at: a.callSpan)
+        }
+    }
+
+    /// Refuses a horizon, level count or result size past ResourceBudget, at the argument
+    /// that asks for too much.
+    func checkBudget(_ a: BoundArguments, tasks: Int, series: Int, windows: Int = 1, horizon: Int, levels: Int) throws(Diagnostic) {
+        do {
+            try ResourceBudget.checkRun(what: "\(a.builtin)()", tasks: tasks, series: series, windows: windows,
+                                        horizon: horizon, levels: levels)
+        } catch {
+            let at = horizon > ResourceBudget.maxHorizon || !a.has("level") || levels <= ResourceBudget.maxLevels ? "horizon" : "level"
+            throw Diagnostic(errorText(error), at: a.span(at))
         }
     }
 

@@ -162,6 +162,7 @@ extension Interpreter {
         let plan: Plan
         do { plan = try open.version.plan() } catch { throw Diagnostic("predict(): \(errorText(error))", at: a.span("run")) }
         let levels = try levels(a) ?? plan.levels
+        try checkBudget(a, tasks: plan.taskCount, series: plan.seriesCount, horizon: horizon, levels: levels.count)
         var ids: [String]?
         if let v = a.values["ids"]?.value {
             switch v {
