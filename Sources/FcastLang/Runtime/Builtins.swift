@@ -187,7 +187,10 @@ extension BuiltinLibrary {
             """,
             body: { interp, a in
                 let path = try a.requiredString("path")
-                if a.has("time") || a.has("value") || ParquetEvents.isParquet(interp.host.resolvePath(path)) {
+                let resolved = interp.host.resolvePath(path)
+                var isFolder: ObjCBool = false
+                let folder = FileManager.default.fileExists(atPath: resolved, isDirectory: &isFolder) && isFolder.boolValue
+                if a.has("time") || a.has("value") || (!folder && ParquetEvents.isParquet(resolved)) {
                     return try EventLanguage.load(interp, a)
                 }
                 var options = LongCSVOptions()
