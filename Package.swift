@@ -51,15 +51,18 @@ let package = Package(
                                                    .product(name: "NIOCore", package: "swift-nio"),
                                                    .product(name: "NIOPosix", package: "swift-nio"),
                                                    .product(name: "Logging", package: "swift-log")]),
+        // Raw events to series: the streaming event CSV reader, aggregation per key and period,
+        // Parquet through DuckDB's CLI, the synthetic trips generator.
+        .target(name: "FcastEvents", dependencies: ["FcastCore"]),
         .target(name: "FcastPlot", dependencies: ["FcastCore", "FcastPlan", "FcastExec", "FcastPlugins"]),
-        .target(name: "FcastLang", dependencies: ["FcastCore", "FcastPlan", "FcastPlugins", "FcastExec", "FcastPlot", "FcastStore"]),
+        .target(name: "FcastLang", dependencies: ["FcastCore", "FcastEvents", "FcastPlan", "FcastPlugins", "FcastExec", "FcastPlot", "FcastStore"]),
         .systemLibrary(name: "CEditline", path: "Sources/CEditline", pkgConfig: "libedit",
                        providers: [.apt(["libedit-dev"])]),
         .target(name: "FcastREPL", dependencies: ["FcastLang", "FcastPlugins", "FcastCore", "CEditline"]),
         .executableTarget(
             name: "fcast",
             dependencies: [
-                "FcastREPL", "FcastLang", "FcastExec", "FcastPlugins", "FcastCore", "FcastServe", "FcastStore",
+                "FcastREPL", "FcastLang", "FcastExec", "FcastEvents", "FcastPlugins", "FcastCore", "FcastServe", "FcastStore",
                 "FcastPluginCheck", "FcastPluginScaffold",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
@@ -98,6 +101,7 @@ let package = Package(
         .target(name: "FcastTestSupport", dependencies: ["CPseudoTerminal"]),
 
         .testTarget(name: "FcastCoreTests", dependencies: ["FcastCore"]),
+        .testTarget(name: "FcastEventsTests", dependencies: ["FcastEvents", "FcastCore", "FcastTestSupport"]),
         .testTarget(name: "FcastExecTests", dependencies: ["FcastExec", "FcastPlan", "FcastPlugins", "FcastCore", "FcastTestSupport"]),
         .testTarget(name: "FcastStoreTests", dependencies: ["FcastStore", "FcastExec", "FcastPlan", "FcastPlugins", "FcastCore",
                                                             "FcastTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),

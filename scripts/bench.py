@@ -556,6 +556,45 @@ def bench_serve():
     table(f"serve (server start and model loading: {start_s:.1f} s)",
           ["load", "requests/s", "forecasts/s", "p50 ms", "p99 ms", "non-2xx", "socket errors"], rows)
 
+def timed_child(argv, **kw):
+    """Runs a command; returns (wall seconds, peak RSS MiB of that child)."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kw)
+    _, status, usage = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    err = p.stderr.read().decode()
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"bench: {argv[0]} failed:\n{err}")
+    return wall, usage.ru_maxrss / 1024.0
+
+
+def bench_events():
+    """10 million raw events (synthetic trips, 256 locations, 3 years) aggregated into daily
+    counts per location: fcast's CSV reader against DuckDB on the same file in the same run."""
+    duckdb = os.path.join(ROOT, ".venv/bin/duckdb")
+    os.makedirs(DATA, exist_ok=True)
+    csv = os.path.join(DATA, "trips-10m", "trips.csv")
+    if not os.path.exists(csv):
+        subprocess.run([FCAST, "gen", "trips", "--out", os.path.dirname(csv), "--busiest", "2080", "--csv-only"],
+                       check=True, stdout=subprocess.DEVNULL)
+    with open(csv, "rb") as f:
+        rows = sum(1 for _ in f) - 1
+    size_mb = os.path.getsize(csv) / 1e6
+    script = f"""
+trips = load("{csv}", time: "pickup_time", id: "location")
+daily = aggregate(trips, every: "day", value: count(), tz: "America/New_York")
+"""
+    wall, _, rss, out = run_script(script)
+    sql = (f"SELECT location, date_trunc('day', pickup_time) AS day, count(*) AS n "
+           f"FROM read_csv('{csv}', header = true) GROUP BY ALL ORDER BY ALL")
+    dwall, drss = timed_child([duckdb, "-csv", "-c", sql])
+    table(f"events: {rows:,} trips ({size_mb:,.0f} MB CSV) -> daily counts per location (fcast run; DuckDB CLI, same file, same run)",
+          ["reader", "wall s", "rows/s", "MB/s", "peak RSS MiB"],
+          [["fcast aggregate", f"{wall:.2f}", f"{rows / wall:,.0f}", f"{size_mb / wall:,.0f}", f"{rss:,.0f}"],
+           ["duckdb", f"{dwall:.2f}", f"{rows / dwall:,.0f}", f"{size_mb / dwall:,.0f}", f"{drss:,.0f}"]])
+    print(f"fcast / DuckDB time: {wall / dwall:.2f} (below 1: fcast faster); fcast's wall time includes starting and loading plugins.")
+    print(out.strip().splitlines()[-1] if out.strip() else "")
+
 
 
 def bench_cv():
@@ -640,7 +679,7 @@ summary(evaluate(res, test))
 
 
 SUITES = {"fuzz": bench_fuzz, "global": bench_global, "cv": bench_cv, "naive": bench_naive, "arima": bench_arima, "prophet": bench_prophet, "theta": bench_theta, "ets": bench_ets, "startup": bench_startup, "plot": bench_plot,
-          "executors": bench_executors, "serve": bench_serve}
+          "executors": bench_executors, "serve": bench_serve, "events": bench_events}
 
 if __name__ == "__main__":
     wanted = sys.argv[1:] or list(SUITES)

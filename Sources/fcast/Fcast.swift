@@ -16,7 +16,7 @@ struct Fcast: ParsableCommand {
             Plugins are found in $FCAST_PLUGIN_PATH, the real executable's folder, PREFIX/lib/fcast/plugins and ~/.local/lib/fcast/plugins (never the working directory).
             """,
         version: "fcast \(FcastVersion.string) (plugin ABI \(FcastVersion.abi))",
-        subcommands: [Run.self, Predict.self, Serve.self, Plugins.self, Plugin.self, Repl.self, Worker.self],
+        subcommands: [Run.self, Predict.self, Serve.self, Plugins.self, Plugin.self, Gen.self, Repl.self, Worker.self],
         defaultSubcommand: Repl.self)
 
     static func main() {

@@ -33,6 +33,15 @@ final class ExamplesTests: XCTestCase {
             "saved version 1 to out/visnights.db: 20 series, 20 models",
             "wrote 8 rows to out/visnights_forecasts.csv",
         ],
+        "taxi.fc": [
+            "aggregate: 28851 rows read from examples/data/taxi_trips.csv, 28851 counted",
+            "12 series, 4,800 points, daily",
+            "dates     2023-01-01 .. 2024-02-04",
+            "best by mae for 6 series; wins:",
+            "plot: wrote out/taxi_forecasts.png (2 series)",
+            "wrote 504 rows to out/taxi_forecasts.parquet",
+            "wrote 6 rows to out/taxi_best.csv",
+        ],
         "employment.fc": [
             "4 series, 704 points, monthly",
             "dates     2005-02-01 .. 2019-09-01",

@@ -1,4 +1,5 @@
 import FcastCore
+import FcastEvents
 import FcastExec
 import FcastPlugins
 import Foundation
@@ -161,6 +162,9 @@ extension BuiltinLibrary {
                 .init(name: "y", positional: false, required: false, help: "the value column (default \"y\")"),
                 .init(name: "freq", positional: false, required: false,
                       help: "the frequency, when inference is not wanted: \"monthly\", \"daily\", \"15min\", ..."),
+                .init(name: "time", positional: false, required: false,
+                      help: "raw events: the timestamp column (then id: names the key columns; see aggregate)"),
+                .init(name: "value", positional: false, required: false, help: "raw events: the numeric columns kept"),
                 .init(name: "on_error", positional: false, required: false,
                       help: "\"stop\" (default): a bad row is an error; \"skip\": bad rows are left out, counted and shown by describe()"),
             ],
@@ -176,10 +180,19 @@ extension BuiltinLibrary {
             column, as are an infinite or overflowing value (`inf`, `1e309`), a malformed timestamp
             (`201f-04-01`) and an id that is not valid UTF-8 or holds control characters. With
             `on_error: "skip"` such rows are left out instead, and `describe()` says how many.
-            Only regular files are read (not FIFOs or devices); a row is at most 1 MiB.
+            Only regular files are read (not FIFOs or devices); a row is at most 1 MiB. With `time:`
+            (raw events: one row per event, `id:` one or several key columns, `value:` numeric
+            columns kept), or a Parquet file, glob or hive folder, it gives events for `aggregate`
+            instead, nothing read yet.
             """,
             body: { interp, a in
                 let path = try a.requiredString("path")
+                let resolved = interp.host.resolvePath(path)
+                var isFolder: ObjCBool = false
+                let folder = FileManager.default.fileExists(atPath: resolved, isDirectory: &isFolder) && isFolder.boolValue
+                if a.has("time") || a.has("value") || (!folder && ParquetEvents.isParquet(resolved)) {
+                    return try EventLanguage.load(interp, a)
+                }
                 var options = LongCSVOptions()
                 if let id = try a.string("id") { options.id = id }
                 if let ds = try a.string("ds") { options.time = ds }
@@ -519,8 +532,18 @@ extension BuiltinLibrary {
                 // The format follows the extension; only CSV is written, so another extension
                 // (x.json) is refused rather than given CSV under a misleading name.
                 let ext = (path as NSString).pathExtension.lowercased()
+                if ext == "parquet" {
+                    do {
+                        let table = try CSVExport.table(try a.required("value"))
+                        try EventLanguage.writeParquet(interp, table, to: path)
+                        interp.output("wrote \(table.rowCount) row\(table.rowCount == 1 ? "" : "s") to \(path)\n")
+                    } catch let d as Diagnostic { throw d } catch {
+                        throw Diagnostic("write(): \(errorText(error))", at: a.span("path"))
+                    }
+                    return .none
+                }
                 guard ext == "csv" else {
-                    throw Diagnostic("write(): \(ext.isEmpty ? "'\(path)' has no extension" : "cannot write .\(ext) files"); write() writes CSV, name the file .csv",
+                    throw Diagnostic("write(): \(ext.isEmpty ? "'\(path)' has no extension" : "cannot write .\(ext) files"); write() writes CSV or Parquet, name the file .csv or .parquet",
                                      at: a.span("path"))
                 }
                 let table: CSVTable

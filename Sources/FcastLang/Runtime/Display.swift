@@ -100,6 +100,7 @@ enum Display {
         case .store(let s): return store(s)
         case .cv(let c): return crossValidation(c, limit: limit, full: full)
         case .tune(let t): return tune(t, limit: limit)
+        case .events(let e): return e.description
         }
     }
 

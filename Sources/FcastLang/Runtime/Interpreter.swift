@@ -300,6 +300,7 @@ public final class Interpreter {
                 throw Diagnostic("\(name): \(errorText(error))", at: span)
             }
         }
+        if let v = EventLanguage.aggregationCall(name, evaluated) { return v }
         if let algorithm = registry.algorithm(named: name) {
             return .model(try modelCall(algorithm, evaluated, span: span))
         }

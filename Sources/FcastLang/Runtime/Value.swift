@@ -1,4 +1,5 @@
 import FcastCore
+import FcastEvents
 import FcastExec
 import FcastPlan
 import FcastPlugins
@@ -49,6 +50,8 @@ public indirect enum Value: Sendable {
     case store(OpenStore)
     case cv(CVResult)
     case tune(TuneResult)
+    /// Raw events not read yet (load with time: and id:).
+    case events(EventSource)
 
     /// "a number", "a data set" — for messages.
     public var typeName: String {
@@ -69,6 +72,7 @@ public indirect enum Value: Sendable {
         case .store: "a model store"
         case .cv: "a cross-validation"
         case .tune: "a tune result"
+        case .events: "events"
         }
     }
 
