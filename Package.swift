@@ -39,7 +39,9 @@ let package = Package(
         // The Swift side of the ABI that host and kit share: Capabilities, struct_size reading.
         .target(name: "FcastABI", dependencies: ["CFcastPlugin"]),
         .target(name: "FcastPlugins", dependencies: ["CFcastPlugin", "FcastABI", "FcastPlan"]),
-        .target(name: "FcastExec", dependencies: ["FcastCore", "FcastPlan", "FcastPlugins"]),
+        // Signal handlers that say which task crashed the process on the threads executor.
+        .target(name: "CCrashReport"),
+        .target(name: "FcastExec", dependencies: ["FcastCore", "FcastPlan", "FcastPlugins", "CCrashReport"]),
         // Versions of stored models in SQLite: what a run chose, forecast later without refitting.
         .target(name: "FcastStore", dependencies: ["FcastCore", "FcastPlan", "FcastPlugins", "FcastExec",
                                                    .product(name: "GRDB", package: "GRDB.swift")]),
@@ -66,7 +68,7 @@ let package = Package(
         .target(name: "NaivePlugin", dependencies: ["FcastPluginKit"], path: "plugins/naive"),
         // NLopt, for the model plugins' optimisers (Debian's libnlopt-dev).
         .systemLibrary(name: "CNLopt", path: "Sources/CNLopt", pkgConfig: "nlopt", providers: [.apt(["libnlopt-dev"])]),
-        .target(name: "ArimaModel", dependencies: ["CNLopt"], path: "plugins/arima/Model", exclude: ["README.md"]),
+        .target(name: "ArimaModel", dependencies: ["CNLopt", "PluginNumerics"], path: "plugins/arima/Model", exclude: ["README.md"]),
         .target(name: "ArimaPlugin", dependencies: ["ArimaModel", "FcastPluginKit"], path: "plugins/arima/Plugin"),
         // A development tool for the ARIMA numerics (traces of the search, differencing decisions).
         .executableTarget(name: "arima-bench", dependencies: ["ArimaModel"], path: "bench/arima",
@@ -75,11 +77,12 @@ let package = Package(
         .target(name: "ProphetModel", dependencies: ["CNLopt"], path: "plugins/prophet/Model"),
         .target(name: "ProphetPlugin", dependencies: ["ProphetModel", "FcastPluginKit"], path: "plugins/prophet/Plugin"),
         .target(name: "ThetaModel", dependencies: ["CNLopt", "PluginNumerics"], path: "plugins/theta/Model"),
-        // What the model plugins share: the seeded generator of their simulated intervals.
+        // What the model plugins share: the seeded generator of their simulated intervals, the
+        // interpolation of missing values.
         .target(name: "PluginNumerics", path: "plugins/shared"),
-        .target(name: "ThetaPlugin", dependencies: ["ThetaModel", "FcastPluginKit"], path: "plugins/theta/Plugin"),
+        .target(name: "ThetaPlugin", dependencies: ["ThetaModel", "PluginNumerics", "FcastPluginKit"], path: "plugins/theta/Plugin"),
         .target(name: "EtsModel", dependencies: ["CNLopt", "PluginNumerics"], path: "plugins/ets/Model"),
-        .target(name: "EtsPlugin", dependencies: ["EtsModel", "FcastPluginKit"], path: "plugins/ets/Plugin"),
+        .target(name: "EtsPlugin", dependencies: ["EtsModel", "PluginNumerics", "FcastPluginKit"], path: "plugins/ets/Plugin"),
         // XGBoost's C API for the global model (Debian's libxgboost-dev).
         .systemLibrary(name: "CXGBoost", path: "Sources/CXGBoost", pkgConfig: "xgboost", providers: [.apt(["libxgboost-dev"])]),
         .target(name: "GlobalModel", dependencies: ["CXGBoost"], path: "plugins/global/Model"),
@@ -98,7 +101,7 @@ let package = Package(
                                                             .product(name: "Hummingbird", package: "hummingbird"),
                                                             .product(name: "HummingbirdTesting", package: "hummingbird"),
                                                             .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "FcastLangTests", dependencies: ["FcastLang", "FcastTestSupport"]),
+        .testTarget(name: "FcastLangTests", dependencies: ["FcastLang", "FcastTestSupport"], exclude: ["fuzz-corpus"]),
         .testTarget(
             name: "FcastPluginsTests",
             dependencies: ["FcastPlugins", "FcastABI", "FcastExec", "FcastCore", "CFcastPlugin", "FcastTestSupport"],

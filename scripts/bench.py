@@ -415,15 +415,18 @@ def bench_executors():
     repeats = int(os.environ.get("FCAST_BENCH_REPEATS", "3"))
     cases = [("naive", "naive()", 10_000), ("prophet", "prophet()", 1_000)]
     rows = []
+    journal_rows = []
     for label, model, n in cases:
         path = generated_panel(n, 120)
 
-        def measure(executor, workers):
+        def measure(executor, workers, journal=False):
             best_run, best_wall = float("inf"), float("inf")
             for _ in range(repeats):
-                wall, run_s, _, _ = run_script(f"""
+                with tempfile.TemporaryDirectory() as tmp:
+                    extra = f', journal: "{tmp}/x.db"' if journal else ""
+                    wall, run_s, _, _ = run_script(f"""
 d = load("{path}")
-res = run({model}, d, horizon: 12, level: [80, 95], workers: {workers}, executor: "{executor}")
+res = run({model}, d, horizon: 12, level: [80, 95], workers: {workers}, executor: "{executor}"{extra})
 """)
                 best_run, best_wall = min(best_run, run_s), min(best_wall, wall)
             return best_run, best_wall
@@ -438,6 +441,12 @@ res = run({model}, d, horizon: 12, level: [80, 95], workers: {workers}, executor
             rows.append([f"{label} x {n:,}", executor, workers, f"{t:.3f}", f"{wall:.2f}", f"{t / n * 1e6:,.1f}",
                          f"{(t * workers - inline) / n * 1e6:+,.1f}",
                          f"{speedup:.2f}x" if workers > 1 else "-", f"{speedup / workers:.0%}" if workers > 1 else "-"])
+        # The journal: every task recorded in SQLite as it finishes (batched commits, fsync per batch).
+        for executor in ("threads", "processes"):
+            t, wall = measure(executor, 2, journal=True)
+            plain_t, plain_wall = times[(executor, 2)]
+            journal_rows.append([f"{label} x {n:,}", executor, 2, f"{plain_wall:.2f}", f"{wall:.2f}",
+                                 f"{(wall - plain_wall) / n * 1e6:+,.1f}"])
     table(f"executors: one model on generated monthly series (120 points), h 12, level [80, 95], one task per series; "
           f"release build, best of {repeats}",
           ["case", "executor", "workers", "run s", "wall s", "us/task", "overhead us/task", "speedup vs 1", "efficiency"],
@@ -446,6 +455,10 @@ res = run({model}, d, horizon: 12, level: [80, 95], workers: {workers}, executor
     print("wall s: the whole fcast process (start, plugins, CSV load, run); us/task: run s / tasks; overhead:")
     print("(run s x workers - inline run s) / tasks, the time per task a driver adds to inline's fits; efficiency:")
     print("(1-worker run s / 2-worker run s) / 2.")
+    table(f"executors with a journal: the same runs with journal: (each task recorded in SQLite, WAL, batched "
+          f"commits with fsync); best of {repeats}",
+          ["case", "executor", "workers", "wall s off", "wall s on", "journal us/task"], journal_rows)
+    print("journal us/task: (wall s with the journal - wall s without) / tasks: recording, committing and the final flush.")
 
 
 
@@ -565,7 +578,17 @@ summary(evaluate(res, test))
     print("calibration > 0) plus the recursive forecasts of every series, as fcast reports the run.")
 
 
-SUITES = {"global": bench_global, "naive": bench_naive, "arima": bench_arima, "prophet": bench_prophet, "theta": bench_theta, "ets": bench_ets, "startup": bench_startup, "plot": bench_plot,
+def bench_fuzz():
+    """Issue 18: one minute of scripts/fuzz (language and CSV loader) on the release binary:
+    inputs tried, crashes, hangs and errors without a location (all must be 0)."""
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "fuzz.py"), "--minutes", "1", "--binary", FCAST,
+                        "--seed", "18", "--out", os.path.join(DATA, "fuzz-out")], capture_output=True, text=True)
+    print("\nfuzz: " + (r.stdout.strip().splitlines() or ["no summary"])[-1])
+    for line in r.stderr.strip().splitlines()[-5:]:
+        print("  " + line)
+
+
+SUITES = {"global": bench_global, "fuzz": bench_fuzz, "naive": bench_naive, "arima": bench_arima, "prophet": bench_prophet, "theta": bench_theta, "ets": bench_ets, "startup": bench_startup, "plot": bench_plot,
           "executors": bench_executors, "serve": bench_serve}
 
 if __name__ == "__main__":

@@ -71,6 +71,7 @@ struct OutputFile {
 
     mutating func open(_ path: String) throws {
         self.path = path
+        try OutputFile.checkTarget(path)
         let url = URL(fileURLWithPath: path)
         let parent = url.deletingLastPathComponent().path
         if !parent.isEmpty && !FileManager.default.fileExists(atPath: parent) {
@@ -82,9 +83,33 @@ struct OutputFile {
         }
         temporary = parent.isEmpty ? ".\(url.lastPathComponent).tmp\(getpid())"
             : parent + "/.\(url.lastPathComponent).tmp\(getpid())"
-        fd = Foundation.open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        // O_EXCL | O_NOFOLLOW: the temporary name is created here, never followed through a
+        // symlink someone put there; a leftover of an earlier crash is removed first.
+        let flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW
+        fd = Foundation.open(temporary, flags, 0o644)
+        if fd < 0 && errno == EEXIST {
+            unlink(temporary)
+            fd = Foundation.open(temporary, flags, 0o644)
+        }
         guard fd >= 0 else { throw FcastError("cannot write '\(path)': \(String(cString: strerror(errno)))") }
         buffer.reserveCapacity(1 << 21)
+    }
+
+    /// Refuses a path with a NUL byte (C would cut it there) and a path where something other
+    /// than a regular file is (a symlink, FIFO, device, socket or folder): writing renames a
+    /// new file over the path, which would replace that thing rather than write into it.
+    static func checkTarget(_ path: String) throws {
+        if path.utf8.contains(0) {
+            throw FcastError("cannot write '\(TerminalText.escape(path))': the path contains a NUL character")
+        }
+        if path.isEmpty { throw FcastError("cannot write to an empty path") }
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return }   // nothing there yet
+        let type = st.st_mode & S_IFMT
+        if type != S_IFREG {
+            throw FcastError("cannot write '\(path)': it is \(FileIO.kind(st.st_mode)); fcast writes regular files only and "
+                             + "will not replace it (remove it or choose another path)")
+        }
     }
 
     mutating func appendRow(_ fields: [String]) {
@@ -116,6 +141,7 @@ struct OutputFile {
         try flush()
         guard close(fd) == 0 else { fd = -1; throw FcastError("cannot write '\(path)': \(String(cString: strerror(errno)))") }
         fd = -1
+        do { try OutputFile.checkTarget(path) } catch { unlink(temporary); throw error }
         guard rename(temporary, path) == 0 else {
             let message = String(cString: strerror(errno))
             unlink(temporary)

@@ -12,6 +12,9 @@ public struct LongCSVOptions: Sendable {
     public var frequency: Frequency? = nil
     /// Field delimiter (a single ASCII byte): `,` by default, `;` or tab also work.
     public var delimiter: UInt8 = UInt8(ascii: ",")
+    /// `on_error: "skip"`: a row with a bad timestamp, value or id (or the wrong number of
+    /// fields) is left out, counted and reported in `Panel.refused`, instead of stopping the load.
+    public var skipBadRows = false
 
     public init() {}
 
@@ -64,13 +67,32 @@ public enum FileIO {
     /// Calls `body` with the bytes of a file: memory-mapped (read-only, pre-faulted) when it is a
     /// regular file, read in one go otherwise. The buffer is valid only during the call.
     public static func withContents<R>(path: String, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) throws -> R {
-        let fd = open(path, O_RDONLY)
+        if path.utf8.contains(0) {
+            throw FcastError("cannot open '\(TerminalText.escape(path))': the path contains a NUL character")
+        }
+        let fd = open(path, O_RDONLY | O_NONBLOCK)   // a FIFO must not block the open: it is refused below
         guard fd >= 0 else { throw FcastError("cannot open '\(path)': \(String(cString: strerror(errno)))") }
         var st = stat()
         let statOK = fstat(fd, &st) == 0
         if statOK && (st.st_mode & S_IFMT) == S_IFDIR {
             close(fd)
             throw FcastError("cannot read '\(path)': it is a directory")
+        }
+        // A FIFO, socket or device (/dev/zero) may never end: only regular files are read.
+        if statOK && (st.st_mode & S_IFMT) != S_IFREG {
+            close(fd)
+            throw FcastError("cannot read '\(path)': it is \(FileIO.kind(st.st_mode)), not a regular file "
+                             + "(a FIFO or a device may never end); save the data to a file first")
+        }
+        if statOK {
+            let budget = ResourceBudget.memory
+            // The file is mapped, and its rows take about as much again as columns.
+            if Int(st.st_size) > budget.bytes / 2 {
+                close(fd)
+                throw FcastError("cannot read '\(path)': it is \(ResourceBudget.format(bytes: Int(st.st_size))), and loading it "
+                                 + "would take about twice that, more than the memory budget of "
+                                 + "\(ResourceBudget.format(bytes: budget.bytes)) (\(budget.source))")
+            }
         }
         if statOK && (st.st_mode & S_IFMT) == S_IFREG && st.st_size > 0 {
             let size = Int(st.st_size)
@@ -92,14 +114,30 @@ public enum FileIO {
         return try bytes.withUnsafeBufferPointer { try body($0) }
     }
 
+    /// "a FIFO", "a character device"... for messages.
+    static func kind(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFIFO: return "a FIFO"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        case S_IFSOCK: return "a socket"
+        case S_IFLNK: return "a symbolic link"
+        case S_IFDIR: return "a directory"
+        default: return "not a regular file"
+        }
+    }
+
     /// The bytes of a file, read in one go.
     public static func readAll(path: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY)
+        let fd = open(path, O_RDONLY | O_NONBLOCK)   // a FIFO must not block the open: it is refused below
         guard fd >= 0 else { throw FcastError("cannot open '\(path)': \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw FcastError("cannot read '\(path)': \(String(cString: strerror(errno)))") }
         if (st.st_mode & S_IFMT) == S_IFDIR { throw FcastError("cannot read '\(path)': it is a directory") }
+        if (st.st_mode & S_IFMT) != S_IFREG {
+            throw FcastError("cannot read '\(path)': it is \(kind(st.st_mode)), not a regular file (a FIFO or a device may never end)")
+        }
         let size = Int(st.st_size)
         var failure: Int32 = 0
         var bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
@@ -181,7 +219,7 @@ struct LongCSVReader {
         if f.escaped { bytes = Self.unescape(bytes) }
         var s = String(decoding: bytes, as: UTF8.self)
         if s.count > 60 { s = String(s.prefix(57)) + "..." }
-        return s
+        return TerminalText.escape(s)
     }
 
     static func unescape(_ bytes: some Collection<UInt8>) -> [UInt8] {
@@ -281,7 +319,9 @@ struct LongCSVReader {
         try rows.sortEachSeriesByTime(offsets: offsets, ids: ids, style: style, file: name)
         let frequency = try FrequencyInference.resolve(ds: rows.ds, offsets: offsets, ids: ids, lines: rows.lines,
                                                        given: options.frequency, style: style, name: name)
-        return Panel(ids: ids, offsets: offsets, ds: rows.ds, y: rows.ys, frequency: frequency, timestampStyle: style)
+        var panel = Panel(ids: ids, offsets: offsets, ds: rows.ds, y: rows.ys, frequency: frequency, timestampStyle: style)
+        panel.refused = rows.refused
+        return panel
     }
 
     // MARK: Header
@@ -389,6 +429,7 @@ struct LongCSVReader {
         var styleCode: UInt8 = 0
         var sawTime = false
         var scratch = [UInt8]()
+        var refused = RefusedRows()
 
         while pos < end {
             let c0 = base[pos]
@@ -400,20 +441,79 @@ struct LongCSVReader {
             }
             let rowStart = pos, rowLine = line
             let n = try scanRow(&pos, spans, capacity)
-            if n != columnCount {
-                throw fieldCountError(n, columns: columns, spans: spans, rowStart: rowStart, rowLine: rowLine)
+            if pos - rowStart > ResourceBudget.maxLineBytes {
+                throw error("the row is \(pos - rowStart) bytes long; at most \(ResourceBudget.maxLineBytes) (1 MiB) are read per row",
+                            at: rowStart, rowStart: rowStart, rowLine: rowLine)
             }
+            // The whole row is checked before anything is kept, so a row refused under
+            // skipBadRows leaves no trace (no series without rows).
+            var rowError: FcastError? = nil
+            var t: Int64 = 0, code: UInt8 = 0, value = Double.nan
+            var idField = FieldSpan()
+            if n != columnCount {
+                rowError = fieldCountError(n, columns: columns, spans: spans, rowStart: rowStart, rowLine: rowLine)
+            } else {
+                idField = spans[idColumn]
+                // Timestamp.
+                let timeField = spans[timeColumn]
+                var ts = timeField.start, te = timeField.end
+                while ts < te && (base[ts] == SPACE || base[ts] == TAB) { ts += 1 }
+                while te > ts && (base[te - 1] == SPACE || base[te - 1] == TAB) { te -= 1 }
+                if !timeField.escaped, let (parsed, c) = Timestamp.parseRaw(base + ts, te - ts) {
+                    t = parsed; code = c
+                } else {
+                    rowError = timeError(timeField, rowStart: rowStart, rowLine: rowLine)
+                }
 
-            // Series id.
-            let idField = spans[idColumn]
-            var series: Int
+                // Value: a number or a missing value; never an infinity or an overflow.
+                let valueField = spans[valueColumn]
+                var vs = valueField.start, ve = valueField.end
+                while vs < ve && (base[vs] == SPACE || base[vs] == TAB) { vs += 1 }
+                while ve > vs && (base[ve - 1] == SPACE || base[ve - 1] == TAB) { ve -= 1 }
+                let parsed: Double? = valueField.escaped ? nil : NumberParser.parseValue(base + vs, ve - vs)
+                if rowError == nil {
+                    if let parsed {
+                        if parsed.isInfinite {
+                            rowError = error(Self.isInfinityWord(base + vs, ve - vs)
+                                             ? "value '\(text(valueField))' in column '\(options.value)' is not finite (an infinity)"
+                                             : "value '\(text(valueField))' in column '\(options.value)' overflows a 64-bit number",
+                                             at: valueField.origin, rowStart: rowStart, rowLine: rowLine)
+                        } else {
+                            value = parsed
+                        }
+                    } else {
+                        rowError = error("expected a number in column '\(options.value)', found '\(text(valueField))'",
+                                         at: valueField.origin, rowStart: rowStart, rowLine: rowLine)
+                    }
+                }
+
+                // Series id: not empty, valid UTF-8, no control characters.
+                if rowError == nil {
+                    if idField.escaped {
+                        scratch = Self.unescape(UnsafeBufferPointer(start: base + idField.start, count: idField.end - idField.start))
+                        if let problem = scratch.withUnsafeBufferPointer({ Self.idProblem($0.baseAddress!, $0.count) }) {
+                            rowError = error("series id \(problem) in column '\(options.id)'", at: idField.origin,
+                                             rowStart: rowStart, rowLine: rowLine)
+                        }
+                    } else if idField.end == idField.start {
+                        rowError = error("empty series id in column '\(options.id)'", at: idField.origin, rowStart: rowStart, rowLine: rowLine)
+                    } else if let problem = Self.idProblem(base + idField.start, idField.end - idField.start) {
+                        rowError = error("series id \(problem) in column '\(options.id)'", at: idField.origin,
+                                         rowStart: rowStart, rowLine: rowLine)
+                    }
+                }
+            }
+            if let rowError {
+                guard options.skipBadRows else { throw rowError }
+                refused.add(rowError)
+                continue
+            }
+            if !sawTime { styleCode = code; sawTime = true } else if code != styleCode { styleCode = Self.merge(styleCode, code) }
+
+            let series: Int
             if idField.escaped {
-                scratch = Self.unescape(UnsafeBufferPointer(start: base + idField.start, count: idField.end - idField.start))
                 series = scratch.withUnsafeBufferPointer { interner.intern($0.baseAddress!, $0.count, previous: current) }
             } else {
-                guard idField.end > idField.start else {
-                    throw error("empty series id in column '\(options.id)'", at: idField.origin, rowStart: rowStart, rowLine: rowLine)
-                }
                 series = interner.intern(base + idField.start, idField.end - idField.start, previous: current)
             }
             let row = ys.count
@@ -434,34 +534,36 @@ struct LongCSVReader {
             }
             if !grouped { seriesOfRow.append(Int32(series)) }
 
-            // Timestamp.
-            let timeField = spans[timeColumn]
-            var ts = timeField.start, te = timeField.end
-            while ts < te && (base[ts] == SPACE || base[ts] == TAB) { ts += 1 }
-            while te > ts && (base[te - 1] == SPACE || base[te - 1] == TAB) { te -= 1 }
-            guard !timeField.escaped, let (t, code) = Timestamp.parseRaw(base + ts, te - ts) else {
-                throw timeError(timeField, rowStart: rowStart, rowLine: rowLine)
-            }
-            if !sawTime { styleCode = code; sawTime = true } else if code != styleCode { styleCode = Self.merge(styleCode, code) }
-
-            // Value.
-            let valueField = spans[valueColumn]
-            var vs = valueField.start, ve = valueField.end
-            while vs < ve && (base[vs] == SPACE || base[vs] == TAB) { vs += 1 }
-            while ve > vs && (base[ve - 1] == SPACE || base[ve - 1] == TAB) { ve -= 1 }
-            var value: Double? = nil
-            if !valueField.escaped { value = NumberParser.parseValue(base + vs, ve - vs) }
-            guard let value else {
-                throw error("expected a number in column '\(options.value)', found '\(text(valueField))'",
-                            at: valueField.origin, rowStart: rowStart, rowLine: rowLine)
-            }
-
             ds.append(t)
             ys.append(value)
             lines.append(Int32(truncatingIfNeeded: rowLine))
         }
         return ScannedRows(ds: ds, ys: ys, lines: lines, interner: interner, grouped: grouped,
-                           seriesStart: seriesStart, seriesOfRow: seriesOfRow, styleCode: styleCode)
+                           seriesStart: seriesStart, seriesOfRow: seriesOfRow, styleCode: styleCode, refused: refused)
+    }
+
+    /// Why bytes cannot be a series id (invalid UTF-8, a control character such as NUL or
+    /// ESC), or nil when they can. ASCII ids take the fast path.
+    static func idProblem(_ p: UnsafePointer<UInt8>, _ n: Int) -> String? {
+        var ascii = true
+        for i in 0..<n {
+            let b = p[i]
+            if b < 0x20 || b == 0x7F { return "contains the control character \(String(format: "0x%02X", b))" }
+            if b >= 0x80 { ascii = false }
+        }
+        if ascii { return nil }
+        guard let s = String(validating: UnsafeBufferPointer(start: p, count: n), as: UTF8.self) else {
+            return "is not valid UTF-8"
+        }
+        for u in s.unicodeScalars where (0x80...0x9F).contains(u.value) || u.value == 0x2028 || u.value == 0x2029 {
+            return "contains the control character U+\(String(format: "%04X", u.value))"
+        }
+        return nil
+    }
+
+    /// `inf`, `-Infinity`...: an infinity written as a word rather than a number too large.
+    static func isInfinityWord(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self).lowercased().contains("inf")
     }
 
     /// A row with more or fewer fields than the header: located at the first extra field, or
@@ -530,6 +632,8 @@ struct ScannedRows {
     var seriesOfRow: [Int32]
     /// The richest timestamp style seen (see `LongCSVReader.merge`).
     var styleCode: UInt8
+    /// Rows left out under `skipBadRows`.
+    var refused = RefusedRows()
 
     var count: Int { ys.count }
 

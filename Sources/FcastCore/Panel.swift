@@ -17,6 +17,8 @@ public struct Panel: Sendable {
     /// Where the data came from (the file it was loaded from), for plans and stores; "" if
     /// made in memory. Subsets and splits keep it.
     public var name = ""
+    /// Rows the loader left out (`on_error: "skip"`), reported by `describe()`.
+    public var refused = RefusedRows()
 
     private var idIndex = IDIndex()
 
@@ -177,6 +179,7 @@ public struct Panel: Sendable {
         d.totalPoints = totalPoints
         d.frequency = frequency
         d.timestampStyle = timestampStyle
+        d.refused = refused
         var lengths = [Int](); lengths.reserveCapacity(count)
         var cache = CivilCache()
         for i in 0..<count {
@@ -261,6 +264,8 @@ public struct PanelDescription: Sendable, CustomStringConvertible {
     public var constantSeries = 0
     public var constantExamples: [String] = []
     public var allMissingSeries = 0
+    /// Rows the loader refused and left out.
+    public var refused = RefusedRows()
 
     public init() {}
 
@@ -295,6 +300,7 @@ public struct PanelDescription: Sendable, CustomStringConvertible {
             : "\(plural(nanCount, "value")) (NaN) in \(plural(seriesWithNaN, "series"))"
                 + examples(nanExamples, total: seriesWithNaN)
                 + (allMissingSeries > 0 ? "; \(grouped(allMissingSeries)) entirely missing" : ""))
+        if let refusedText = refused.summary { row("refused", refusedText) }
         row("constant", constantSeries == 0 ? "none"
             : plural(constantSeries, "series")
                 + examples(constantExamples, total: constantSeries))

@@ -128,8 +128,11 @@ public enum Timestamp {
         }
         @inline(__always) func two(_ i: Int) -> Int { digit(i) * 10 + digit(i + 1) }
 
-        let year = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3)
-        guard year >= 0, base[4] == 45 /* - */ else { return nil }
+        // Each digit checked on its own: a sum of digits could hide one non-digit
+        // ('201f' once summed to 1010).
+        let y0 = digit(0), y1 = digit(1), y2 = digit(2), y3 = digit(3)
+        guard y0 >= 0, y1 >= 0, y2 >= 0, y3 >= 0, base[4] == 45 /* - */ else { return nil }
+        let year = y0 * 1000 + y1 * 100 + y2 * 10 + y3
         let month = two(5)
         guard month >= 1 && month <= 12 else { return nil }
         if n == 7 {

@@ -142,8 +142,14 @@ public final class Job: @unchecked Sendable {
                     try fitted.predict(horizon: h, futureDs: fds, levels: plan.levels, seed: seed, mean: mean, lo: lo, hi: hi)
                 }
             }
-            for i in 0..<h where !results.mean[slot * h + i].isFinite {
-                return .failed(TaskFailure(.numeric, "\(models[t.model].name) produced a non-finite forecast at step \(i + 1)"))
+            let nb = nLevels * h
+            if let problem = ForecastCheck.problem(
+                model: models[t.model].name, h: h, levels: plan.levels,
+                intervals: config.algorithm.capabilities.contains(.intervals),
+                mean: UnsafeBufferPointer(rebasing: results.mean[(slot * h)..<(slot * h + h)]),
+                lo: UnsafeBufferPointer(rebasing: results.lo[(slot * nb)..<(slot * nb + nb)]),
+                hi: UnsafeBufferPointer(rebasing: results.hi[(slot * nb)..<(slot * nb + nb)])) {
+                return .failed(TaskFailure(.numeric, problem))
             }
             results.descriptions[slot] = fitted.modelDescription
             switch keep {

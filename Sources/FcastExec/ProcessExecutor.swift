@@ -36,6 +36,15 @@ public struct ProcessExecutor: Executor {
     public let executable: URL
     /// Seconds a cancelled worker may take to stop before it is killed.
     public var cancelGrace: Double = 3
+    /// Seconds one task may run before its worker is killed and the task fails
+    /// ("timeout after 5 s"); nil: no limit.
+    public var timeout: Double?
+    /// Times a task whose worker died in it (a crash, a kill, a timeout) is tried again on a
+    /// fresh worker before it fails. A plugin's own error is not retried: it would say the same.
+    public var retries = 0
+    /// Each worker's address-space cap in bytes (RLIMIT_AS, set on the worker before it is
+    /// sent the job, so before it loads any plugin); nil: none.
+    public var memory: Int?
 
     /// `executable` defaults to `defaultExecutable` (the running fcast); a program that is
     /// not fcast (a test) must name one.
@@ -82,7 +91,8 @@ public struct ProcessExecutor: Executor {
         let count = max(1, min(workers, n))
         let chunkSize = max(1, min(64, n / (count * 32)))
         let pool = ProcessPool(job: job, results: results, progress: progress, executable: executable.path, setup: setup,
-                               stop: CancelToken(parent: cancel), grace: cancelGrace,
+                               stop: CancelToken(parent: cancel), grace: cancelGrace, timeout: timeout, retries: retries,
+                               memory: memory,
                                chunks: stride(from: 0, to: n, by: chunkSize).map { Array(tasks[$0..<min($0 + chunkSize, n)]) })
         let group = DispatchGroup()
         for _ in 0..<count {
@@ -115,6 +125,9 @@ final class ProcessPool: @unchecked Sendable {
     /// Cancelled with the run's token, and when the run fails.
     let stop: CancelToken
     let grace: Double
+    let timeout: Double?
+    let retries: Int
+    let memory: Int?
 
     struct Chunk {
         var id: UInt32
@@ -126,11 +139,14 @@ final class ProcessPool: @unchecked Sendable {
         var pending: [Chunk]
         var nextID: UInt32
         var error: (any Error)?
+        /// Tries so far of tasks whose worker died in them.
+        var attempts: [Int: Int] = [:]
     }
     private let state: Mutex<State>
 
     init(job: Job, results: ResultBuffers, progress: ProgressReporter, executable: String, setup: [UInt8],
-         stop: CancelToken, grace: Double, chunks: [[Int]]) {
+         stop: CancelToken, grace: Double, timeout: Double? = nil, retries: Int = 0, memory: Int? = nil,
+         chunks: [[Int]]) {
         self.job = job
         self.results = results
         self.progress = progress
@@ -138,6 +154,9 @@ final class ProcessPool: @unchecked Sendable {
         self.setup = setup
         self.stop = stop
         self.grace = grace
+        self.timeout = timeout
+        self.retries = retries
+        self.memory = memory
         let numbered = chunks.enumerated().map { Chunk(id: UInt32($0.offset), tasks: $0.element) }
         state = Mutex(State(pending: numbered.reversed(), nextID: UInt32(chunks.count), error: nil))
     }
@@ -189,7 +208,7 @@ final class ProcessPool: @unchecked Sendable {
 
     /// A worker that has the job and is ready for chunks; nil when the run stopped meanwhile.
     private func start() throws -> WorkerProcess? {
-        let worker = try WorkerProcess.spawn(executable: executable)
+        let worker = try WorkerProcess.spawn(executable: executable, memory: memory)
         // A worker that cannot read the job says why (FATAL) before it goes: read that.
         try? worker.channel.send(bytes: setup)
         while true {
@@ -248,6 +267,9 @@ final class ProcessPool: @unchecked Sendable {
         var cancelledAt: UInt64? = nil
         // When the task now running started, as near as the parent knows.
         var taskStart = DispatchTime.now().uptimeNanoseconds
+        // The plugin's last log line during the task now running: part of the reason it died.
+        var lastLog: String? = nil
+        let timeoutNanos = timeout.map { UInt64($0 * 1e9) }
         while true {
             // One chunk ahead: the worker starts the next as soon as it finishes one.
             while cancelledAt == nil && !stop.isCancelled && outstanding.count < 2, let chunk = nextChunk() {
@@ -265,6 +287,12 @@ final class ProcessPool: @unchecked Sendable {
                 // It does not stop: the task it runs stays not run.
                 worker.kill()
                 return .finished
+            }
+            if cancelledAt == nil, let timeoutNanos, DispatchTime.now().uptimeNanoseconds - taskStart > timeoutNanos,
+               outstanding.contains(where: { !$0.unreported.isEmpty }) {
+                // The task runs too long: kill its worker; the task fails (or is tried again).
+                worker.kill()
+                return died(outstanding, reason: "timeout after \(Self.seconds(timeout!))", lastLog: lastLog, since: taskStart)
             }
             let received: FrameChannel.Received
             do { received = try worker.channel.receive(timeout: 0.05) } catch {
@@ -285,6 +313,7 @@ final class ProcessPool: @unchecked Sendable {
                 first.reported += 1
                 outstanding[0] = first
                 taskStart = DispatchTime.now().uptimeNanoseconds
+                lastLog = nil
             case .frame(.chunkDone(let id)):
                 guard let first = outstanding.first, first.chunk.id == id,
                       first.unreported.isEmpty || cancelledAt != nil else {
@@ -294,6 +323,7 @@ final class ProcessPool: @unchecked Sendable {
                 taskStart = DispatchTime.now().uptimeNanoseconds
             case .frame(.log(let level, let message)):
                 ProcessPool.forward(level: level, message)
+                lastLog = message
             case .frame(.fatal(let message)):
                 return .failed(ProcessExecutorError(message))
             case .frame(let other):
@@ -301,19 +331,45 @@ final class ProcessPool: @unchecked Sendable {
             case .closed:
                 let status = worker.reap()
                 // It ran its chunks in order: the first task not reported is the one it died in.
-                guard let culprit = outstanding.first(where: { !$0.unreported.isEmpty }) else {
+                guard outstanding.contains(where: { !$0.unreported.isEmpty }) else {
                     return .failed(ProcessExecutorError("a worker process \(WorkerProcess.describe(status)) between tasks"))
                 }
-                let k = culprit.unreported.first!
-                results.seconds[k] = Double(DispatchTime.now().uptimeNanoseconds - taskStart) / 1e9
-                results.outcomes[k] = .failed(TaskFailure(.internal, "worker process \(WorkerProcess.describe(status)) while running this task"))
-                progress.taskFinished(failed: true)
-                if !stop.isCancelled {
-                    requeue(Array(outstanding.flatMap(\.unreported).filter { $0 != k }))
-                }
-                return .died
+                return died(outstanding, reason: "worker process \(WorkerProcess.describe(status)) while running this task",
+                            lastLog: lastLog, since: taskStart)
             }
         }
+    }
+
+    /// The worker died (or was killed) in the first unreported task of its chunks: that task
+    /// fails with `reason` (and the plugin's last log line), or goes back to the queue while
+    /// it has retries left; the tasks it had not started go back to the queue.
+    private func died(_ outstanding: [Outstanding], reason: String, lastLog: String?, since taskStart: UInt64) -> End {
+        let culprit = outstanding.first(where: { !$0.unreported.isEmpty })!
+        let k = culprit.unreported.first!
+        let retry = !stop.isCancelled && state.withLock { s in
+            let tries = s.attempts[k, default: 0]
+            guard tries < retries else { return false }
+            s.attempts[k] = tries + 1
+            return true
+        }
+        var rest = outstanding.flatMap(\.unreported).filter { $0 != k }
+        if retry {
+            rest.insert(k, at: 0)
+        } else {
+            var message = reason
+            if let tries = state.withLock({ $0.attempts[k] }), tries > 0 { message += " (\(tries + 1) tries)" }
+            if let lastLog { message += "; the plugin's last log line: \(lastLog)" }
+            results.seconds[k] = Double(DispatchTime.now().uptimeNanoseconds - taskStart) / 1e9
+            results.outcomes[k] = .failed(TaskFailure(.internal, message))
+            progress.taskFinished(k, failed: true)
+        }
+        if !stop.isCancelled { requeue(rest) }
+        return .died
+    }
+
+    /// "5 s", "0.5 s".
+    static func seconds(_ t: Double) -> String {
+        t == t.rounded() && t < 1e15 ? "\(Int(t)) s" : "\(t) s"
     }
 
     /// A task's result, into its slots of the run's buffers.
@@ -329,7 +385,7 @@ final class ProcessPool: @unchecked Sendable {
         results.outcomes[k] = r.outcome
         if let model = r.model, job.keep != .none { results.kept[k] = .saved(model) }
         if case .notRun = r.outcome { return }
-        progress.taskFinished(failed: r.outcome.isFailure)
+        progress.taskFinished(k, failed: r.outcome.isFailure)
     }
 
     /// A plugin's log line from a worker, written as the host writes its own.
@@ -354,7 +410,7 @@ final class WorkerProcess {
     }
 
     /// Starts `executable worker` with one end of a socket pair as its stdin and stdout.
-    static func spawn(executable: String) throws(ProcessExecutorError) -> WorkerProcess {
+    static func spawn(executable: String, memory: Int? = nil) throws(ProcessExecutorError) -> WorkerProcess {
         var fds: [Int32] = [-1, -1]
         // Close-on-exec: no other child (another worker) inherits this pair, so a worker's end
         // of input comes when the parent closes it, and only then.
@@ -377,8 +433,18 @@ final class WorkerProcess {
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
         let argv: [UnsafeMutablePointer<CChar>?] = [strdup(executable), strdup("worker"), nil]
         defer { for a in argv { free(a) } }
+        // The memory cap travels in the environment: the worker sets it on itself first thing.
+        var env: [UnsafeMutablePointer<CChar>?] = []
+        var e = environ
+        while let entry = e.pointee {
+            if !String(cString: entry).hasPrefix("\(Worker.memoryVariable)=") { env.append(strdup(entry)) }
+            e += 1
+        }
+        if let memory { env.append(strdup("\(Worker.memoryVariable)=\(memory)")) }
+        env.append(nil)
+        defer { for a in env { free(a) } }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        let rc = posix_spawn(&pid, executable, &actions, &attributes, argv, env)
         close(childEnd)
         guard rc == 0 else {
             close(parentEnd)

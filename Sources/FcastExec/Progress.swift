@@ -1,4 +1,5 @@
 import Foundation
+import FcastCore
 import Synchronization
 
 public enum ProgressStyle: Sendable {
@@ -69,6 +70,16 @@ public final class ProgressReporter: @unchecked Sendable {
         if f { failed.add(1, ordering: .relaxed) }
     }
 
+    /// Called with each task as it finishes, on the thread that finished it, after its
+    /// slots are written: the run's journal records it there.
+    var onTaskFinished: (@Sendable (Int) -> Void)?
+
+    /// Task k has finished (its slots are written): counted, and recorded by the journal.
+    public func taskFinished(_ k: Int, failed f: Bool) {
+        onTaskFinished?(k)
+        taskFinished(failed: f)
+    }
+
     private func draw() {
         let d = done.load(ordering: .relaxed), f = failed.load(ordering: .relaxed)
         let secs = elapsed
@@ -78,11 +89,11 @@ public final class ProgressReporter: @unchecked Sendable {
         let failures = f > 0 ? ", \(f) failed" : ""
         if bar {
             let width = 28
-            let filled = Int(pct * Double(width))
+            let filled = Checked.clamped(pct * Double(width), to: 0...width)
             let barText = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
             output.write("\r\u{1B}[2K\(barText) \(d)/\(total) \(Self.format(rate))/s ETA \(Self.duration(eta))\(failures)")
         } else {
-            output.write("run: \(d)/\(total) tasks (\(Int(pct * 100))%), \(Self.format(rate))/s, ETA \(Self.duration(eta))\(failures)\n")
+            output.write("run: \(d)/\(total) tasks (\(Checked.clamped(pct * 100, to: 0...100))%), \(Self.format(rate))/s, ETA \(Self.duration(eta))\(failures)\n")
         }
     }
 
@@ -98,13 +109,14 @@ public final class ProgressReporter: @unchecked Sendable {
     }
 
     static func format(_ x: Double) -> String {
-        if x >= 100 { return String(Int(x.rounded())) }
+        guard x.isFinite else { return "--" }
+        if x >= 100 { return Checked.truncated(x.rounded()).map(String.init) ?? String(format: "%.3g", x) }
         if x >= 10 { return String(format: "%.1f", x) }
         return String(format: "%.2f", x)
     }
 
     static func duration(_ s: Double) -> String {
-        guard s.isFinite else { return "--" }
+        guard s.isFinite, s < 1e12 else { return "--" }
         if s < 60 { return String(format: s < 1 ? "%.3fs" : s < 10 ? "%.2fs" : "%.1fs", s) }
         let m = Int(s) / 60, sec = Int(s) % 60
         if m < 60 { return "\(m)m\(String(format: "%02d", sec))s" }

@@ -13,12 +13,23 @@ import Glibc
 /// Two threads: this one reads frames (so a CANCEL reaches a running fit at once), and one
 /// runs the tasks and writes their results. A worker serves one job and exits.
 public enum Worker {
+    /// The environment variable that carries a worker's memory cap (bytes, RLIMIT_AS).
+    public static let memoryVariable = "FCAST_WORKER_MEMORY"
+
     /// `fcast worker`: keeps the real standard output for frames and points file
     /// descriptor 1 at standard error, so that nothing else (a plugin's printf, a stray
     /// print) can ever land in the frame stream; ignores SIGINT (Ctrl-C at a terminal
     /// reaches the parent, which cancels through the protocol) and SIGPIPE (a parent that is
     /// gone is an error on write). Returns the exit status.
     public static func main() -> Int32 {
+        // The memory cap first, before the job and its plugins are loaded.
+        if let text = getenv(memoryVariable), let bytes = UInt64(String(cString: text)), bytes > 0 {
+            var limit = rlimit(rlim_cur: rlim_t(bytes), rlim_max: rlim_t(bytes))
+            if setrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit) != 0 {
+                FileHandle.standardError.write(Data("fcast worker: cannot cap memory at \(bytes) bytes: \(String(cString: strerror(errno)))\n".utf8))
+                return 1
+            }
+        }
         signal(SIGINT, SIG_IGN)
         signal(SIGPIPE, SIG_IGN)
         let frames = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3)

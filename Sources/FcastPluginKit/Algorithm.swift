@@ -51,9 +51,9 @@ public struct SeriesInput {
 
     /// Fails with FC_ERR_BAD_DATA when a value is missing or not finite.
     public func requireFinite(model: String) throws {
-        for (i, v) in y.enumerated() where !v.isFinite {
-            throw PluginError.badData("\(model) needs complete data, but value \(i + 1) of \(y.count) is \(v.isNaN ? "missing" : "\(v)")")
-        }
+        try requireNoInfinity(model: model)
+        let m = missing
+        if !m.isEmpty { throw PluginError.badData("\(model) needs complete data: series \(id): \(m.describe(ds: ds))") }
     }
 }
 

@@ -22,6 +22,8 @@ struct Fcast: ParsableCommand {
     static func main() {
         // Runs on the processes executor start workers from this very binary.
         ProcessExecutor.defaultExecutable = ProcessExecutor.runningExecutable()
+        // A plugin that crashes a threads run: say which task it was running.
+        CrashReport.install()
         main(nil)
     }
 }
@@ -50,16 +52,27 @@ struct Run: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Also write a Markdown report: each cell's source, output and plots (plots without to: go to PNG files beside it).", valueName: "report.md"))
     var report: String?
 
+    @Option(name: .long, help: ArgumentHelp("Record every finished task of the script's runs in this SQLite file; the same command again resumes from it.", valueName: "runs/x.db"))
+    var journal: String?
+
     func run() throws {
         let registry = loadPlugins()
         let text: String
+        let bytes: Data
         do {
-            text = try String(contentsOfFile: file, encoding: .utf8)
+            bytes = try Data(contentsOf: URL(fileURLWithPath: file))
         } catch {
             throw ValidationError("cannot read \(file): \(error.localizedDescription)")
         }
+        do {
+            text = try LanguageLimits.decodeScript([UInt8](bytes), name: file)
+        } catch {
+            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            throw ExitCode(1)
+        }
         let interp = Interpreter(registry: registry, host: servingHost(registry))
         if let workers { interp.defaultWorkers = workers }
+        interp.execution.journal = journal
         let report = self.report.map { Report(path: $0, scriptName: file) }
         defer { if let report { FileHandle.standardError.write(Data("report: \(report.path)\n".utf8)) } }
         try runToCompletion(Source(name: file, text: text), in: interp, report: report)
@@ -82,13 +95,16 @@ func runToCompletion(_ source: Source, in interp: Interpreter, report: Report? =
 /// stops at the next statement); a second one exits at once.
 enum Interrupts {
     static func install() {
-        signal(SIGINT) { _ in
-            guard let token = Interrupt.target, !token.isCancelled else {
-                signal(SIGINT, SIG_DFL)
-                raise(SIGINT)
-                return
+        // SIGTERM (a scheduler stopping the job) is a Ctrl-C: finished tasks are kept.
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig) { sig in
+                guard let token = Interrupt.target, !token.isCancelled else {
+                    signal(sig, SIG_DFL)
+                    raise(sig)
+                    return
+                }
+                token.cancel()
             }
-            token.cancel()
         }
     }
 }

@@ -128,9 +128,92 @@ final class NaiveTests: XCTestCase {
         XCTAssertThrowsError(try forecast(.mean, [5], h: 2))
     }
 
-    func testMissingValuesAreRejected() {
-        XCTAssertThrowsError(try forecast(.naive, [1, .nan, 3], h: 1)) { error in
-            XCTAssertTrue((error as! PluginError).message.contains("value 2 of 3 is missing"))
+    func fit(_ kind: NaiveKind, season: Int? = nil, _ y: [Double]) throws -> any FittedModel {
+        let config = try NaiveAlgorithm(kind: kind).configure(ParameterValues(season.map { ["season": .int($0)] } ?? [:]))
+        let ds = (0..<y.count).map { Int64($0) * 86_400 }
+        return try y.withUnsafeBufferPointer { yb in
+            try ds.withUnsafeBufferPointer { db in
+                try config.fit(SeriesInput(id: "s", y: yb, ds: db, frequencyUnit: 4, frequencyStep: 1))
+            }
+        }
+    }
+
+    /// Missing values as R's forecast::naive/snaive/meanf (lagwalk): σ̂² from the pairs of
+    /// observations `lag` apart that are both present, the last observed value carried
+    /// forward (at the same season position). Figures by hand below.
+    func testMissingValuesNaive() throws {
+        // y = 1 3 NA 5 4: pairs (1,3) and (5,4) give residuals 2 and -1, σ̂² = 5/2 = 2.5.
+        let model = try fit(.naive, [1, 3, .nan, 5, 4])
+        let f = try model.predict(ForecastRequest(horizon: 2, levels: [80]))
+        XCTAssertEqual(f.mean, [4, 4])
+        XCTAssertEqual(f.hi[0][1] - 4, z80 * (2.5 * 2).squareRoot(), accuracy: 1e-12)
+        let fitted = try model.fittedValues()
+        XCTAssertTrue(fitted[0].isNaN)
+        XCTAssertEqual(Array(fitted.dropFirst()), [1, 3, 3, 5])   // the missing point carries 3 forward
+        // Trailing missing values: the forecast is the last observation, and the intervals
+        // widen from there (h = 1 is 3 steps after the last observation): σ̂² = 3.75 as testNaive.
+        let t = try fit(.naive, [1, 3, 2, 5, 4, .nan, .nan]).predict(ForecastRequest(horizon: 1, levels: [80]))
+        XCTAssertEqual(t.mean, [4])
+        XCTAssertEqual(t.hi[0][0] - 4, z80 * (3.75 * 3).squareRoot(), accuracy: 1e-12)
+    }
+
+    func testMissingValuesSeasonalNaive() throws {
+        // Quarterly; points 6 and 12 missing. Pairs four apart with both present: 12-10, 33-30,
+        // 41-40, 14-12, 35-33 = 2 3 1 2 2; σ̂² = 22/5 = 4.4. The last season is 14 25 35 and,
+        // for the missing fourth quarter, the last observed fourth quarter, 41.
+        let y: [Double] = [10, 20, 30, 40, 12, .nan, 33, 41, 14, 25, 35, .nan]
+        let model = try fit(.snaive, season: 4, y)
+        let f = try model.predict(ForecastRequest(horizon: 5, levels: [80]))
+        XCTAssertEqual(f.mean, [14, 25, 35, 41, 14])
+        XCTAssertEqual(f.hi[0][0] - f.mean[0], z80 * 4.4.squareRoot(), accuracy: 1e-12)
+        // The fourth quarter's forecast is two seasons from its last observation (one trailing gap).
+        XCTAssertEqual(f.hi[0][3] - f.mean[3], z80 * 8.8.squareRoot(), accuracy: 1e-12)
+        let fitted = try model.fittedValues()
+        XCTAssertEqual(fitted.count, 12)
+        XCTAssertEqual(fitted[9], 20)   // y[5] is missing: its filled value is y[1] = 20
+    }
+
+    func testMissingValuesMeanAndDrift() throws {
+        // mean ignores missing values: 2 4 6, mean 4, sample variance 4, T = 3 observed.
+        let m = try fit(.mean, [2, .nan, 4, 6]).predict(ForecastRequest(horizon: 1, levels: [95]))
+        XCTAssertEqual(m.mean, [4])
+        XCTAssertEqual(m.hi[0][0] - 4, z95 * (4 * (1 + 1.0 / 3)).squareRoot(), accuracy: 1e-12)
+        // drift: a leading missing value is dropped; the line from the first observation (1)
+        // to the last (8, three steps later... four): slope 7/4 = 1.75. Residuals of the
+        // present pairs (1,3) and (7,8): 0.25, -0.75; ss = 0.625, σ̂² = ss/2 = 0.3125,
+        // Var(b̂) = ss/(2-1)/4 = 0.15625. h = 1: 8 + 1.75 = 9.75, se = sqrt(0.3125 + 0.15625).
+        let model = try fit(.drift, [.nan, 1, 3, .nan, 7, 8])
+        let d = try model.predict(ForecastRequest(horizon: 1, levels: [80]))
+        XCTAssertEqual(d.mean[0], 9.75, accuracy: 1e-12)
+        XCTAssertEqual(d.hi[0][0] - 9.75, z80 * 0.46875.squareRoot(), accuracy: 1e-12)
+        let fitted = try model.fittedValues()
+        XCTAssertEqual(fitted.count, 6)
+        XCTAssertTrue(fitted[0].isNaN && fitted[1].isNaN)
+        XCTAssertEqual(Array(fitted[2...]), [2.75, 4.75, 4.75, 8.75])
+        // A trailing gap moves the line on: two steps after 8 is 8 + 3·1.75.
+        let g = try fit(.drift, [1, 3, .nan, 7, 8, .nan]).predict(ForecastRequest(horizon: 1))
+        XCTAssertEqual(g.mean[0], 8 + 2 * 1.75, accuracy: 1e-12)
+        // Saved and loaded, the gap and the observed count survive.
+        let config = try NaiveAlgorithm(kind: .mean).configure(ParameterValues([:]))
+        let mean = try fit(.mean, [2, .nan, 4, 6, .nan])
+        let restored = try config.load(try mean.save())
+        XCTAssertEqual(try restored.predict(ForecastRequest(horizon: 1, levels: [95])).hi,
+                       try mean.predict(ForecastRequest(horizon: 1, levels: [95])).hi)
+    }
+
+    func testTooFewObservedValuesSayWhereTheGapsAre() {
+        XCTAssertThrowsError(try fit(.naive, [1, .nan, .nan, .nan])) { error in
+            let e = error as! PluginError
+            XCTAssertEqual(Int(e.status), 2)
+            XCTAssertTrue(e.message.contains("3 missing values, first at point 2 (1970-01-02)"), e.message)
+        }
+        // Observed values but no pair one step apart: no residual variance.
+        XCTAssertThrowsError(try fit(.naive, [1, .nan, 3, .nan, 5])) { error in
+            XCTAssertTrue((error as! PluginError).message.contains("two observed values 1 point apart"),
+                          (error as! PluginError).message)
+        }
+        XCTAssertThrowsError(try fit(.naive, [1, .infinity, 3])) { error in
+            XCTAssertTrue((error as! PluginError).message.contains("point 2 of 3 is inf"), (error as! PluginError).message)
         }
     }
 

@@ -2,6 +2,7 @@ import FcastPluginKit
 import XCTest
 @testable import ThetaModel
 @testable import ThetaPlugin
+import PluginNumerics
 
 /// The plugin layer: options, the default season from the data's frequency, errors as the
 /// ABI's statuses, save/load through the kit's types.
@@ -44,10 +45,42 @@ final class ThetaPluginTests: XCTestCase {
         XCTAssertThrowsError(try fit(c, y: [1, 2, 3], unit: 6)) { e in
             XCTAssertEqual((e as? PluginError)?.status, PluginError.notEnoughData("").status)
         }
-        XCTAssertThrowsError(try fit(c, y: [1, 2, .nan, 4, 5, 6], unit: 6)) { e in
+        XCTAssertThrowsError(try fit(c, y: [1, 2, .infinity, 4, 5, 6], unit: 6)) { e in
             XCTAssertEqual((e as? PluginError)?.status, PluginError.badData("").status)
-            XCTAssertTrue("\(e)".contains("value 3 of 6"), "\(e)")
+            XCTAssertTrue("\(e)".contains("point 3 of 6"), "\(e)")
+        }
+        XCTAssertThrowsError(try fit(c, y: [1, .nan, .nan, .nan, 5, .nan], unit: 6)) { e in
+            XCTAssertEqual((e as? PluginError)?.status, PluginError.notEnoughData("").status)
+            XCTAssertTrue("\(e)".contains("4 missing values, first at point 2"), "\(e)")
         }
         XCTAssertThrowsError(try c.load([7, 7, 7]))
+    }
+
+    /// Missing values: interior ones interpolated (plugins/shared/Interpolation.swift), a
+    /// leading one cut off, trailing ones forecast across. The gapped series forecasts as the
+    /// interpolated one does, shifted by the trailing gap.
+    func testMissingValuesAreInterpolated() throws {
+        let y = exampleSeries("visnights", "NSWMetro")
+        var gapped = y
+        for i in [0, 9, 10, 30] { gapped[i] = .nan }
+        gapped += [.nan, .nan]
+        let c = try ThetaAlgorithm().configure(ParameterValues([:]))
+        let model = try fit(c, y: gapped, unit: 7)
+        var stretch = y
+        for i in [9, 10, 30] { stretch[i] = .nan }
+        let filled = Interpolation.fillInterior(Array(stretch.dropFirst()), period: 4)
+        // quarterly: points 10 and 11 (Q2, Q3 of 2000) from the same quarters a year apart
+        XCTAssertEqual(filled[8], (y[5] + y[13]) / 2, accuracy: 1e-12)
+        let reference = try fit(c, y: filled, unit: 7)
+        let request = ForecastRequest(horizon: 4, levels: [80], seed: 3)
+        let f = try model.predict(request)
+        let r = try reference.predict(ForecastRequest(horizon: 6, levels: [80], seed: 3))
+        XCTAssertEqual(f.mean, Array(r.mean.dropFirst(2)))
+        let fitted = try model.fittedValues()
+        XCTAssertEqual(fitted.count, gapped.count)
+        XCTAssertTrue(fitted[0].isNaN && fitted.last!.isNaN && fitted[5].isFinite)
+        let back = try c.load(try model.save())
+        XCTAssertEqual(try back.predict(request).mean, f.mean)
+        XCTAssertEqual(try back.predict(request).hi, f.hi)
     }
 }

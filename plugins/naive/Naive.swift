@@ -69,15 +69,28 @@ final class NaiveConfig: ModelConfig {
     }
 
     func fit(_ series: SeriesInput) throws -> any FittedModel {
-        try series.requireFinite(model: kind.rawValue)
-        let y = series.y
+        try series.requireNoInfinity(model: kind.rawValue)
         let lag = season ?? series.defaultSeason
         let minimumLength = minimumLength(lag: lag)
+        let missing = series.missing
+        // Leading missing values are dropped; the rest is handled by the methods (see NaiveModel).
+        let y = Array(series.y[missing.leading...])
+        guard series.y.count >= minimumLength else {
+            let what = kind == .snaive ? "\(minimumLength) points (one season of \(lag) plus one)" : "\(minimumLength) points"
+            throw PluginError.notEnoughData("\(kind.rawValue) needs at least \(what); series has \(series.y.count)")
+        }
+        try series.requireObserved(2, model: kind.rawValue, what: "2 observed values")
         guard y.count >= minimumLength else {
             let what = kind == .snaive ? "\(minimumLength) points (one season of \(lag) plus one)" : "\(minimumLength) points"
-            throw PluginError.notEnoughData("\(kind.rawValue) needs at least \(what); series has \(y.count)")
+            throw PluginError.notEnoughData(
+                "\(kind.rawValue) needs at least \(what) from its first observed value; series \(series.id) has \(y.count) (\(missing.describe(ds: series.ds)))")
         }
-        return NaiveModel(kind: kind, lag: lag, history: Array(y))
+        guard let model = NaiveModel(kind: kind, lag: lag, history: y, leading: missing.leading) else {
+            // No pair of observations `lag` apart: no residual variance.
+            throw PluginError.notEnoughData(
+                "\(kind.rawValue) needs two observed values \(lag) point\(lag == 1 ? "" : "s") apart; series \(series.id) has none (\(missing.describe(ds: series.ds)))")
+        }
+        return model
     }
 
     func load(_ bytes: [UInt8]) throws -> any FittedModel {
@@ -85,6 +98,13 @@ final class NaiveConfig: ModelConfig {
     }
 }
 
+/// Missing values (NaN) after the first observation, as R's forecast package treats them in
+/// its benchmark methods: each missing value stands for the last observed value at the same
+/// season position (naive: the last observed value), residual variances use the pairs of
+/// observations `lag` apart that are both present, mean ignores missing values, and drift
+/// is the line from the first to the last observed value. Trailing missing values are
+/// forecast: the horizon still counts from the end of the series, and the intervals widen
+/// from the last observation on.
 final class NaiveModel: FittedModel {
     let kind: NaiveKind
     let lag: Int
@@ -95,45 +115,69 @@ final class NaiveModel: FittedModel {
     let slope: Double         // drift per step
     let sigma2: Double        // one-step residual variance (mean squared residual)
     let slopeVariance: Double // drift only: variance of the estimated slope
+    /// Observed values (mean's 1/T term).
+    let observed: Int
+    /// Trailing missing values: steps from the last observation to the end of the series.
+    let gap: Int
 
-    init(kind: NaiveKind, lag: Int, history y: [Double]) {
+    /// nil when the residual variance cannot be estimated (too few observed pairs).
+    /// `leading`: missing values dropped before `y`, given back as NaN fitted values.
+    init?(kind: NaiveKind, lag: Int, history y: [Double], leading: Int = 0) {
         self.kind = kind
         self.lag = lag
         let n = y.count
+        let observedIndex = y.indices.filter { !y[$0].isNaN }
+        guard let first = observedIndex.first, let last = observedIndex.last else { return nil }
+        observed = observedIndex.count
+        gap = n - 1 - last
+        // Missing values replaced by the last observed value at the same season position
+        // (before the first full season: the last observed value).
+        var filled = y
+        for t in 0..<n where filled[t].isNaN { filled[t] = t >= lag ? filled[t - lag] : filled[t - 1] }
         switch kind {
         case .mean:
-            let m = y.reduce(0, +) / Double(n)
-            let ss = y.reduce(0) { $0 + ($1 - m) * ($1 - m) }
+            guard observed >= 2 else { return nil }
+            let values = observedIndex.map { y[$0] }
+            let m = values.reduce(0, +) / Double(observed)
+            let ss = values.reduce(0) { $0 + ($1 - m) * ($1 - m) }
             level = m
             slope = 0
-            sigma2 = ss / Double(n - 1)   // sample variance, as R's meanf
+            sigma2 = ss / Double(observed - 1)   // sample variance, as R's meanf
             slopeVariance = 0
             history = [m]
         case .naive, .snaive:
-            var ss = 0.0
-            for t in lag..<n { ss += (y[t] - y[t - lag]) * (y[t] - y[t - lag]) }
-            level = y[n - 1]
+            var ss = 0.0, pairs = 0
+            for t in lag..<max(n, lag) where !y[t].isNaN && !y[t - lag].isNaN {
+                ss += (y[t] - y[t - lag]) * (y[t] - y[t - lag]); pairs += 1
+            }
+            guard pairs >= 1 else { return nil }
+            level = filled[n - 1]
             slope = 0
-            sigma2 = ss / Double(n - lag)
+            sigma2 = ss / Double(pairs)
             slopeVariance = 0
-            history = Array(y[(n - lag)...])
+            history = Array(filled[(n - lag)...])
         case .drift:
-            let b = (y[n - 1] - y[0]) / Double(n - 1)
-            var ss = 0.0
-            for t in 1..<n { let e = y[t] - y[t - 1] - b; ss += e * e }
-            level = y[n - 1]
+            guard last > first else { return nil }
+            let b = (y[last] - y[first]) / Double(last - first)
+            var ss = 0.0, pairs = 0
+            for t in 1..<n where !y[t].isNaN && !y[t - 1].isNaN {
+                let e = y[t] - y[t - 1] - b; ss += e * e; pairs += 1
+            }
+            guard pairs >= 2 else { return nil }
+            level = y[last] + Double(gap) * b
             slope = b
-            sigma2 = ss / Double(n - 1)
-            // Var(b̂) = s² / (T-1) with s² the unbiased residual variance (T-2 degrees of freedom).
-            slopeVariance = ss / Double(n - 2) / Double(n - 1)
-            history = [y[n - 1]]
+            sigma2 = ss / Double(pairs)
+            // Var(b̂) = s² / (last - first), s² the unbiased residual variance (pairs - 1
+            // degrees of freedom); without gaps s² / (T-1), as R's rwf.
+            slopeVariance = ss / Double(pairs - 1) / Double(last - first)
+            history = [y[last]]
         }
-        storedLength = n
-        storedFitted = NaiveModel.fittedValues(kind: kind, lag: lag, y: y, slope: slope, mean: level)
+        storedFitted = [Double](repeating: .nan, count: leading)
+            + NaiveModel.fittedValues(kind: kind, lag: lag, y: filled, slope: slope, mean: level)
     }
 
     private init(kind: NaiveKind, lag: Int, history: [Double], level: Double, slope: Double, sigma2: Double,
-                 slopeVariance: Double, fitted: [Double]) {
+                 slopeVariance: Double, fitted: [Double], observed: Int, gap: Int) {
         self.kind = kind
         self.lag = lag
         self.history = history
@@ -141,11 +185,11 @@ final class NaiveModel: FittedModel {
         self.slope = slope
         self.sigma2 = sigma2
         self.slopeVariance = slopeVariance
-        self.storedLength = fitted.count
         self.storedFitted = fitted
+        self.observed = observed
+        self.gap = gap
     }
 
-    private let storedLength: Int
     private let storedFitted: [Double]
 
     private static func fittedValues(kind: NaiveKind, lag: Int, y: [Double], slope: Double, mean: Double) -> [Double] {
@@ -169,9 +213,9 @@ final class NaiveModel: FittedModel {
         let h = request.horizon
         var mean = [Double](repeating: 0, count: h)
         var se = [Double](repeating: 0, count: h)
-        let n = Double(storedLength)
+        let n = Double(observed)
         for i in 0..<h {
-            let step = Double(i + 1)
+            let step = Double(i + 1 + gap)   // steps from the last observation
             switch kind {
             case .mean:
                 mean[i] = level
@@ -181,10 +225,10 @@ final class NaiveModel: FittedModel {
                 se[i] = (sigma2 * step).squareRoot()                                  // σ̂√h
             case .snaive:
                 mean[i] = history[i % lag]
-                let k = Double(i / lag)                                               // whole seasons passed
+                let k = Double((i + gap) / lag)                                       // whole seasons passed
                 se[i] = (sigma2 * (k + 1)).squareRoot()                               // σ̂√(k+1)
             case .drift:
-                mean[i] = level + step * slope
+                mean[i] = level + Double(i + 1) * slope
                 se[i] = (sigma2 * step + step * step * slopeVariance).squareRoot()    // σ̂√(h(1+h/T)) with exact Var(b̂)
             }
         }
@@ -196,17 +240,20 @@ final class NaiveModel: FittedModel {
 
     // Saved form: a few little-endian doubles. Version byte first so the format can grow.
     func save() throws -> [UInt8] {
-        var out: [UInt8] = [1]
+        var out: [UInt8] = [2]
         func put(_ x: Double) { withUnsafeBytes(of: x.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
-        for x in [level, slope, sigma2, slopeVariance, Double(history.count), Double(storedFitted.count)] { put(x) }
+        for x in [level, slope, sigma2, slopeVariance, Double(history.count), Double(storedFitted.count),
+                  Double(observed), Double(gap)] { put(x) }
         history.forEach(put)
         storedFitted.forEach(put)
         return out
     }
 
     /// The lag is the saved history's length: the last season (snaive), one value otherwise.
+    /// Version 1 (before missing values) lacks the observed count and the gap: every value
+    /// was observed and the gap is 0.
     static func decode(_ bytes: [UInt8], kind: NaiveKind) throws -> NaiveModel {
-        guard bytes.first == 1, (bytes.count - 1) % 8 == 0 else {
+        guard let version = bytes.first, version == 1 || version == 2, (bytes.count - 1) % 8 == 0 else {
             throw PluginError.badData("not a saved \(kind.rawValue) model (format version \(bytes.first.map(String.init) ?? "none"))")
         }
         var values: [Double] = []
@@ -217,11 +264,19 @@ final class NaiveModel: FittedModel {
             values.append(Double(bitPattern: bits))
             i += 8
         }
-        guard values.count >= 6 else { throw PluginError.badData("saved \(kind.rawValue) model is truncated") }
+        let header = version == 1 ? 6 : 8
+        guard values.count >= header else { throw PluginError.badData("saved \(kind.rawValue) model is truncated") }
         guard let nh = Int(exactly: values[4]), let nf = Int(exactly: values[5]), nh >= 1, nf >= 0,
-              values.count - 6 == nh + nf else { throw PluginError.badData("saved \(kind.rawValue) model is truncated") }
-        return NaiveModel(kind: kind, lag: nh, history: Array(values[6..<(6 + nh)]), level: values[0],
+              values.count - header == nh + nf else { throw PluginError.badData("saved \(kind.rawValue) model is truncated") }
+        var observed = nf, gap = 0
+        if version == 2 {
+            guard let o = Int(exactly: values[6]), let g = Int(exactly: values[7]), o >= 1, g >= 0 else {
+                throw PluginError.badData("saved \(kind.rawValue) model is damaged")
+            }
+            observed = o; gap = g
+        }
+        return NaiveModel(kind: kind, lag: nh, history: Array(values[header..<(header + nh)]), level: values[0],
                           slope: values[1], sigma2: values[2], slopeVariance: values[3],
-                          fitted: Array(values[(6 + nh)...]))
+                          fitted: Array(values[(header + nh)...]), observed: observed, gap: gap)
     }
 }

@@ -161,6 +161,8 @@ extension BuiltinLibrary {
                 .init(name: "y", positional: false, required: false, help: "the value column (default \"y\")"),
                 .init(name: "freq", positional: false, required: false,
                       help: "the frequency, when inference is not wanted: \"monthly\", \"daily\", \"15min\", ..."),
+                .init(name: "on_error", positional: false, required: false,
+                      help: "\"stop\" (default): a bad row is an error; \"skip\": bad rows are left out, counted and shown by describe()"),
             ],
             summary: "Loads long-format data: one row per series and timestamp.",
             example: "emp = load(\"examples/data/us_employment.csv\")",
@@ -171,7 +173,10 @@ extension BuiltinLibrary {
             (yearly, quarterly, monthly, weekly, daily, hourly, minutes, seconds); `freq: "monthly"`
             overrides it. Empty, `NA` or `NaN` values are missing values. A malformed row, a value
             that is not a number or a duplicated (id, timestamp) is an error naming file, line and
-            column.
+            column, as are an infinite or overflowing value (`inf`, `1e309`), a malformed timestamp
+            (`201f-04-01`) and an id that is not valid UTF-8 or holds control characters. With
+            `on_error: "skip"` such rows are left out instead, and `describe()` says how many.
+            Only regular files are read (not FIFOs or devices); a row is at most 1 MiB.
             """,
             body: { interp, a in
                 let path = try a.requiredString("path")
@@ -179,6 +184,12 @@ extension BuiltinLibrary {
                 if let id = try a.string("id") { options.id = id }
                 if let ds = try a.string("ds") { options.time = ds }
                 if let y = try a.string("y") { options.value = y }
+                switch try a.string("on_error") {
+                case nil, "stop"?: break
+                case "skip"?: options.skipBadRows = true
+                case let other?:
+                    throw Diagnostic("load(): on_error must be \"stop\" or \"skip\", got \"\(TerminalText.escape(other))\"", at: a.span("on_error"))
+                }
                 if let f = try a.string("freq") {
                     do { options.frequency = try Frequency.parse(f) } catch {
                         throw Diagnostic("load(): \(errorText(error))", at: a.span("freq"))
@@ -200,7 +211,7 @@ extension BuiltinLibrary {
             distribution, gaps (missing periods), missing values and constant series.
             """,
             body: { interp, a in
-                interp.output(try a.data("data").describe().description + "\n")
+                interp.output(TerminalText.escapeKeepingLines(try a.data("data").describe().description) + "\n")
                 return .none
             }),
         Builtin(
@@ -287,6 +298,20 @@ extension BuiltinLibrary {
                       help: "where tasks run: \"threads\" (default), \"inline\" (one thread, in order), \"processes\" (worker processes: a crashing plugin fails only its task)"),
                 .init(name: "keep", positional: false, required: false,
                       help: "keep the fitted models for predict and best (default true)"),
+                .init(name: "journal", positional: false, required: false,
+                      help: "an SQLite file recording each finished task: the same run again resumes from it"),
+                .init(name: "timeout", positional: false, required: false,
+                      help: "seconds a task may take in a worker process before it fails (processes)"),
+                .init(name: "retries", positional: false, required: false,
+                      help: "times a task whose worker crashed is tried again on a fresh worker (processes)"),
+                .init(name: "memory", positional: false, required: false,
+                      help: "each worker process's memory cap, e.g. \"2G\" (processes)"),
+                .init(name: "isolate", positional: false, required: false,
+                      help: "run plugins outside the built-in set in worker processes (default true)"),
+                .init(name: "intervals", positional: false, required: false,
+                      help: "\"model\" (default: the models' own) or \"conformal\" (from cross-validation errors; see calibrate)"),
+                .init(name: "windows", positional: false, required: false, help: "cross-validation windows of conformal intervals (default 4)"),
+                .init(name: "step", positional: false, required: false, help: "points between those windows (default: the horizon)"),
             ],
             summary: "Fits every model to every series in parallel and forecasts `horizon` steps.",
             example: "res = run(g, train, horizon: 24, level: [80, 95])",
@@ -304,7 +329,12 @@ extension BuiltinLibrary {
             running this task") and the run goes on, with the same numbers as on threads. The
             fitted models are kept: `predict(res, horizon: h)` forecasts again from them; `keep: false`
             drops each model once it has forecast, for grids too large to hold every model in memory
-            (predict then fits again).
+            (predict then fits again). Models from plugins outside the built-in set run in worker
+            processes unless `isolate: false`; there `timeout:` (seconds per task), `retries:` and
+            `memory:` (a cap per worker, "2G") apply. `journal: "runs/x.db"` records each finished
+            task in an SQLite file: the same run started again after Ctrl-C, kill -9 or a power cut
+            skips the finished tasks ("resumed N of M tasks") with identical results; a journal of
+            another plan is refused, saying what changed.
             """,
             body: { interp, a in try interp.runGrid(a) }),
         Builtin(
@@ -341,6 +371,8 @@ extension BuiltinLibrary {
                 }
                 let horizon = try a.requiredInt("horizon", min: 1)
                 let levels = try interp.levels(a) ?? run.levels
+                try interp.checkBudget(a, tasks: run.plan.taskCount, series: run.train.count, windows: run.plan.windows.count,
+                                       horizon: horizon, levels: levels.count)
                 do {
                     return .run(try interp.host.predict(run, horizon: horizon, levels: levels, tasks: tasks,
                                                         workers: interp.defaultWorkers,
@@ -359,8 +391,8 @@ extension BuiltinLibrary {
         Builtin(
             name: "evaluate",
             parameters: [
-                .init(name: "run", positional: true, required: true, help: "a run result"),
-                .init(name: "test", positional: true, required: true, help: "the held-out actuals"),
+                .init(name: "run", positional: true, required: true, help: "a run result or a cross-validation"),
+                .init(name: "test", positional: true, required: false, help: "the held-out actuals (not for a cross-validation)"),
                 .init(name: "season", positional: false, required: false,
                       help: "the seasonal lag that scales MASE (default: from the frequency, 12 for monthly)"),
             ],
@@ -373,7 +405,12 @@ extension BuiltinLibrary {
             a constant history) and, per interval level, coverage (share of actuals inside).
             """,
             body: { _, a in
-                guard case .run(let run)? = a.values["run"]?.value else { throw a.wrongType("run", "a run result") }
+                if case .cv(let cv)? = a.values["run"]?.value {
+                    if a.has("test") { throw Diagnostic("evaluate(): a cross-validation is scored on its own windows: no test data", at: a.span("test")) }
+                    return .scores(Evaluation.evaluate(cv, season: try a.int("season", min: 1)))
+                }
+                guard case .run(let run)? = a.values["run"]?.value else { throw a.wrongType("run", "a run result or a cross-validation") }
+                guard a.has("test") else { throw Diagnostic("evaluate() needs 'test' (the held-out actuals) for a run result", at: a.callSpan) }
                 let test = try a.data("test")
                 let season = try a.int("season", min: 1)
                 do {
@@ -422,7 +459,8 @@ extension BuiltinLibrary {
                 guard case .scores(let s)? = a.values["scores"]?.value else { throw a.wrongType("scores", "a score table") }
                 let by = try a.string("by") ?? "mase"
                 do {
-                    return .best(BestTable(metric: by, rows: try Evaluation.best(s, by: by), models: s.models, run: s.run))
+                    return .best(BestTable(metric: by, rows: try Evaluation.best(s, by: by), models: s.models, run: s.run,
+                                           crossValidation: s.crossValidation))
                 } catch EvaluationError.unknownMetric(let metric, let known) {
                     throw Diagnostic("best(): '\(metric)' is not a metric best() can rank by", at: a.span("by"),
                                      notes: (Suggest.closest(to: metric, among: known).map { ["did you mean '\($0)'?"] } ?? [])

@@ -25,6 +25,10 @@ public protocol LanguageHost: AnyObject {
     func run(_ job: Job, executor: String, workers: Int, cancel: CancelToken,
              progress: ProgressOutput) throws -> RunResult
 
+    /// Runs a job with `settings`: the driver, its isolation settings, the journal
+    /// (ExecutionOptions.swift has a default that runs the driver by name only).
+    func run(_ job: Job, settings: ExecutionSettings, cancel: CancelToken, progress: ProgressOutput) throws -> RunResult
+
     /// Runs some of a job's tasks (a store's models) on the host's own pool, quietly.
     func run(_ job: Job, tasks: [Int], workers: Int, cancel: CancelToken) throws -> RunResult
 

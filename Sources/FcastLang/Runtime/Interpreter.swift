@@ -23,6 +23,8 @@ public final class Interpreter {
     public var progress: ProgressOutput
     /// Worker threads for runs when `workers:` is not given (0: all cores).
     public var defaultWorkers = 0
+    /// Execution defaults for every run(): the journal of `fcast run --journal`.
+    public var execution = ExecutionDefaults()
     /// Told of every file a statement produces (plots), so a report can link them.
     public var onArtifact: ((String) -> Void)?
     /// Plotting settings: where plots without `to:` go (a report's folder).
@@ -82,7 +84,8 @@ public final class Interpreter {
             let v = try eval(e)
             if !v.isNone {
                 globals["_"] = v
-                output(Display.render(v, limit: 10) + "\n")
+                // Ids and fields from data may hold escape sequences: shown, not obeyed.
+                output(TerminalText.escapeKeepingLines(Display.render(v, limit: 10)) + "\n")
             }
         case .bind(let names, let e, _):
             let v: Value
@@ -95,6 +98,12 @@ public final class Interpreter {
                 throw error
             }
             for (n, _) in names { failedBindings[n] = nil }
+            if case .run(let r) = v, r.cancelled {
+                // Ctrl-C or SIGTERM stopped the run: what finished is kept, and said so.
+                let finished = r.outcomes.filter { if case .notRun = $0 { false } else { true } }.count
+                output("\(names.map(\.0).joined(separator: ", ")) = a partial run (interrupted): \(finished) of \(r.outcomes.count) tasks finished and are kept\n"
+                       + TerminalText.escapeKeepingLines(Display.render(v, limit: 10)) + "\n")
+            }
             if names.count == 1 {
                 globals[names[0].0] = v
                 return
@@ -131,10 +140,12 @@ public final class Interpreter {
         case .list(let items, _):
             var out: [Value] = []
             for item in items { out.append(try eval(item)) }
+            try checkNesting(out, at: expr.span)
             return .list(out)
         case .record(let fields, _):
             var out: [(key: String, value: Value)] = []
             for f in fields { out.append((f.key, try eval(f.value))) }
+            try checkNesting(out.map(\.value), at: expr.span)
             return .record(out)
         case .unary(let op, let e, let span):
             let v = try eval(e)
@@ -142,14 +153,65 @@ public final class Interpreter {
                 throw Diagnostic("'\(op)' needs a number, got \(v.typeName)", at: span)
             }
             return .number(-x)
-        case .binary(let op, let l, let r, let span):
-            return try arithmetic(op, try eval(l), try eval(r), span: span)
+        case .binary:
+            return try evalOperatorChain(expr)
         case .field(let base, let name, let span):
             return try field(try eval(base), name, span: span)
         case .index(let base, let index, let span):
             return try subscriptValue(try eval(base), try eval(index), span: span)
         case .call(let callee, let args, let span):
+            if args.first?.isPiped == true { return try evalPipeChain(expr) }
             return try call(callee, args, span: span)
+        }
+    }
+
+    /// `a + b - c * d ...`: the parser builds a left-deep tree (one level per operator, up to
+    /// LanguageLimits.maxOperators); it is walked in a loop, not recursively, so a long sum
+    /// cannot overflow the stack. Left to right, as the recursion would.
+    private func evalOperatorChain(_ expr: Expr) throws(Diagnostic) -> Value {
+        var steps: [(op: String, rhs: Expr, span: SourceSpan)] = []
+        var e = expr
+        while case .binary(let op, let l, let r, let span) = e {
+            steps.append((op, r, span))
+            e = l
+        }
+        var acc = try eval(e)
+        for step in steps.reversed() {
+            acc = try arithmetic(step.op, acc, try eval(step.rhs), span: step.span)
+        }
+        return acc
+    }
+
+    /// `x |> f(a) |> g ...`: each stage is a call whose first argument is the stage before;
+    /// walked in a loop as `evalOperatorChain`.
+    private func evalPipeChain(_ expr: Expr) throws(Diagnostic) -> Value {
+        var stages: [(callee: Expr, args: [Argument], span: SourceSpan, pipedSpan: SourceSpan)] = []
+        var e = expr
+        while case .call(let callee, let args, let span) = e, let first = args.first, first.isPiped {
+            stages.append((callee, Array(args.dropFirst()), span, first.value.span))
+            e = first.value
+        }
+        var acc = try eval(e)
+        for stage in stages.reversed() {
+            acc = try call(stage.callee, stage.args, span: stage.span,
+                           piped: EvaluatedArgument(label: nil, labelSpan: nil, value: acc, span: stage.pipedSpan))
+        }
+        return acc
+    }
+
+    /// A list or record of `items` may nest at most LanguageLimits.maxValueNesting deep
+    /// (`x = [x]` repeated builds depth one statement at a time).
+    private func checkNesting(_ items: [Value], at span: SourceSpan) throws(Diagnostic) {
+        var deepest = 0
+        for item in items {
+            switch item {
+            case .list, .record: deepest = max(deepest, item.nestingDepth)
+            default: continue
+            }
+        }
+        if deepest + 1 > LanguageLimits.maxValueNesting {
+            throw Diagnostic("value nested too deeply: lists and records more than \(LanguageLimits.maxValueNesting) levels deep",
+                             at: span)
         }
     }
 
@@ -203,22 +265,27 @@ public final class Interpreter {
     private func subscriptValue(_ v: Value, _ i: Value, span: SourceSpan) throws(Diagnostic) -> Value {
         guard case .list(let items) = v else { throw Diagnostic("cannot index \(v.typeName)", at: span) }
         guard case .number(let x) = i, x == x.rounded() else {
+            if case .number(let x) = i {
+                throw Diagnostic("a list index must be a whole number, got \(Fmt.number(x))", at: span)
+            }
             throw Diagnostic("a list index must be a whole number, got \(i.typeName)", at: span)
         }
-        let k = Int(x) < 0 ? items.count + Int(x) : Int(x)
-        guard items.indices.contains(k) else {
-            throw Diagnostic("index \(Int(x)) is out of range for a list of \(items.count)", at: span)
+        // Int(exactly:) is nil for 1e300 and inf: out of range, not a trap.
+        guard let n = Int(exactly: x), n >= -items.count, n < items.count else {
+            throw Diagnostic("index \(Fmt.number(x)) is out of range for a list of \(items.count)", at: span)
         }
+        let k = n < 0 ? items.count + n : n
         return items[k]
     }
 
     // MARK: Calls
 
-    private func call(_ callee: Expr, _ args: [Argument], span: SourceSpan) throws(Diagnostic) -> Value {
+    private func call(_ callee: Expr, _ args: [Argument], span: SourceSpan,
+                      piped: EvaluatedArgument? = nil) throws(Diagnostic) -> Value {
         guard case .name(let name, let nameSpan) = callee else {
             throw Diagnostic("only named functions can be called", at: callee.span)
         }
-        var evaluated: [EvaluatedArgument] = []
+        var evaluated: [EvaluatedArgument] = piped.map { [$0] } ?? []
         for a in args {
             evaluated.append(EvaluatedArgument(label: a.label, labelSpan: a.labelSpan, value: try eval(a.value),
                                                span: a.value.span))

@@ -72,9 +72,11 @@ enum ParameterCheck {
                 guard case .number(let x) = item else {
                     throw Diagnostic("\(what) must be a list of numbers, found \(item.typeName) in it", at: span)
                 }
-                if p.kind == .intList, x != x.rounded() {
+                // Plugins turn int lists into integers: 1e300 or inf would trap there.
+                if p.kind == .intList, x != x.rounded() || !(abs(x) < 1e15) {
                     throw Diagnostic("\(what) must be a list of whole numbers, found \(ParameterLabel.number(x))", at: span)
                 }
+                guard x.isFinite else { throw Diagnostic("\(what) must be a list of finite numbers", at: span) }
                 try inRange(x)
                 xs.append(x)
             }

@@ -115,6 +115,7 @@ struct PlotCommand {
         case .scores: allowed = ["metric", "models", "to", "title", "size"]
         case .best: allowed = ["models", "to", "title", "size"]
         case .tune: allowed = ["to", "title", "size"]
+        case .cv: allowed = ["models", "to", "title", "size"]
         default:
             throw fail("cannot plot \(value.typeName)", at: "value",
                        notes: ["plot draws a run result, a data set, a score table or a best-model table"])
@@ -130,6 +131,9 @@ struct PlotCommand {
         }
         if target.perSeries, case .tune = value {
             throw fail("{id} in the file name is for run results and data sets: a tune result makes one figure", at: "to")
+        }
+        if target.perSeries, case .cv = value {
+            throw fail("{id} in the file name is for run results and data sets: a cross-validation makes one figure", at: "to")
         }
         if target.perSeries, case .best = value {
             throw fail("{id} in the file name is for run results and data sets: a best-model table makes one figure", at: "to")
@@ -174,6 +178,11 @@ struct PlotCommand {
             let fig = Figures.learningCurves(curves, metric: t.metric,
                                              title: title ?? "Learning curves: \(t.metric) on the validation data (\(t.schedule.name))")
             return try draw([fig], target: target, what: "learning curves of \(curves.count) trials")
+        case .cv(let cv):
+            let names = cv.run.models.map(\.name)
+            var fig = Figures.cvErrors(cv, models: try modelIndices(names), season: cv.data.frequency.defaultSeason)
+            if let title, !fig.charts.isEmpty { fig.charts[0].title = title }
+            return try draw([fig], target: target, what: "cross-validation errors of \(names.count) models")
         default:
             throw fail("cannot plot \(value.typeName)", at: "value")
         }

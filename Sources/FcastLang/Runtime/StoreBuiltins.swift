@@ -31,6 +31,7 @@ extension BuiltinLibrary {
             body: { interp, a in
                 let path = try a.requiredString("path")
                 let version: StoreVersion
+                try interp.refuseCombinations(a.values["value"]?.value, at: a.span("value"))
                 do {
                     switch a.values["value"]?.value {
                     case .best(let b)?:
@@ -162,6 +163,7 @@ extension Interpreter {
         let plan: Plan
         do { plan = try open.version.plan() } catch { throw Diagnostic("predict(): \(errorText(error))", at: a.span("run")) }
         let levels = try levels(a) ?? plan.levels
+        try checkBudget(a, tasks: plan.taskCount, series: plan.seriesCount, horizon: horizon, levels: levels.count)
         var ids: [String]?
         if let v = a.values["ids"]?.value {
             switch v {

@@ -15,6 +15,7 @@
 public enum Parser {
     /// Parses a script or a REPL entry. Stops at the first error.
     public static func parse(_ source: Source) throws(Diagnostic) -> Program {
+        if let tooLarge = LanguageLimits.checkSize(source) { throw tooLarge }
         var p = ParserState(source: source, lexed: Lexer.lex(source))
         return try p.program()
     }
@@ -26,6 +27,7 @@ public enum Parser {
 
     /// Parses a single expression (the whole text must be one expression).
     public static func parseExpression(_ source: Source) throws(Diagnostic) -> Expr {
+        if let tooLarge = LanguageLimits.checkSize(source) { throw tooLarge }
         var p = ParserState(source: source, lexed: Lexer.lex(source))
         p.skipSeparators()
         let e = try p.pipe()
@@ -62,6 +64,22 @@ struct ParserState {
     let tokens: [LexToken]
     let lexError: Diagnostic?
     var i = 0
+    /// Nesting level of the expression being parsed (LanguageLimits.maxNesting).
+    var depth = 0
+    /// Binary operators and '|>' stages in the statement so far (LanguageLimits.maxOperators).
+    var operators = 0
+
+    /// One more level of nesting at `token`, refused past the limit.
+    mutating func enter(_ token: LexToken) throws(Diagnostic) {
+        depth += 1
+        if depth > LanguageLimits.maxNesting { throw LanguageLimits.tooDeep(at: token.span) }
+    }
+
+    /// One more operator in the statement at `token`, refused past the limit.
+    mutating func countOperator(_ token: LexToken) throws(Diagnostic) {
+        operators += 1
+        if operators > LanguageLimits.maxOperators { throw LanguageLimits.tooManyOperators(at: token.span) }
+    }
 
     init(source: Source, lexed: LexResult) {
         self.source = source
@@ -153,6 +171,7 @@ struct ParserState {
 
     mutating func statement() throws(Diagnostic) -> Stmt {
         let t = peek
+        operators = 0
         switch t.kind {
         case .rparen, .rbracket, .rbrace:
             throw error("unexpected \(t.description): there is no open bracket to close", at: t)
@@ -217,6 +236,8 @@ struct ParserState {
     // MARK: - Expressions
 
     mutating func pipe() throws(Diagnostic) -> Expr {
+        try enter(peek)
+        defer { depth -= 1 }
         var lhs = try additive()
         while true {
             if case .pipe = peek.kind {
@@ -227,6 +248,7 @@ struct ParserState {
                 return lhs
             }
             let op = advance()
+            try countOperator(op)
             switch peek.kind {
             case .eof, .newline, .semicolon, .cell:
                 throw error("expected an expression after '|>'", at: op,
@@ -258,7 +280,8 @@ struct ParserState {
             case .minus: op = "-"
             default: return lhs
             }
-            advance()
+            let opToken = advance()
+            try countOperator(opToken)
             let rhs = try term()
             lhs = .binary(op: op, lhs, rhs, lhs.span.through(rhs.span))
         }
@@ -273,7 +296,8 @@ struct ParserState {
             case .slash: op = "/"
             default: return lhs
             }
-            advance()
+            let opToken = advance()
+            try countOperator(opToken)
             let rhs = try unary()
             lhs = .binary(op: op, lhs, rhs, lhs.span.through(rhs.span))
         }
@@ -282,6 +306,8 @@ struct ParserState {
     mutating func unary() throws(Diagnostic) -> Expr {
         if case .minus = peek.kind {
             let op = advance()
+            try enter(op)
+            defer { depth -= 1 }
             let operand = try unary()
             return .unary(op: "-", operand, op.span.through(operand.span))
         }
@@ -290,7 +316,13 @@ struct ParserState {
 
     mutating func postfix() throws(Diagnostic) -> Expr {
         var e = try primary()
+        let outer = depth
+        defer { depth = outer }
         while true {
+            switch peek.kind {
+            case .lparen, .dot, .lbracket: try enter(peek)
+            default: break
+            }
             switch peek.kind {
             case .lparen:
                 e = try call(e)

@@ -29,6 +29,10 @@ final class ArimaProblem {
     let npArma: Int
     let m: Int
     var cssWork: [Double]
+    /// Differenced observations present (NaN in y makes d + D·period of them missing: the
+    /// differencing is applied first, as statsmodels' simple_differencing).
+    let nObs: Int
+    var hasMissing: Bool { nObs < n }
 
     init(y: [Double], spec: ArimaSpec) throws(ArimaError) {
         self.spec = spec
@@ -55,6 +59,10 @@ final class ArimaProblem {
         let npar = npArma + names.count
         if n - pf < npar + 1 || n < 1 {
             throw .short("series too short for \(spec.description): \(y.count) observations, \(n) after differencing, need at least \(pf + npar + 1 + delta.count)")
+        }
+        nObs = w.reduce(0) { $0 + ($1.isNaN ? 0 : 1) }
+        if nObs < npar + 1 {
+            throw .short("too few observed values for \(spec.description): \(nObs) differenced values present of \(n), need at least \(npar + 1)")
         }
         cssWork = [Double](repeating: 0, count: nc * n)
     }
@@ -93,6 +101,7 @@ final class ArimaProblem {
         var M = [Double](repeating: 0, count: nc * nc)
         let n = self.n, nc = self.nc
         let np = phiIdx.count, nq = thIdx.count
+        if hasMissing { return cssMissing(pol) }
         data.withUnsafeBufferPointer { dat in
         cssWork.withUnsafeMutableBufferPointer { e in
         phiIdx.withUnsafeBufferPointer { pi in
@@ -138,6 +147,47 @@ final class ArimaProblem {
         return (ssq, nu, beta)
     }
 
+    /// `css` with missing values: a residual whose AR terms reach a missing value is
+    /// missing too; it counts as zero in the MA recursion (its expectation) and is left out
+    /// of the sum of squares and of `nu`. Only the start of the ML search.
+    func cssMissing(_ pol: ArmaPolys) -> (ssq: Double, nu: Int, beta: [Double]) {
+        let ncond = pol.phi.count
+        let n = self.n, nc = self.nc
+        var present = [Bool](repeating: false, count: n)
+        var nu = 0
+        if ncond < n {
+            for t in ncond..<n where !data[t].isNaN {
+                var ok = true
+                for k in 0..<pol.phi.count where pol.phi[k] != 0 && data[t - k - 1].isNaN { ok = false; break }
+                present[t] = ok
+                if ok { nu += 1 }
+            }
+        }
+        for c in 0..<nc {
+            for t in 0..<n {
+                guard present[t] else { cssWork[c * n + t] = 0; continue }
+                var s = data[c * n + t]
+                for k in 0..<pol.phi.count where pol.phi[k] != 0 { s -= pol.phi[k] * data[c * n + t - k - 1] }
+                for k in 0..<pol.theta.count where pol.theta[k] != 0 && t - k - 1 >= 0 { s -= pol.theta[k] * cssWork[c * n + t - k - 1] }
+                cssWork[c * n + t] = s
+            }
+        }
+        var M = [Double](repeating: 0, count: nc * nc)
+        for i in 0..<nc {
+            for j in 0...i {
+                var s = 0.0
+                for t in 0..<n { s += cssWork[i * n + t] * cssWork[j * n + t] }
+                M[i * nc + j] = s
+                M[j * nc + i] = s
+            }
+        }
+        let (beta, ssq) = LinAlg.profile(M, nc)
+        return (ssq, nu, beta)
+    }
+
+    /// `nu` of the last CSS fit with missing values.
+    var cssMissingCount = 0
+
     /// Number of CSS residuals (observations after the AR conditioning).
     var cssCount: Int { n - (spec.p + spec.effP * spec.period) }
 
@@ -176,7 +226,7 @@ final class ArimaProblem {
         }
         guard res.ok, res.sumLog.isFinite else { return false }
         let (beta, _) = LinAlg.profile(res.cross, nc)
-        let g = exp(res.sumLog / (2 * Double(n)))
+        let g = exp(res.sumLog / (2 * Double(nObs)))
         guard g.isFinite, g > 0 else { return false }
         var ok = true
         mlWork.withUnsafeBufferPointer { w in
@@ -211,7 +261,7 @@ final class ArimaProblem {
     func mlObjective(_ x: UnsafePointer<Double>) -> Double {
         let (pol, _, _, _, _) = polys(x, transformed: true)
         guard let r = exact(pol), r.ssq > 0 else { return 1e10 }
-        let nn = Double(n)
+        let nn = Double(nObs)
         return 0.5 * (log(r.ssq / nn) + r.sumLog / nn)
     }
 }
@@ -236,11 +286,19 @@ public struct ArimaFit: Sendable {
     public let aic: Double, aicc: Double, bic: Double
     /// Number of observations after differencing.
     public let nUsed: Int
-    /// The training series.
+    /// The training series (NaN where a value is missing).
     public let y: [Double]
-    /// One-step innovations (0 for the first d + D*period points), and y - residuals.
+    /// The training series with each missing value replaced by its one-step prediction
+    /// (the Kalman filter's, from the observations before it); the forecasts continue it.
+    public let filled: [Double]
+    /// One-step innovations (0 for the first d + D*period points; NaN where the value, or
+    /// with differencing one it depends on, is missing), and y - residuals.
     public let residuals: [Double]
-    public var fitted: [Double] { zip(y, residuals).map { $0 - $1 } }
+    /// y - residuals; at a missing value its one-step prediction; NaN where the residual is
+    /// undefined because a value it is differenced with is missing.
+    public var fitted: [Double] {
+        (0..<y.count).map { t in y[t].isNaN ? filled[t] : y[t] - residuals[t] }
+    }
     /// Predicted ARMA state a_{n+1|n} of the differenced, de-meaned series, and its
     /// covariance P_{n+1|n} in units of sigma^2.
     let state: [Double]
@@ -282,9 +340,12 @@ public struct ArimaFit: Sendable {
         let delta = Poly.differencing(d: spec.d, D: spec.effD, m: spec.period)
         let z = (0..<y.count).map { y[$0] - ((intercept ?? 0) + (drift ?? 0) * Double($0 + 1)) }
         let u = Poly.applyDifference(z, delta)
-        nUsed = u.count
+        let missing = u.contains { $0.isNaN }
+        nUsed = missing ? u.reduce(0) { $0 + ($1.isNaN ? 0 : 1) } : u.count
         let pol = ArmaPolys(phi: Poly.expandAR(ar, sar, spec.period), theta: Poly.expandMA(ma, sma, spec.period))
         let r = pol.r
+        // With missing values: the predicted states a_{t+1|t}, for the one-step predictions.
+        var states = [Double](repeating: 0, count: missing ? u.count * r : 0)
         var st = [Double](repeating: 0, count: r)
         var innov = [Double](repeating: 0, count: u.count)
         // P_{n+1|n} (unit innovation variance) for the forecast variances; R R' once the
@@ -297,22 +358,28 @@ public struct ArimaFit: Sendable {
         var exactOK = false
         if let P0 = StateSpace.initialCovariance(pol) {
             // the Riccati filter (O(r^2) per step, once per fit) also yields P_{n+1|n}
-            let useRiccati = r <= 64
+            let useRiccati = r <= 64 || missing
             let res = u.withUnsafeBufferPointer { ub in
                 innov.withUnsafeMutableBufferPointer { ib in
                     st.withUnsafeMutableBufferPointer { sb in
                         sc.withUnsafeMutableBufferPointer { cb in
-                            useRiccati
-                                ? StateSpace.filter(pol, data: ub.baseAddress!, n: u.count, nc: 1, P0: P0,
-                                                    innov: ib.baseAddress!, state: sb.baseAddress!, stateCov: cb.baseAddress!)
-                                : StateSpace.run(pol, data: ub.baseAddress!, n: u.count, nc: 1, P0: P0,
-                                                 innov: ib.baseAddress!, state: sb.baseAddress!)
+                            states.withUnsafeMutableBufferPointer { xb in
+                                useRiccati
+                                    ? StateSpace.filter(pol, data: ub.baseAddress!, n: u.count, nc: 1, P0: P0,
+                                                        innov: ib.baseAddress!, state: sb.baseAddress!, stateCov: cb.baseAddress!,
+                                                        states: missing ? xb.baseAddress! : nil)
+                                    : StateSpace.run(pol, data: ub.baseAddress!, n: u.count, nc: 1, P0: P0,
+                                                     innov: ib.baseAddress!, state: sb.baseAddress!)
+                            }
                         }
                     }
                 }
             }
-            exactOK = res.ok && innov.allSatisfy { $0.isFinite } && st.allSatisfy { $0.isFinite }
-                && sc.allSatisfy { $0.isFinite }
+            exactOK = res.ok && (0..<innov.count).allSatisfy { innov[$0].isFinite || u[$0].isNaN }
+                && st.allSatisfy { $0.isFinite } && sc.allSatisfy { $0.isFinite }
+            if !exactOK && missing {
+                throw .numeric("the Kalman filter failed for \(spec.description) on a series with missing values")
+            }
             if !exactOK && useRiccati {
                 let res2 = u.withUnsafeBufferPointer { ub in
                     innov.withUnsafeMutableBufferPointer { ib in
@@ -325,6 +392,9 @@ public struct ArimaFit: Sendable {
                 for i in 0..<r { for j in 0..<r { sc[i * r + j] = Rv[i] * Rv[j] } }
                 exactOK = res2.ok && innov.allSatisfy { $0.isFinite } && st.allSatisfy { $0.isFinite }
             }
+        }
+        if !exactOK && missing {
+            throw .numeric("\(spec.description) cannot be filtered exactly (non-stationary coefficients) on a series with missing values")
         }
         if !exactOK { for i in 0..<r { for j in 0..<r { sc[i * r + j] = Rv[i] * Rv[j] } } }
         stateCov = sc
@@ -351,14 +421,29 @@ public struct ArimaFit: Sendable {
         }
         var resid = [Double](repeating: 0, count: y.count)
         for i in 0..<u.count { resid[i + delta.count] = innov[i] }
+        for t in 0..<y.count where y[t].isNaN { resid[t] = .nan }
         residuals = resid
+        // Missing values: each one-step prediction of u (states[t-1][0]; 0 at the start)
+        // integrated with the values before it, filled in turn.
+        var zf = z
+        if missing {
+            let dl = delta.count
+            for t in 0..<y.count where zf[t].isNaN {
+                if t < dl { zf[t] = zf[max(t - 1, 0)]; continue }
+                let i = t - dl
+                var v = i >= 1 ? states[(i - 1) * r] : 0
+                for k in 0..<dl { v -= delta[k] * zf[t - k - 1] }
+                zf[t] = v
+            }
+        }
+        filled = missing ? (0..<y.count).map { zf[$0] + ((intercept ?? 0) + (drift ?? 0) * Double($0 + 1)) } : y
         // forecast::Arima's sigma^2: sum of squared innovations / (n - d - D m - #coefficients)
         let ncoef = ar.count + ma.count + sar.count + sma.count + (intercept == nil ? 0 : 1) + (drift == nil ? 0 : 1)
         if let sigma2 {
             self.sigma2 = sigma2
         } else {
-            let ss = resid.reduce(0) { $0 + $1 * $1 }
-            self.sigma2 = ss / Double(max(u.count - ncoef, 1))
+            let ss = resid.reduce(0) { $0 + ($1.isNaN ? 0 : $1 * $1) }
+            self.sigma2 = ss / Double(max(nUsed - ncoef, 1))
         }
         state = st
         // the approximation's criterion uses stats::arima's CSS variance, ssq / (n - conditioning)
@@ -395,7 +480,7 @@ public struct ArimaFit: Sendable {
         }
         // integrate
         let delta = Poly.differencing(d: spec.d, D: spec.effD, m: spec.period)
-        var z = (0..<n).map { y[$0] - regression($0) }
+        var z = (0..<n).map { filled[$0] - regression($0) }
         for s in 0..<h {
             var v = uf[s]
             let t = n + s
@@ -501,8 +586,13 @@ public enum ArimaModel {
 
     static func checkSeries(_ y: [Double]) throws(ArimaError) {
         if y.isEmpty { throw .short("y is empty") }
-        if let i = y.firstIndex(where: { !$0.isFinite }) {
+        if let i = y.firstIndex(where: { $0.isInfinite }) {
             throw .invalid("y contains a non-finite value (\(y[i])) at index \(i)")
+        }
+        // Missing values (NaN) are skipped by the Kalman filter; the series must start and
+        // end with observed values (the plugin cuts missing ends off).
+        if y.first!.isNaN || y.last!.isNaN {
+            throw .invalid("y starts or ends with a missing value")
         }
     }
 
@@ -530,8 +620,8 @@ public enum ArimaModel {
         // zero variance, loglik reported as 0.
         let white = prob.css(ArmaPolys(phi: [], theta: []))
         var wss = 0.0
-        for t in 0..<prob.n { wss += prob.data[t] * prob.data[t] }
-        if white.ssq <= 1e-24 * max(wss, Double(prob.n)) {
+        for t in 0..<prob.n where !prob.data[t].isNaN { wss += prob.data[t] * prob.data[t] }
+        if white.ssq <= 1e-24 * max(wss, Double(prob.nObs)) {
             var intercept: Double? = nil, drift: Double? = nil
             for (i, name) in prob.regNames.enumerated() {
                 if name == "intercept" { intercept = white.beta[i] * scale } else { drift = white.beta[i] * scale }
@@ -562,10 +652,11 @@ public enum ArimaModel {
             }
         }
         var sigma2 = 0.0, loglik = 0.0, beta: [Double] = []
-        let nn = Double(prob.n)
+        let nn = Double(prob.nObs)
         if method == .css {
             let (pol, _, _, _, _) = x.withUnsafeBufferPointer { prob.polys($0.baseAddress ?? UnsafePointer(bitPattern: 8)!, transformed: false) }
             let c = prob.css(pol)
+            prob.cssMissingCount = c.nu
             // R: sigma2 = ssq / nu (stats::arima), loglik over all n differenced points
             sigma2 = c.ssq / Double(max(c.nu, 1))
             beta = c.beta
@@ -606,7 +697,8 @@ public enum ArimaModel {
         // forecast::Arima reports the variance with a degrees-of-freedom correction:
         // ssq / (n - #coefficients) (ML: standardized innovations; CSS: CSS residuals).
         let ncoef = k + prob.regNames.count
-        let reported = method == .css ? sigma2 * Double(max(prob.cssCount, 1)) / max(nn - Double(ncoef), 1)
+        let cssUsed = prob.hasMissing ? Double(max(prob.cssMissingCount, 1)) : Double(max(prob.cssCount, 1))
+        let reported = method == .css ? sigma2 * cssUsed / max(nn - Double(ncoef), 1)
                                       : sigma2 * nn / max(nn - Double(ncoef), 1)
         guard sigma2.isFinite, loglik.isFinite else { throw .numeric("non-finite fit for \(spec.description)") }
         let (_, ar, ma, sar, sma) = x.withUnsafeBufferPointer { prob.polys($0.baseAddress ?? UnsafePointer(bitPattern: 8)!, transformed: transformed) }

@@ -4,6 +4,7 @@
 // information criterion; for long series the candidates are fitted by conditional sum of
 // squares and the winner is refitted by exact maximum likelihood.
 import Foundation
+import PluginNumerics
 
 public enum InformationCriterion: String, Sendable {
     case aicc, aic, bic
@@ -97,12 +98,18 @@ public enum AutoArima {
     public static func search(y: [Double], options o: AutoArimaOptions) throws(ArimaError) -> (fit: ArimaFit, candidates: [ArimaCandidate]) {
         try o.validate()
         try ArimaModel.checkSeries(y)
-        let n = y.count
+        // Missing values: the candidates are fitted to y as it is (the Kalman filter skips
+        // them), the unit-root and seasonality tests and the limits that depend on the length
+        // see the observed values, with interior gaps interpolated linearly (tests need a
+        // regular series; R's ndiffs drops them instead), as R counts sum(!is.na(x)).
+        let observed = y.reduce(0) { $0 + ($1.isNaN ? 0 : 1) }
+        let complete = observed == y.count ? y : Interpolation.fillInterior(y, period: 1)
+        let n = observed
         var m = o.period
-        if UnitRoot.isConstant(y) {
-            let allZero = y.allSatisfy { $0 == 0 }
+        if UnitRoot.isConstant(complete) {
+            let allZero = complete.allSatisfy { $0 == 0 }
             let spec = ArimaSpec(p: 0, d: 0, q: 0, period: 1, includeMean: !allZero)
-            return (try constantFit(y, spec: spec, mean: allZero ? nil : y[0], drift: nil), [])
+            return (try constantFit(y, spec: spec, mean: allZero ? nil : complete[0], drift: nil), [])
         }
         if n < 3 {
             // too short for any test: the random walk
@@ -123,8 +130,8 @@ public enum AutoArima {
         // seasonal differencing
         var D = 0
         if let fixed = o.D, m > 1 { D = fixed }
-        else if m > 1 && (maxSP > 0 || maxSQ > 0) { D = UnitRoot.nsdiffs(y, period: m, maxD: o.maxSD) }
-        var x = y
+        else if m > 1 && (maxSP > 0 || maxSQ > 0) { D = UnitRoot.nsdiffs(complete, period: m, maxD: o.maxSD) }
+        var x = complete
         for _ in 0..<D { x = (m..<x.count).map { x[$0] - x[$0 - m] } }
         let d = o.d ?? UnitRoot.ndiffs(x, maxD: o.maxD)
         if m == 1 { D = 0 }

@@ -13,8 +13,8 @@ extension ArimaFit {
         let delta = Poly.differencing(d: spec.d, D: spec.effD, m: spec.period)
         let dl = delta.count
         let n = y.count
-        let z = (0..<n).map { y[$0] - regression($0) }
-        let u = Poly.applyDifference(z, delta)
+        let z = (0..<n).map { filled[$0] - regression($0) }   // missing values: their one-step predictions
+        let u = Poly.applyDifference((0..<n).map { y[$0] - regression($0) }, delta)
         let nu = u.count
         guard nu > warmup + 1, let P0 = StateSpace.initialCovariance(pol) else { return [Double?](repeating: nil, count: h) }
         var states = [Double](repeating: 0, count: nu * r)
@@ -47,6 +47,7 @@ extension ArimaFit {
                     v -= delta[k] * prev
                 }
                 zf[j] = v
+                if y[zi].isNaN { continue }
                 let e = z[zi] - v
                 sse[j] += e * e
                 cnt[j] += 1

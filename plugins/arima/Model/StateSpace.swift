@@ -145,7 +145,46 @@ enum StateSpace {
         v.withUnsafeMutableBufferPointer { v in
         phi.withUnsafeBufferPointer { phi in
         R.withUnsafeBufferPointer { R in
+            /// P <- T Pf T' + R R'.
+            func predictCovariance() {
+                // A = T Pf : A[i][j] = phi_i Pf[0][j] + Pf[i+1][j]
+                for i in 0..<r {
+                    let ph = phi[i]
+                    for j in 0..<r {
+                        A[i * (r + 1) + j] = ph * Pf[j] + (i + 1 < r ? Pf[(i + 1) * r + j] : 0)
+                    }
+                    A[i * (r + 1) + r] = 0
+                }
+                // P = A T' + R R' : P[i][j] = phi_j A[i][0] + A[i][j+1] + R_i R_j
+                for i in 0..<r {
+                    let ai0 = A[i * (r + 1)]
+                    for j in 0..<r {
+                        P[i * r + j] = phi[j] * ai0 + A[i * (r + 1) + j + 1] + R[i] * R[j]
+                    }
+                }
+            }
             for t in 0..<n {
+                if data[t].isNaN {
+                    // A missing observation: no update, only the prediction step
+                    // a <- T a, P <- T P T' + R R' (Harvey 1989, 3.4.7; as R's arima and
+                    // statsmodels). It adds nothing to the likelihood.
+                    if fast {
+                        fast = false   // P_{t|t-1} was R R' (set when the filter converged)
+                    }
+                    for c in 0..<nc {
+                        let ac = a.baseAddress! + c * (r + 1)
+                        let a0 = ac[0]
+                        for i in 0..<r { ac[i] = ac[i + 1] }
+                        for k in phiIdx { ac[k] += phi[k] * a0 }
+                    }
+                    if let innov { innov[t] = .nan }
+                    if let gains { gains[t] = .nan }
+                    if let states { for i in 0..<r { states[t * r + i] = a[i] } }
+                    if let scaledInnov { for c in 0..<nc { scaledInnov[c * n + t] = 0 } }
+                    for i in 0..<(r * r) { Pf[i] = P[i] }
+                    predictCovariance()
+                    continue
+                }
                 if fast {
                     for c in 0..<nc {
                         let ac = a.baseAddress! + c * (r + 1)
@@ -202,21 +241,7 @@ enum StateSpace {
                     for i in 0..<r { for j in 0..<r { P[i * r + j] = R[i] * R[j] } }
                     continue
                 }
-                // A = T Pf : A[i][j] = phi_i Pf[0][j] + Pf[i+1][j]
-                for i in 0..<r {
-                    let ph = phi[i]
-                    for j in 0..<r {
-                        A[i * (r + 1) + j] = ph * Pf[j] + (i + 1 < r ? Pf[(i + 1) * r + j] : 0)
-                    }
-                    A[i * (r + 1) + r] = 0
-                }
-                // P = A T' + R R' : P[i][j] = phi_j A[i][0] + A[i][j+1] + R_i R_j
-                for i in 0..<r {
-                    let ai0 = A[i * (r + 1)]
-                    for j in 0..<r {
-                        P[i * r + j] = phi[j] * ai0 + A[i * (r + 1) + j + 1] + R[i] * R[j]
-                    }
-                }
+                predictCovariance()
             }
             if let state { for i in 0..<r { state[i] = a[i] } }
             if let stateCov { for i in 0..<(r * r) { stateCov[i] = P[i] } }
@@ -289,6 +314,11 @@ extension StateSpace {
                     innov: UnsafeMutablePointer<Double>? = nil,
                     state: UnsafeMutablePointer<Double>? = nil,
                     scaledInnov: UnsafeMutablePointer<Double>? = nil) -> FilterResult {
+        // Missing observations (NaN in the first column) need the Riccati filter's
+        // prediction-only steps; the Chandrasekhar recursions assume every step updates.
+        for t in 0..<n where data[t].isNaN {
+            return filter(m, data: data, n: n, nc: nc, P0: P0, innov: innov, state: state, scaledInnov: scaledInnov)
+        }
         let a = chandrasekhar(m, data: data, n: n, nc: nc, P0: P0, innov: innov, state: state, scaledInnov: scaledInnov)
         if a.ok && a.sumLog.isFinite { return a }
         return filter(m, data: data, n: n, nc: nc, P0: P0, innov: innov, state: state, scaledInnov: scaledInnov)

@@ -19,6 +19,19 @@ private let seasonParameter = Parameter(
     "season", .int, auto: true, min: 1, max: 400,
     help: "season length in periods (default: from the data's frequency, 12 for monthly)")
 
+/// The series from its first to its last observed value. Interior missing values stay
+/// (the Kalman filter skips them: exact likelihood of the observed values); leading ones
+/// are cut off, trailing ones are forecast across (MissingEndsModel).
+func observedStretch(_ series: SeriesInput) throws -> [Double] {
+    try series.requireNoInfinity(model: "arima")
+    try series.requireObserved(2, model: "arima")
+    let missing = series.missing
+    if missing.interior > 0 {
+        PluginHost.log(.info, "arima, series \(series.id): \(missing.interior) missing value\(missing.interior == 1 ? "" : "s") between observations skipped by the Kalman filter")
+    }
+    return series.observedStretch
+}
+
 /// The ArimaModel error as the plugin ABI's status.
 func pluginError(_ e: ArimaError) -> PluginError {
     switch e.kind {
@@ -64,20 +77,23 @@ final class ArimaConfig: ModelConfig {
     func fit(_ series: SeriesInput) throws -> any FittedModel {
         // A seasonal part needs a season: given, or from the data's frequency.
         let period = season ?? (seasonal == [0, 0, 0] ? 1 : series.defaultSeason)
+        let y = try observedStretch(series)
         do throws(ArimaError) {
             let spec = if let constant {
                 try ArimaSpec(order: order, seasonal: seasonal, period: period, constant: constant)
             } else {
                 try ArimaSpec(order: order, seasonal: seasonal, period: period, includeMean: true, includeDrift: drift)
             }
-            return ArimaFitted(try ArimaModel.fit(y: series.y, spec: spec))
+            return MissingEndsModel.wrap(ArimaFitted(try ArimaModel.fit(y: y, spec: spec)), series: series, missing: series.missing)
         } catch {
             throw pluginError(error)
         }
     }
 
     func load(_ bytes: [UInt8]) throws -> any FittedModel {
-        do { return ArimaFitted(try ArimaFit.deserialize(bytes)) } catch { throw pluginError(error) }
+        try MissingEndsModel.load(bytes) { bytes in
+            do throws(ArimaError) { return ArimaFitted(try ArimaFit.deserialize(bytes)) } catch { throw pluginError(error) }
+        }
     }
 }
 
@@ -142,15 +158,18 @@ final class AutoArimaConfig: ModelConfig {
     func fit(_ series: SeriesInput) throws -> any FittedModel {
         var o = options
         if !seasonGiven { o.period = series.defaultSeason }
-        do {
-            return ArimaFitted(try AutoArima.fit(y: series.y, options: o))
+        let y = try observedStretch(series)
+        do throws(ArimaError) {
+            return MissingEndsModel.wrap(ArimaFitted(try AutoArima.fit(y: y, options: o)), series: series, missing: series.missing)
         } catch {
             throw pluginError(error)
         }
     }
 
     func load(_ bytes: [UInt8]) throws -> any FittedModel {
-        do { return ArimaFitted(try ArimaFit.deserialize(bytes)) } catch { throw pluginError(error) }
+        try MissingEndsModel.load(bytes) { bytes in
+            do throws(ArimaError) { return ArimaFitted(try ArimaFit.deserialize(bytes)) } catch { throw pluginError(error) }
+        }
     }
 }
 

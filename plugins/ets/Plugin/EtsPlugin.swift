@@ -3,6 +3,7 @@
 import CFcastPlugin
 import EtsModel
 import FcastPluginKit
+import PluginNumerics
 
 private let library = PluginLibrary(
     name: "ets", version: "1.0.0",
@@ -76,13 +77,25 @@ final class EtsConfig: ModelConfig {
     func fit(_ series: SeriesInput) throws -> any FittedModel {
         var o = options
         if !seasonGiven { o.period = series.defaultSeason }
+        // Leading and trailing missing values are cut off (MissingEndsModel forecasts across
+        // the trailing ones); interior ones are interpolated (plugins/shared/Interpolation.swift).
+        try series.requireNoInfinity(model: "ets")
+        try series.requireObserved(3, model: "ets")
+        let missing = series.missing
+        let y = Interpolation.fillInterior(series.observedStretch, period: o.period)
+        if missing.interior > 0 {
+            PluginHost.log(.info, "ets, series \(series.id): \(missing.interior) missing value\(missing.interior == 1 ? "" : "s") interpolated")
+        }
         do {
-            return EtsFitted(try Ets.fit(y: Array(series.y), options: o, cancel: { PluginHost.shouldCancel }))
+            let fit = EtsFitted(try Ets.fit(y: y, options: o, cancel: { PluginHost.shouldCancel }))
+            return MissingEndsModel.wrap(fit, series: series, missing: missing)
         } catch { throw pluginError(error) }
     }
 
     func load(_ bytes: [UInt8]) throws -> any FittedModel {
-        do { return EtsFitted(try EtsFit.deserialize(bytes)) } catch { throw pluginError(error) }
+        try MissingEndsModel.load(bytes) { bytes in
+            do throws(EtsError) { return EtsFitted(try EtsFit.deserialize(bytes)) } catch { throw pluginError(error) }
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 // and AutoTheta selection over the ThetaModel numerics, exported through the fcast plugin ABI.
 import CFcastPlugin
 import FcastPluginKit
+import PluginNumerics
 import ThetaModel
 
 private let library = PluginLibrary(
@@ -67,20 +68,30 @@ final class ThetaConfig: ModelConfig {
     }
 
     func fit(_ series: SeriesInput) throws -> any FittedModel {
-        try series.requireFinite(model: "theta")
         let options = ThetaOptions(period: season ?? series.defaultSeason, model: model, decomposition: decomposition)
+        // Leading and trailing missing values are cut off (MissingEndsModel forecasts across
+        // the trailing ones); interior ones are interpolated (plugins/shared/Interpolation.swift).
+        try series.requireNoInfinity(model: "theta")
+        try series.requireObserved(4, model: "theta")
+        let missing = series.missing
+        let y = Interpolation.fillInterior(series.observedStretch, period: options.period)
+        if missing.interior > 0 {
+            PluginHost.log(.info, "theta, series \(series.id): \(missing.interior) missing value\(missing.interior == 1 ? "" : "s") interpolated")
+        }
         let result: ThetaFitResult
         do throws(ThetaError) {
-            result = try ThetaFitter.fit(Array(series.y), options: options, shouldCancel: { PluginHost.shouldCancel })
+            result = try ThetaFitter.fit(y, options: options, shouldCancel: { PluginHost.shouldCancel })
         } catch {
             throw pluginError(error)
         }
         for note in result.notes { PluginHost.log(.info, "theta, series \(series.id): \(note)") }
-        return ThetaFitted(result.fit)
+        return MissingEndsModel.wrap(ThetaFitted(result.fit), series: series, missing: missing)
     }
 
     func load(_ bytes: [UInt8]) throws -> any FittedModel {
-        do { return ThetaFitted(try ThetaFit.deserialize(bytes)) } catch { throw pluginError(error) }
+        try MissingEndsModel.load(bytes) { bytes in
+            do throws(ThetaError) { return ThetaFitted(try ThetaFit.deserialize(bytes)) } catch { throw pluginError(error) }
+        }
     }
 }
 
