@@ -20,6 +20,10 @@ struct Fcast: ParsableCommand {
         defaultSubcommand: Repl.self)
 
     static func main() {
+        // libgomp (under libxgboost, the global plugin) reads this when the plugin is loaded: one
+        // OpenMP thread per calling thread, since the executor runs fits in parallel itself (a
+        // default team per executor thread crashed libgomp in testing). A user's value stands.
+        setenv("OMP_NUM_THREADS", "1", 0)
         // Runs on the processes executor start workers from this very binary.
         ProcessExecutor.defaultExecutable = ProcessExecutor.runningExecutable()
         // A plugin that crashes a threads run: say which task it was running.
