@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "fcast_prophet", type: .dynamic, targets: ["ProphetPlugin"]),
         .library(name: "fcast_theta", type: .dynamic, targets: ["ThetaPlugin"]),
         .library(name: "fcast_ets", type: .dynamic, targets: ["EtsPlugin"]),
+        .library(name: "fcast_global", type: .dynamic, targets: ["GlobalPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -71,7 +72,7 @@ let package = Package(
         // NLopt, for the model plugins' optimisers (Debian's libnlopt-dev).
         .systemLibrary(name: "CNLopt", path: "Sources/CNLopt", pkgConfig: "nlopt", providers: [.apt(["libnlopt-dev"])]),
         .target(name: "ArimaModel", dependencies: ["CNLopt", "PluginNumerics"], path: "plugins/arima/Model", exclude: ["README.md"]),
-        .target(name: "ArimaPlugin", dependencies: ["ArimaModel", "FcastPluginKit"], path: "plugins/arima/Plugin"),
+        .target(name: "ArimaPlugin", dependencies: ["ArimaModel", "PluginNumerics", "FcastPluginKit"], path: "plugins/arima/Plugin"),
         // A development tool for the ARIMA numerics (traces of the search, differencing decisions).
         .executableTarget(name: "arima-bench", dependencies: ["ArimaModel"], path: "bench/arima",
                           exclude: ["README.md", "r_differences_and_models.R"],
@@ -85,6 +86,10 @@ let package = Package(
         .target(name: "ThetaPlugin", dependencies: ["ThetaModel", "PluginNumerics", "FcastPluginKit"], path: "plugins/theta/Plugin"),
         .target(name: "EtsModel", dependencies: ["CNLopt", "PluginNumerics"], path: "plugins/ets/Model"),
         .target(name: "EtsPlugin", dependencies: ["EtsModel", "PluginNumerics", "FcastPluginKit"], path: "plugins/ets/Plugin"),
+        // XGBoost's C API for the global model (Debian's libxgboost-dev).
+        .systemLibrary(name: "CXGBoost", path: "Sources/CXGBoost", pkgConfig: "xgboost", providers: [.apt(["libxgboost-dev"])]),
+        .target(name: "GlobalModel", dependencies: ["CXGBoost"], path: "plugins/global/Model"),
+        .target(name: "GlobalPlugin", dependencies: ["GlobalModel", "FcastPluginKit"], path: "plugins/global/Plugin"),
 
         // Paths, processes and C-plugin compilation for the tests.
         .target(name: "CPseudoTerminal"),
@@ -114,6 +119,7 @@ let package = Package(
         .testTarget(name: "ThetaTests", dependencies: ["ThetaModel", "ThetaPlugin", "FcastPluginKit"]),
         .testTarget(name: "EtsTests", dependencies: ["EtsModel", "EtsPlugin", "FcastPluginKit", "PluginNumerics"]),
         .testTarget(name: "ProphetTests", dependencies: ["ProphetModel", "ProphetPlugin", "FcastPluginKit"]),
+        .testTarget(name: "GlobalTests", dependencies: ["GlobalModel", "GlobalPlugin", "FcastPluginKit", "FcastCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["FcastCore", "FcastTestSupport"]),
         // Scripts run through the binary, their output compared with golden files beside them.
         .testTarget(name: "GoldenTests", dependencies: ["FcastTestSupport"], exclude: ["scripts"]),

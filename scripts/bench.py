@@ -606,7 +606,28 @@ def bench_fuzz():
         print("  " + line)
 
 
-SUITES = {"fuzz": bench_fuzz, "naive": bench_naive, "arima": bench_arima, "prophet": bench_prophet, "theta": bench_theta, "ets": bench_ets, "startup": bench_startup, "plot": bench_plot,
+def bench_global():
+    """global_xgb: one XGBoost model over 10,000 generated series x 100 points (nthread 1 and 2)."""
+    path = generated_panel(10_000, 100)
+    rows = []
+    for nthread in (1, 2):
+        for calibration in (0, 24):
+            script = f"""data = load("{path}")
+train, test = split(data, last: 12)
+res = run(global_xgb(rounds: 100, nthread: {nthread}, calibration: {calibration}), train, horizon: 12, workers: 1)
+summary(evaluate(res, test))
+"""
+            wall, run_s, rss, out = run_script(script)
+            m = re.search(r"global_xgb\s+(\d+)\s+(\d+)(.*)", out)
+            mase = m.group(3).split()[3] if m else "?"
+            rows.append((nthread, calibration, f"{wall:.1f}", f"{run_s:.1f}", f"{rss:.0f}", mase))
+    table("global_xgb: 10,000 series x 100 points (88 training points each), 100 rounds, depth 6, horizon 12",
+          ["nthread", "calibration", "wall s", "run s", "peak MiB", "MASE"], rows)
+    print("run s: fit (one booster over all series; a second one on the held-out window for conformal intervals when")
+    print("calibration > 0) plus the recursive forecasts of every series, as fcast reports the run.")
+
+
+SUITES = {"fuzz": bench_fuzz, "global": bench_global, "naive": bench_naive, "arima": bench_arima, "prophet": bench_prophet, "theta": bench_theta, "ets": bench_ets, "startup": bench_startup, "plot": bench_plot,
           "executors": bench_executors, "serve": bench_serve,
           "events": bench_events}
 

@@ -23,6 +23,8 @@ public struct ScoreTable: Sendable {
     public var season: Int
     /// The run that was scored: its fitted models are the ones `best` keeps.
     public var run: RunResult? = nil
+    /// The cross-validation that was scored (`evaluate(cv)`), whose models `run(best, ...)` uses.
+    public var crossValidation: CVResult? = nil
 
     public func column(_ metric: String) -> Int? { metrics.firstIndex(of: metric) }
 }
@@ -143,8 +145,10 @@ public enum Evaluation {
     /// The winning model per series: the lowest `metric`; ties go to the earlier model of
     /// the grid. Every scored series gets a winner.
     public static func best(_ scores: ScoreTable, by metric: String) throws -> [BestRow] {
-        guard let j = scores.column(metric), pointMetrics.contains(metric) else {
-            throw EvaluationError.unknownMetric(metric, pointMetrics)
+        let rankable = scores.crossValidation == nil ? pointMetrics
+            : cvPointMetrics + scores.metrics.filter { $0.hasPrefix("winkler") }
+        guard let j = scores.column(metric), rankable.contains(metric) else {
+            throw EvaluationError.unknownMetric(metric, rankable)
         }
         let fallback = scores.column("mae")!
         var rowsBySeries: [String: [ScoreTable.Row]] = [:]

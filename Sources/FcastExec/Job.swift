@@ -18,6 +18,9 @@ public final class Job: @unchecked Sendable {
     let futureDs: [Int64]
     let modelSpecs: [String]
     let reuse: Reuse?
+    /// The global models' fits (FC_CAP_GLOBAL), one per model and window, shared by the
+    /// tasks of every series.
+    let globalFits = GlobalFits()
 
     public enum KeepModels: Sendable { case none, fitted, saved }
 
@@ -92,12 +95,14 @@ public final class Job: @unchecked Sendable {
     /// the task's own slot.
     public func run(task k: Int, into results: ResultBuffers, slot: Int, cancel: CancelToken) {
         let t0 = DispatchTime.now().uptimeNanoseconds
-        let outcome = cancel.whileCurrent { fitAndPredict(k, into: results, slot: slot) }
-        results.seconds[slot] = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        var waited = 0.0
+        let outcome = cancel.whileCurrent { fitAndPredict(k, into: results, slot: slot, waited: &waited) }
+        // A global model's fit counts in the task that fitted it, not in those that waited for it.
+        results.seconds[slot] = max(0, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 - waited)
         results.outcomes[slot] = outcome
     }
 
-    private func fitAndPredict(_ k: Int, into results: ResultBuffers, slot: Int) -> TaskOutcome {
+    private func fitAndPredict(_ k: Int, into results: ResultBuffers, slot: Int, waited: inout Double) -> TaskOutcome {
         let t = plan.task(k)
         let config: ModelConfiguration
         switch configs[t.model] {
@@ -110,17 +115,32 @@ public final class Job: @unchecked Sendable {
             let fitted: FittedModelHandle
             switch reuse?.kept[k] {
             case .fitted(let model)?: fitted = model
-            case .saved(let bytes)?: fitted = try config.load(bytes)
+            case .saved(let bytes)?: fitted = try config.load(bytes, global: isGlobal(config))
             // Not kept (a worker process's model that its plugin cannot save): fit it again.
-            case nil: fitted = try withSeries(t) { series in try config.fit(series) }
+            case nil:
+                if isGlobal(config) {
+                    fitted = try globalFits.fit(model: t.model, window: t.window, waited: &waited) {
+                        try self.fitGlobal(config, window: t.window)
+                    }
+                } else {
+                    fitted = try withSeries(t) { series in try config.fit(series) }
+                }
             }
             let base = (t.window * data.count + t.series) * h
             try futureDs.withUnsafeBufferPointer { future in
-                try fitted.predict(horizon: h, futureDs: UnsafeBufferPointer(rebasing: future[base..<(base + h)]),
-                                   levels: plan.levels, seed: seed(series: t.series, model: t.model),
-                                   mean: results.mean.baseAddress! + slot * h,
-                                   lo: nLevels > 0 ? results.lo.baseAddress! + slot * nLevels * h : nil,
-                                   hi: nLevels > 0 ? results.hi.baseAddress! + slot * nLevels * h : nil)
+                let fds = UnsafeBufferPointer(rebasing: future[base..<(base + h)])
+                let seed = seed(series: t.series, model: t.model)
+                let mean = results.mean.baseAddress! + slot * h
+                let lo = nLevels > 0 ? results.lo.baseAddress! + slot * nLevels * h : nil
+                let hi = nLevels > 0 ? results.hi.baseAddress! + slot * nLevels * h : nil
+                if fitted.isGlobal {
+                    try withSeries(t) { series in
+                        try fitted.predictGlobal(series: series, horizon: h, futureDs: fds, levels: plan.levels, seed: seed,
+                                                 mean: mean, lo: lo, hi: hi)
+                    }
+                } else {
+                    try fitted.predict(horizon: h, futureDs: fds, levels: plan.levels, seed: seed, mean: mean, lo: lo, hi: hi)
+                }
             }
             let nb = nLevels * h
             if let problem = ForecastCheck.problem(
@@ -147,6 +167,75 @@ public final class Job: @unchecked Sendable {
         } catch {
             return .failed(TaskFailure(.internal, "\(error)"))
         }
+    }
+}
+
+extension Job {
+    /// Whether a model is fitted once across all series (its algorithm offers FC_CAP_GLOBAL).
+    func isGlobal(_ config: ModelConfiguration) -> Bool { config.algorithm.capabilities.contains(.global) }
+
+    /// Fits a global model across every series of a window (each cut at the window's cutoff;
+    /// a series with nothing left is left out).
+    func fitGlobal(_ config: ModelConfiguration, window w: Int) throws(TaskFailure) -> FittedModelHandle {
+        let cutoff = plan.windows[w].cutoff
+        let result: Result<FittedModelHandle, TaskFailure> = data.y.withUnsafeBufferPointer { y in
+            data.ds.withUnsafeBufferPointer { ds in
+                var series: [SeriesRef] = []
+                for s in 0..<data.count {
+                    let full = data.range(s)
+                    let range = full.lowerBound..<max(full.lowerBound, full.upperBound - cutoff)
+                    guard !range.isEmpty else { continue }
+                    series.append(SeriesRef(id: data.ids[s], y: UnsafeBufferPointer(rebasing: y[range]),
+                                            ds: UnsafeBufferPointer(rebasing: ds[range]),
+                                            frequencyUnit: data.frequency.pluginUnit, frequencyStep: Int32(data.frequency.step),
+                                            endOfPeriod: data.frequency.endOfMonth))
+                }
+                return taskResult { try config.fitGlobal(series) }
+            }
+        }
+        return try result.get()
+    }
+}
+
+/// A throwing call's result, its error as a TaskFailure.
+func taskResult<T>(_ body: () throws -> T) -> Result<T, TaskFailure> {
+    do { return .success(try body()) } catch let f as TaskFailure {
+        return .failure(f)
+    } catch {
+        return .failure(TaskFailure(.internal, "\(error)"))
+    }
+}
+
+/// One fit per (model, window) of the global models: the first task of a model and window
+/// fits it across all series, the others wait for it and forecast their own series from it.
+/// A failed fit fails every task of that model and window with the same message.
+final class GlobalFits: @unchecked Sendable {
+    private final class Cell: @unchecked Sendable {
+        let lock = NSLock()
+        var result: Result<FittedModelHandle, TaskFailure>?
+    }
+    private let lock = NSLock()
+    private var cells: [Int64: Cell] = [:]
+
+    /// `waited`: the seconds this call spent on another task's fit (0 for the task that fits).
+    func fit(model: Int, window: Int, waited: inout Double, _ body: () throws -> FittedModelHandle) throws(TaskFailure) -> FittedModelHandle {
+        let key = Int64(model) << 32 | Int64(window)
+        lock.lock()
+        let cell = cells[key] ?? Cell()
+        cells[key] = cell
+        lock.unlock()
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        cell.lock.lock()
+        defer { cell.lock.unlock() }
+        if cell.result != nil {
+            waited = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        } else {
+            let result = taskResult(body)
+            // A cancelled fit is not remembered: a later run of the task tries again.
+            if case .failure(let f) = result, f.kind == .cancelled { throw f }
+            cell.result = result
+        }
+        return try cell.result!.get()
     }
 }
 

@@ -11,6 +11,9 @@ public struct ModelSpec: Sendable {
     public var name: String
     /// The name the user gave the model (`name:`), the base of `name` instead of the algorithm's.
     public var givenName: String?
+    /// A combination of other models (`combine(...)`): then `algorithm` is only its first
+    /// member's, and jobs run its members instead (CombinationLayout).
+    public var combination: Combination? = nil
 
     public init(algorithm: AlgorithmHandle, values: [String: ParameterValue], name: String? = nil, givenName: String? = nil) {
         self.algorithm = algorithm
@@ -20,7 +23,12 @@ public struct ModelSpec: Sendable {
     }
 
     public var planned: PlannedModel {
-        PlannedModel(library: algorithm.library.name, libraryVersion: algorithm.library.version,
+        if let combination {
+            var p = combination.planned
+            p.name = name
+            return p
+        }
+        return PlannedModel(library: algorithm.library.name, libraryVersion: algorithm.library.version,
                      algorithm: algorithm.name, parameters: values, name: name)
     }
 
@@ -118,6 +126,8 @@ public struct RunResult: Sendable {
     public var cancelled: Bool
     /// Tasks whose results came from the run's journal, not computed by this run.
     public var resumedTasks: Int = 0
+    /// Where the intervals come from: "model" (the plugins'), or "conformal (4 windows)".
+    public var intervals = "model"
 
     public var horizon: Int { plan.horizon }
     public var levels: [Double] { plan.levels }
@@ -166,6 +176,9 @@ extension RunResult {
     /// `tasks` limits it to some tasks (the winners of `best`); the others stay `.notRun`.
     public func predict(horizon h: Int, levels: [Double], tasks: [Int]? = nil, on executor: any Executor = InlineExecutor(),
                         cancel: CancelToken = CancelToken()) throws -> RunResult {
+        if let c = models.first(where: { $0.combination != nil }) {
+            throw PlanError("\(c.name) is a combination, which keeps no fitted model: run() it again")
+        }
         var plan = self.plan
         plan.horizon = h
         plan.levels = levels

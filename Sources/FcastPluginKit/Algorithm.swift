@@ -120,3 +120,18 @@ public protocol Algorithm: Sendable {
     var parameters: [Parameter] { get }
     func configure(_ values: ParameterValues) throws -> any ModelConfig
 }
+
+// MARK: Global models (FC_CAP_GLOBAL)
+
+/// A configuration that also fits one model across many series (FC_CAP_GLOBAL): the kit
+/// exports fit_global/predict_global for an algorithm whose capabilities hold `.global`
+/// and whose configurations conform.
+public protocol GlobalModelConfig: ModelConfig {
+    func fitGlobal(_ series: [SeriesInput]) throws -> any GlobalFittedModel
+}
+
+/// A model fitted across series, forecast per series (predict_global). `predict` (one
+/// series, no data) may refuse.
+public protocol GlobalFittedModel: FittedModel {
+    func predict(series: SeriesInput, _ request: ForecastRequest) throws -> Forecast
+}

@@ -22,7 +22,9 @@ public final class PluginLibrary: @unchecked Sendable {
     private let table: UnsafeMutablePointer<fc_library>
     private let algorithms: [any Algorithm]
 
-    public init(name: String, version: String, description: String, algorithms: [any Algorithm]) {
+    /// `extensions`: the library's fc_library.get_extension (a C function), or nil for none.
+    public init(name: String, version: String, description: String, algorithms: [any Algorithm],
+                extensions: (@convention(c) (UnsafePointer<CChar>?) -> UnsafeRawPointer?)? = nil) {
         self.algorithms = algorithms
         let list = UnsafeMutablePointer<UnsafePointer<fc_algorithm>?>.allocate(capacity: max(1, algorithms.count))
         for (i, algorithm) in algorithms.enumerated() {
@@ -33,7 +35,7 @@ public final class PluginLibrary: @unchecked Sendable {
             struct_size: UInt32(MemoryLayout<fc_library>.size),
             abi_major: UInt32(FC_ABI_MAJOR), abi_minor: UInt32(FC_ABI_MINOR),
             name: permanent(name), version: permanent(version), description: permanent(description),
-            n_algorithms: algorithms.count, algorithms: UnsafePointer(list), get_extension: nil))
+            n_algorithms: algorithms.count, algorithms: UnsafePointer(list), get_extension: extensions))
     }
 
     /// The body of the entry point: refuses a host of another major version.
@@ -153,7 +155,8 @@ private func makeAlgorithmTable(_ algorithm: any Algorithm) -> UnsafeMutablePoin
         configure: configureThunk, free_config: freeConfigThunk,
         fit: fitThunk, predict: predictThunk, free_model: freeModelThunk,
         describe: describeThunk, fitted: fittedThunk, save: saveThunk, load: loadThunk,
-        fit_global: nil, predict_global: nil))
+        fit_global: algorithm.capabilities.contains(.global) ? fitGlobalThunk : nil,
+        predict_global: algorithm.capabilities.contains(.global) ? predictGlobalThunk : nil))
     return table
 }
 
@@ -228,6 +231,69 @@ private let fitThunk: @convention(c) (
         let s: fc_series = ABIStruct.read(seriesPtr)
         let model = try PluginHost.withCallContext(s.call_context) { try config.fit(series(s)) }
         out.pointee = Unmanaged.passRetained(ModelBox(model)).toOpaque()
+    }
+}
+
+private let fitGlobalThunk: @convention(c) (
+    UnsafeRawPointer?, UnsafePointer<fc_series>?, Int, UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+    UnsafeMutablePointer<fc_error>?
+) -> fc_status = { configPtr, seriesPtr, n, out, err in
+    guarded(err) {
+        guard let configPtr, let seriesPtr, let out, n > 0 else {
+            throw PluginError(fc_status(FC_ERR_INTERNAL), "fit_global called with a null argument")
+        }
+        guard let config = Unmanaged<ConfigBox>.fromOpaque(configPtr).takeUnretainedValue().config as? any GlobalModelConfig else {
+            throw PluginError.unsupported("this configuration fits one series at a time")
+        }
+        // Packed at the older ABI's size: step by the first element's struct_size.
+        let stride = Int(seriesPtr.pointee.struct_size)
+        let raw = UnsafeRawPointer(seriesPtr)
+        let all: [fc_series] = (0..<n).map { ABIStruct.read(raw.advanced(by: $0 * stride).assumingMemoryBound(to: fc_series.self)) }
+        let model = try PluginHost.withCallContext(all[0].call_context) { try config.fitGlobal(all.map(series)) }
+        out.pointee = Unmanaged.passRetained(ModelBox(model)).toOpaque()
+    }
+}
+
+private let predictGlobalThunk: @convention(c) (
+    UnsafeRawPointer?, UnsafePointer<fc_series>?, UnsafePointer<fc_predict_request>?, UnsafeMutablePointer<fc_forecast>?,
+    UnsafeMutablePointer<fc_error>?
+) -> fc_status = { modelPtr, seriesPtr, reqPtr, outPtr, err in
+    guarded(err) {
+        guard let modelPtr, let seriesPtr, let reqPtr, let outPtr else {
+            throw PluginError(fc_status(FC_ERR_INTERNAL), "predict_global called with a null argument")
+        }
+        guard let global = model(modelPtr) as? any GlobalFittedModel else {
+            throw PluginError.unsupported("this model was fitted to one series: forecast it with predict")
+        }
+        let s: fc_series = ABIStruct.read(seriesPtr)
+        try writeForecast(reqPtr, outPtr) { request in try global.predict(series: series(s), request) }
+    }
+}
+
+/// Reads a request, runs `body` in the request's call context and writes its forecast out.
+private func writeForecast(_ reqPtr: UnsafePointer<fc_predict_request>, _ outPtr: UnsafeMutablePointer<fc_forecast>,
+                           _ body: (ForecastRequest) throws -> Forecast) throws {
+    let r: fc_predict_request = ABIStruct.read(reqPtr)
+    let request = ForecastRequest(
+        horizon: r.h,
+        futureDs: r.future_ds == nil ? [] : Array(UnsafeBufferPointer(start: r.future_ds, count: r.h)),
+        levels: r.levels == nil ? [] : Array(UnsafeBufferPointer(start: r.levels, count: r.n_levels)),
+        seed: r.seed)
+    let f = try PluginHost.withCallContext(r.call_context) { try body(request) }
+    let h = r.h
+    guard f.mean.count == h else {
+        throw PluginError(fc_status(FC_ERR_INTERNAL), "plugin returned \(f.mean.count) values for horizon \(h)")
+    }
+    let out: fc_forecast = ABIStruct.read(outPtr)
+    out.mean?.update(from: f.mean, count: h)
+    if r.n_levels > 0, let lo = out.lo, let hi = out.hi {
+        guard f.lo.count == r.n_levels, f.hi.count == r.n_levels else {
+            throw PluginError.unsupported("this model gives no prediction intervals")
+        }
+        for l in 0..<r.n_levels {
+            (lo + l * h).update(from: f.lo[l], count: h)
+            (hi + l * h).update(from: f.hi[l], count: h)
+        }
     }
 }
 
@@ -320,4 +386,13 @@ private let loadThunk: @convention(c) (
         let m = try config.load(data)
         out.pointee = Unmanaged.passRetained(ModelBox(m)).toOpaque()
     }
+}
+
+/// The model behind a model pointer the host handed back (a library extension's
+/// argument): what the kit's fit/fit_global returned.
+public func fittedModel(fromHandle p: UnsafeRawPointer) -> any FittedModel { model(p) }
+
+/// Runs `body`, turning a thrown error into a status and message (for extension functions).
+public func reportingErrors(_ err: UnsafeMutablePointer<fc_error>?, _ body: () throws -> Void) -> fc_status {
+    guarded(err, body)
 }

@@ -173,3 +173,51 @@ public final class MissingEndsModel: FittedModel {
         return MissingEndsModel(try inner(Array(bytes[i...])), leading: leading, trailingDs: ds)
     }
 }
+
+/// A model fitted to transformed data (Box-Cox with parameter `lambda`): forecasts,
+/// interval bounds and fitted values go back through `inverse` (a monotone map, so the
+/// bounds stay quantiles; the point forecast is the back-transformed median, as R's
+/// forecast does without bias adjustment).
+public final class BackTransformedModel: FittedModel {
+    public let inner: any FittedModel
+    public let lambda: Double
+    let inverse: (Double, Double) -> Double
+
+    public init(_ inner: any FittedModel, lambda: Double, inverse: @escaping (Double, Double) -> Double) {
+        self.inner = inner
+        self.lambda = lambda
+        self.inverse = inverse
+    }
+
+    public var modelDescription: String? {
+        inner.modelDescription.map { "\($0), lambda \((lambda * 10_000).rounded() / 10_000)" }
+    }
+
+    public func predict(_ request: ForecastRequest) throws -> Forecast {
+        let f = try inner.predict(request)
+        let back = { (x: [Double]) in x.map { self.inverse($0, self.lambda) } }
+        return Forecast(mean: back(f.mean), lo: f.lo.map(back), hi: f.hi.map(back))
+    }
+
+    public func fittedValues() throws -> [Double] { try inner.fittedValues().map { inverse($0, lambda) } }
+
+    /// "FCBC", version 1, lambda (little-endian double), then the inner model's bytes.
+    static let marker: [UInt8] = [0x46, 0x43, 0x42, 0x43, 1]
+
+    public func save() throws -> [UInt8] {
+        var out = BackTransformedModel.marker
+        withUnsafeBytes(of: lambda.bitPattern.littleEndian) { out.append(contentsOf: $0) }
+        return out + (try inner.save())
+    }
+
+    /// Loads bytes saved by `save` (or an untransformed model's bytes, given to `inner`).
+    public static func load(_ bytes: [UInt8], inverse: @escaping (Double, Double) -> Double,
+                            inner: ([UInt8]) throws -> any FittedModel) throws -> any FittedModel {
+        guard bytes.starts(with: marker) else { return try inner(bytes) }
+        guard bytes.count >= marker.count + 8 else { throw PluginError.badData("saved model is truncated") }
+        var bits: UInt64 = 0
+        for j in 0..<8 { bits |= UInt64(bytes[marker.count + j]) << (8 * UInt64(j)) }
+        return BackTransformedModel(try inner(Array(bytes[(marker.count + 8)...])), lambda: Double(bitPattern: bits),
+                                    inverse: inverse)
+    }
+}

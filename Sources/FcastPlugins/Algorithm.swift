@@ -248,7 +248,9 @@ public final class ModelConfiguration: @unchecked Sendable {
         return FittedModelHandle(config: self, pointer: model, global: true)
     }
 
-    public func load(_ bytes: [UInt8]) throws(TaskFailure) -> FittedModelHandle {
+    /// A saved model read back; `global`: it was fitted by fitGlobal (forecast it with
+    /// predictGlobal).
+    public func load(_ bytes: [UInt8], global: Bool = false) throws(TaskFailure) -> FittedModelHandle {
         guard let load = algorithm.fns.load else {
             throw TaskFailure(.unsupported, "\(algorithm.name) cannot load saved models")
         }
@@ -258,7 +260,7 @@ public final class ModelConfiguration: @unchecked Sendable {
             algorithm.locked { load(pointer, b.baseAddress, b.count, &model, &errbuf.err) }
         }
         guard Int(status) == FC_OK, let model else { throw errbuf.failure(Int(status) == FC_OK ? fc_status(FC_ERR_INTERNAL) : status) }
-        return FittedModelHandle(config: self, pointer: model)
+        return FittedModelHandle(config: self, pointer: model, global: global)
     }
 }
 

@@ -321,6 +321,10 @@ extension BuiltinLibrary {
                       help: "each worker process's memory cap, e.g. \"2G\" (processes)"),
                 .init(name: "isolate", positional: false, required: false,
                       help: "run plugins outside the built-in set in worker processes (default true)"),
+                .init(name: "intervals", positional: false, required: false,
+                      help: "\"model\" (default: the models' own) or \"conformal\" (from cross-validation errors; see calibrate)"),
+                .init(name: "windows", positional: false, required: false, help: "cross-validation windows of conformal intervals (default 4)"),
+                .init(name: "step", positional: false, required: false, help: "points between those windows (default: the horizon)"),
             ],
             summary: "Fits every model to every series in parallel and forecasts `horizon` steps.",
             example: "res = run(g, train, horizon: 24, level: [80, 95])",
@@ -400,8 +404,8 @@ extension BuiltinLibrary {
         Builtin(
             name: "evaluate",
             parameters: [
-                .init(name: "run", positional: true, required: true, help: "a run result"),
-                .init(name: "test", positional: true, required: true, help: "the held-out actuals"),
+                .init(name: "run", positional: true, required: true, help: "a run result or a cross-validation"),
+                .init(name: "test", positional: true, required: false, help: "the held-out actuals (not for a cross-validation)"),
                 .init(name: "season", positional: false, required: false,
                       help: "the seasonal lag that scales MASE (default: from the frequency, 12 for monthly)"),
             ],
@@ -414,7 +418,12 @@ extension BuiltinLibrary {
             a constant history) and, per interval level, coverage (share of actuals inside).
             """,
             body: { _, a in
-                guard case .run(let run)? = a.values["run"]?.value else { throw a.wrongType("run", "a run result") }
+                if case .cv(let cv)? = a.values["run"]?.value {
+                    if a.has("test") { throw Diagnostic("evaluate(): a cross-validation is scored on its own windows: no test data", at: a.span("test")) }
+                    return .scores(Evaluation.evaluate(cv, season: try a.int("season", min: 1)))
+                }
+                guard case .run(let run)? = a.values["run"]?.value else { throw a.wrongType("run", "a run result or a cross-validation") }
+                guard a.has("test") else { throw Diagnostic("evaluate() needs 'test' (the held-out actuals) for a run result", at: a.callSpan) }
                 let test = try a.data("test")
                 let season = try a.int("season", min: 1)
                 do {
@@ -463,7 +472,8 @@ extension BuiltinLibrary {
                 guard case .scores(let s)? = a.values["scores"]?.value else { throw a.wrongType("scores", "a score table") }
                 let by = try a.string("by") ?? "mase"
                 do {
-                    return .best(BestTable(metric: by, rows: try Evaluation.best(s, by: by), models: s.models, run: s.run))
+                    return .best(BestTable(metric: by, rows: try Evaluation.best(s, by: by), models: s.models, run: s.run,
+                                           crossValidation: s.crossValidation))
                 } catch EvaluationError.unknownMetric(let metric, let known) {
                     throw Diagnostic("best(): '\(metric)' is not a metric best() can rank by", at: a.span("by"),
                                      notes: (Suggest.closest(to: metric, among: known).map { ["did you mean '\($0)'?"] } ?? [])

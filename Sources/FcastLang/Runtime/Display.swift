@@ -85,6 +85,7 @@ enum Display {
             return "{" + fields.map { "\($0.key): \(render($0.value, limit: limit))" }.joined(separator: ", ") + "}"
         case .data(let p): return data(p, limit: full ? limit : 5)
         case .model(let m):
+            if let c = m.combination { return "model " + (m.name ?? c.defaultName) }
             let args = m.algorithm.parameters.compactMap { p -> String? in
                 guard let alts = m.alternatives[p.name] else { return nil }
                 return "\(p.name): " + (alts.count == 1 ? alts[0].description : "[" + alts.map(\.description).joined(separator: ", ") + "]")
@@ -97,6 +98,8 @@ enum Display {
         case .summary(let s): return summary(s)
         case .best(let b): return best(b, limit: limit)
         case .store(let s): return store(s)
+        case .cv(let c): return crossValidation(c, limit: limit, full: full)
+        case .tune(let t): return tune(t, limit: limit)
         case .events(let e): return e.description
         }
     }
@@ -129,6 +132,7 @@ enum Display {
         let failures = r.failures
         out += "\n  \(Fmt.count(r.completedTasks)) of \(Fmt.count(r.outcomes.count)) tasks done in \(Fmt.seconds(r.wallSeconds))s on \(r.workers) worker\(r.workers == 1 ? "" : "s"), \(failures.count) failed"
         if r.cancelled { out += " (interrupted: the rest were not run)" }
+        if r.intervals != "model" { out += "\n  intervals: \(r.intervals)" }
         var rows: [[String]] = []
         for (m, model) in r.models.enumerated() {
             var ok = 0, failed = 0, secs = 0.0
@@ -275,6 +279,10 @@ enum CSVExport {
             return CSVTable(header: ["unique_id", "model", "score", "metric", "fitted"],
                             rows: AnySequence(b.rows.lazy.map { [$0.id, $0.model, CSVWriter.format($0.score), $0.metric, $0.description] }),
                             rowCount: b.rows.count)
+        case .cv(let c): return crossValidation(c)
+        case .tune(let t):
+            let table = t.table(precise: true)
+            return CSVTable(header: table.header, rows: AnySequence(table.rows), rowCount: table.rows.count)
         default:
             throw Diagnostic("write() cannot write \(v.typeName); it writes data sets, runs, scores, summaries and best tables")
         }

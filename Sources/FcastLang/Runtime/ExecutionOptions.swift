@@ -41,7 +41,7 @@ extension SystemHost {
 
 extension Interpreter {
     /// The built-in plugin libraries: anything else runs in worker processes by default.
-    static let builtinLibraries: Set<String> = ["naive", "arima", "prophet", "theta", "ets"]
+    static let builtinLibraries: Set<String> = ["naive", "arima", "prophet", "theta", "ets", "global"]
 
     /// run()'s execution arguments: executor, workers, timeout, retries, memory, isolate,
     /// journal. Models from plugins outside the built-in set run in worker processes unless

@@ -8,8 +8,13 @@ extension Interpreter {
     func modelCalls(_ v: Value, span: SourceSpan) throws(Diagnostic) -> [ModelCall] {
         switch v {
         case .model(let m): return [m]
+        case .tune(let t):
+            guard let b = t.best else { throw Diagnostic("this tune result has no best model: every trial failed", at: span) }
+            return [ModelCall(algorithm: b.algorithm, alternatives: b.values.mapValues { [$0] }, name: b.givenName)]
         case .grid(let specs):
-            return specs.map { s in ModelCall(algorithm: s.algorithm, alternatives: s.values.mapValues { [$0] }, name: s.givenName) }
+            return specs.map { s in
+                ModelCall(algorithm: s.algorithm, alternatives: s.values.mapValues { [$0] }, name: s.givenName, combination: s.combination)
+            }
         case .list(let items):
             var out: [ModelCall] = []
             for i in items { out += try modelCalls(i, span: span) }
@@ -29,7 +34,10 @@ extension Interpreter {
         for shared in a.extraNamed {
             guard let label = shared.label else { continue }
             var used = false
-            for i in calls.indices {
+            for i in calls.indices where calls[i].combination != nil {
+                used = try shareWithMembers(&calls[i], shared) || used
+            }
+            for i in calls.indices where calls[i].combination == nil {
                 guard let p = calls[i].algorithm.parameter(named: label) else { continue }
                 used = true
                 if calls[i].alternatives[label] == nil {
@@ -51,6 +59,7 @@ extension Interpreter {
 
     func runGrid(_ a: BoundArguments) throws(Diagnostic) -> Value {
         guard let modelsArg = a.values["models"] else { throw Diagnostic("run() needs 'models'", at: a.callSpan) }
+        if case .best(let b) = modelsArg.value { return try runBest(b, a) }
         var specs: [ModelSpec]
         if case .grid(let g) = modelsArg.value {
             specs = g
@@ -75,20 +84,10 @@ extension Interpreter {
                              notes: ["give at least one model, as in run([naive(), snaive()], data, horizon: 12)"])
         }
         try checkBudget(a, tasks: specs.count * data.count, series: data.count, horizon: horizon, levels: levels.count)
-        let executorName = try a.string("executor") ?? "threads"
         let options = RunOptions(horizon: horizon, levels: levels, workers: workers, seed: UInt64(seed))
         let keep = try a.bool("keep") ?? true
-        let job = Job(plan: Runner.plan(specs, on: data, dataName: data.name, options: options), models: specs, data: data,
-                      keep: keep ? .fitted : .none)
         let settings = try executionSettings(a, specs: specs, workers: workers)
-        do {
-            return .run(try host.run(job, settings: settings, cancel: CancelToken(parent: interrupt), progress: progress))
-        } catch let unknown as UnknownExecutor {
-            throw Diagnostic("run(): \(unknown.description)", at: a.span("executor"),
-                             notes: Suggest.closest(to: executorName, among: Executors.names).map { ["did you mean '\($0)'?"] } ?? [])
-        } catch {
-            throw Diagnostic("run(): \(errorText(error))", at: a.callSpan)
-        }
+        return .run(try runModels(specs, on: data, options: options, settings: settings, keep: keep, wanted: nil, a))
     }
 
     /// Refuses a horizon, level count or result size past ResourceBudget, at the argument

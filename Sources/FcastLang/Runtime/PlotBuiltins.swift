@@ -114,6 +114,8 @@ struct PlotCommand {
         case .data: allowed = ["ids", "last", "to", "title", "size"]
         case .scores: allowed = ["metric", "models", "to", "title", "size"]
         case .best: allowed = ["models", "to", "title", "size"]
+        case .cv: allowed = ["models", "to", "title", "size"]
+        case .tune: allowed = ["to", "title", "size"]
         default:
             throw fail("cannot plot \(value.typeName)", at: "value",
                        notes: ["plot draws a run result, a data set, a score table or a best-model table"])
@@ -126,6 +128,12 @@ struct PlotCommand {
         let target = try outputTarget()
         if target.perSeries, case .scores = value {
             throw fail("{id} in the file name is for run results and data sets: a score table makes one figure", at: "to")
+        }
+        if target.perSeries, case .cv = value {
+            throw fail("{id} in the file name is for run results and data sets: a cross-validation makes one figure", at: "to")
+        }
+        if target.perSeries, case .tune = value {
+            throw fail("{id} in the file name is for run results and data sets: a tune result makes one figure", at: "to")
         }
         if target.perSeries, case .best = value {
             throw fail("{id} in the file name is for run results and data sets: a best-model table makes one figure", at: "to")
@@ -161,6 +169,20 @@ struct PlotCommand {
             var fig = Figures.wins(best.rows, models: models, metric: best.metric)
             if let title, !fig.charts.isEmpty { fig.charts[0].title = title }
             return try draw([fig], target: target, what: "wins of \(models.count) models")
+        case .cv(let cv):
+            let names = cv.run.models.map(\.name)
+            var fig = Figures.cvErrors(cv, models: try modelIndices(names), season: cv.data.frequency.defaultSeason)
+            if let title, !fig.charts.isEmpty { fig.charts[0].title = title }
+            return try draw([fig], target: target, what: "cross-validation errors of \(names.count) models")
+        case .tune(let t):
+            let curves = t.outcome.trials.filter { !$0.curve.isEmpty }.map { trial in
+                (label: "\(trial.trial + 1): " + t.keys.map { "\($0)=\(t.value(t.models[trial.trial], $0))" }.joined(separator: " "),
+                 rounds: trial.curve.map(\.rounds), scores: trial.curve.map(\.score))
+            }
+            guard !curves.isEmpty else { throw fail("no trial of this tuning was scored", at: "value") }
+            let fig = Figures.learningCurves(curves, metric: t.metric,
+                                             title: title ?? "Learning curves: \(t.metric) on the validation data (\(t.schedule.name))")
+            return try draw([fig], target: target, what: "learning curves of \(curves.count) trials")
         default:
             throw fail("cannot plot \(value.typeName)", at: "value")
         }

@@ -31,6 +31,7 @@ extension BuiltinLibrary {
             body: { interp, a in
                 let path = try a.requiredString("path")
                 let version: StoreVersion
+                try interp.refuseCombinations(a.values["value"]?.value, at: a.span("value"))
                 do {
                     switch a.values["value"]?.value {
                     case .best(let b)?:

@@ -13,9 +13,16 @@ public struct ModelCall: Sendable {
     public var alternatives: [String: [ParameterValue]]
     /// The name the user gave (`name:`), used in tables instead of the algorithm's.
     public var name: String? = nil
+    /// A combination of models (`combine(...)`): its members, not `algorithm`, are the model.
+    public var combination: Combination? = nil
 
     /// Every combination of the alternatives, in schema order (the cartesian product).
     public func expand() -> [ModelSpec] {
+        if let combination {
+            var spec = ModelSpec(algorithm: algorithm, values: [:], givenName: name ?? combination.defaultName)
+            spec.combination = combination
+            return [spec]
+        }
         var combos: [[String: ParameterValue]] = [[:]]
         for p in algorithm.parameters {
             guard let alts = alternatives[p.name] else { continue }
@@ -41,6 +48,8 @@ public indirect enum Value: Sendable {
     case summary(SummaryTable)
     case best(BestTable)
     case store(OpenStore)
+    case cv(CVResult)
+    case tune(TuneResult)
     /// Raw events not read yet (load with time: and id:).
     case events(EventSource)
 
@@ -61,6 +70,8 @@ public indirect enum Value: Sendable {
         case .summary: "a summary table"
         case .best: "a best-model table"
         case .store: "a model store"
+        case .cv: "a cross-validation"
+        case .tune: "a tune result"
         case .events: "events"
         }
     }
@@ -81,6 +92,9 @@ public struct BestTable: Sendable {
     public var models: [String]
     /// The scored run: each row's `task` is its winner there, with the fitted model it kept.
     public var run: RunResult?
+    /// The scored cross-validation (best of evaluate(cv(...))): `run(table, data, ...)` fits
+    /// each series' winner among its models.
+    public var crossValidation: CVResult? = nil
 
     /// The winners' tasks that kept a fitted model: what `predict` and a store use.
     public var keptWinners: [Int] {

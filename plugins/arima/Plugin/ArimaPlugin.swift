@@ -3,6 +3,7 @@
 import ArimaModel
 import CFcastPlugin
 import FcastPluginKit
+import PluginNumerics
 
 private let library = PluginLibrary(
     name: "arima", version: "1.0.0",
@@ -51,12 +52,14 @@ struct FixedArima: Algorithm {
          seasonParameter,
          Parameter("constant", .bool, auto: true,
                    help: "a mean (d + D = 0) or drift (d + D = 1); default: a mean when undifferenced"),
-         .bool("drift", default: false, help: "a linear trend (when d + D <= 1)")]
+         .bool("drift", default: false, help: "a linear trend (when d + D <= 1)"),
+         .json("lambda", help: BoxCox.parameterHelp)]
     }
 
     func configure(_ v: ParameterValues) throws -> any ModelConfig {
         ArimaConfig(order: v.intList("order") ?? [0, 0, 0], seasonal: v.intList("seasonal") ?? [0, 0, 0],
-                    season: v.int("season"), constant: v.bool("constant"), drift: v.bool("drift", default: false))
+                    season: v.int("season"), constant: v.bool("constant"), drift: v.bool("drift", default: false),
+                    lambda: try lambdaChoice(v))
     }
 }
 
@@ -65,8 +68,10 @@ final class ArimaConfig: ModelConfig {
     let season: Int?
     let constant: Bool?
     let drift: Bool
+    let lambda: BoxCox.Choice?
 
-    init(order: [Int], seasonal: [Int], season: Int?, constant: Bool?, drift: Bool) {
+    init(order: [Int], seasonal: [Int], season: Int?, constant: Bool?, drift: Bool, lambda: BoxCox.Choice? = nil) {
+        self.lambda = lambda
         self.order = order
         self.seasonal = seasonal
         self.season = season
@@ -77,14 +82,15 @@ final class ArimaConfig: ModelConfig {
     func fit(_ series: SeriesInput) throws -> any FittedModel {
         // A seasonal part needs a season: given, or from the data's frequency.
         let period = season ?? (seasonal == [0, 0, 0] ? 1 : series.defaultSeason)
-        let y = try observedStretch(series)
+        let (y, usedLambda) = try boxCox(try observedStretch(series), lambda, period: max(period, 1), model: "arima", series: series)
         do throws(ArimaError) {
             let spec = if let constant {
                 try ArimaSpec(order: order, seasonal: seasonal, period: period, constant: constant)
             } else {
                 try ArimaSpec(order: order, seasonal: seasonal, period: period, includeMean: true, includeDrift: drift)
             }
-            return MissingEndsModel.wrap(ArimaFitted(try ArimaModel.fit(y: y, spec: spec)), series: series, missing: series.missing)
+            return MissingEndsModel.wrap(backTransformed(ArimaFitted(try ArimaModel.fit(y: y, spec: spec)), usedLambda),
+                                         series: series, missing: series.missing)
         } catch {
             throw pluginError(error)
         }
@@ -92,7 +98,9 @@ final class ArimaConfig: ModelConfig {
 
     func load(_ bytes: [UInt8]) throws -> any FittedModel {
         try MissingEndsModel.load(bytes) { bytes in
-            do throws(ArimaError) { return ArimaFitted(try ArimaFit.deserialize(bytes)) } catch { throw pluginError(error) }
+            try BackTransformedModel.load(bytes, inverse: { BoxCox.inverse($0, lambda: $1) }) { bytes in
+                do throws(ArimaError) { return ArimaFitted(try ArimaFit.deserialize(bytes)) } catch { throw pluginError(error) }
+            }
         }
     }
 }
@@ -103,6 +111,7 @@ struct AutoArimaAlgorithm: Algorithm {
     var capabilities: Capabilities { [.intervals, .threadSafe, .saveLoad, .fitted] }
     var parameters: [Parameter] {
         [seasonParameter,
+         .json("lambda", help: BoxCox.parameterHelp),
          .int("max_p", default: 5, min: 0, max: 20, help: "largest AR order"),
          .int("max_q", default: 5, min: 0, max: 20, help: "largest MA order"),
          .int("max_P", default: 2, min: 0, max: 5, help: "largest seasonal AR order"),
@@ -142,7 +151,7 @@ struct AutoArimaAlgorithm: Algorithm {
         o.allowDrift = v.bool("allow_drift", default: o.allowDrift)
         o.allowMean = v.bool("allow_mean", default: o.allowMean)
         o.approximation = v.bool("approximation")
-        return AutoArimaConfig(options: o, seasonGiven: v.isSet("season"))
+        return AutoArimaConfig(options: o, seasonGiven: v.isSet("season"), lambda: try lambdaChoice(v))
     }
 }
 
@@ -150,7 +159,10 @@ final class AutoArimaConfig: ModelConfig {
     let options: AutoArimaOptions
     let seasonGiven: Bool
 
-    init(options: AutoArimaOptions, seasonGiven: Bool) {
+    let lambda: BoxCox.Choice?
+
+    init(options: AutoArimaOptions, seasonGiven: Bool, lambda: BoxCox.Choice? = nil) {
+        self.lambda = lambda
         self.options = options
         self.seasonGiven = seasonGiven
     }
@@ -158,9 +170,10 @@ final class AutoArimaConfig: ModelConfig {
     func fit(_ series: SeriesInput) throws -> any FittedModel {
         var o = options
         if !seasonGiven { o.period = series.defaultSeason }
-        let y = try observedStretch(series)
+        let (y, usedLambda) = try boxCox(try observedStretch(series), lambda, period: max(o.period, 1), model: "auto_arima", series: series)
         do throws(ArimaError) {
-            return MissingEndsModel.wrap(ArimaFitted(try AutoArima.fit(y: y, options: o)), series: series, missing: series.missing)
+            return MissingEndsModel.wrap(backTransformed(ArimaFitted(try AutoArima.fit(y: y, options: o)), usedLambda),
+                                         series: series, missing: series.missing)
         } catch {
             throw pluginError(error)
         }
@@ -168,7 +181,9 @@ final class AutoArimaConfig: ModelConfig {
 
     func load(_ bytes: [UInt8]) throws -> any FittedModel {
         try MissingEndsModel.load(bytes) { bytes in
-            do throws(ArimaError) { return ArimaFitted(try ArimaFit.deserialize(bytes)) } catch { throw pluginError(error) }
+            try BackTransformedModel.load(bytes, inverse: { BoxCox.inverse($0, lambda: $1) }) { bytes in
+                do throws(ArimaError) { return ArimaFitted(try ArimaFit.deserialize(bytes)) } catch { throw pluginError(error) }
+            }
         }
     }
 }
@@ -186,4 +201,28 @@ final class ArimaFitted: FittedModel {
 
     func fittedValues() throws -> [Double] { fit.fitted }
     func save() throws -> [UInt8] { fit.serialize() }
+}
+
+/// Box-Cox before fitting when `lambda:` is given: the transformed values and λ, or an
+/// error naming the series.
+func boxCox(_ y: [Double], _ choice: BoxCox.Choice?, period: Int, model: String, series: SeriesInput) throws -> ([Double], Double?) {
+    guard let choice else { return (y, nil) }
+    let r = BoxCox.apply(y, choice, period: period, firstPoint: series.missing.leading)
+    if let e = r.error { throw PluginError.badData("\(model): series \(series.id): \(e)") }
+    return (r.z, r.lambda)
+}
+
+/// The `lambda:` parameter's value, or nil when not given.
+func lambdaChoice(_ v: ParameterValues) throws -> BoxCox.Choice? {
+    guard let text = v.json("lambda") else { return nil }
+    guard let c = BoxCox.parse(json: text) else {
+        throw PluginError.invalidArgument("lambda must be a number or \"auto\", got \(text)")
+    }
+    return c
+}
+
+/// The fitted model, transformed back when λ was used.
+func backTransformed(_ model: any FittedModel, _ lambda: Double?) -> any FittedModel {
+    guard let lambda else { return model }
+    return BackTransformedModel(model, lambda: lambda, inverse: { BoxCox.inverse($0, lambda: $1) })
 }

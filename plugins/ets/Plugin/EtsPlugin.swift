@@ -32,7 +32,8 @@ public struct EtsAlgorithm: Algorithm {
     public var summary: String { "Exponential smoothing ETS(error, trend, season), fixed or chosen by an information criterion" }
     public var capabilities: Capabilities { [.intervals, .threadSafe, .saveLoad, .fitted] }
     public var parameters: [Parameter] {
-        [.string("model", default: "ZZZ",
+        [.json("lambda", help: BoxCox.parameterHelp),
+         .string("model", default: "ZZZ",
                  help: "error, trend, season letters: A additive, M multiplicative, N none, Z chosen; \"MAdM\" damps the trend"),
          Parameter("damped", .bool, auto: true, help: "a damped trend (default: both tried)"),
          Parameter("season", .int, auto: true, min: 1, max: 100_000,
@@ -65,14 +66,17 @@ public struct EtsAlgorithm: Algorithm {
             guard s >= 1 else { throw PluginError.invalidArgument("'season' must be at least 1, got \(s)") }
             o.period = s
         }
-        return EtsConfig(options: o, seasonGiven: v.isSet("season"))
+        return EtsConfig(options: o, seasonGiven: v.isSet("season"), lambda: try lambdaChoice(v))
     }
 }
 
 final class EtsConfig: ModelConfig {
     let options: EtsOptions
     let seasonGiven: Bool
-    init(options: EtsOptions, seasonGiven: Bool) { self.options = options; self.seasonGiven = seasonGiven }
+    let lambda: BoxCox.Choice?
+    init(options: EtsOptions, seasonGiven: Bool, lambda: BoxCox.Choice? = nil) {
+        self.options = options; self.seasonGiven = seasonGiven; self.lambda = lambda
+    }
 
     func fit(_ series: SeriesInput) throws -> any FittedModel {
         var o = options
@@ -82,19 +86,22 @@ final class EtsConfig: ModelConfig {
         try series.requireNoInfinity(model: "ets")
         try series.requireObserved(3, model: "ets")
         let missing = series.missing
-        let y = Interpolation.fillInterior(series.observedStretch, period: o.period)
+        let filled = Interpolation.fillInterior(series.observedStretch, period: o.period)
+        let (y, usedLambda) = try boxCox(filled, lambda, period: o.period, model: "ets", series: series)
         if missing.interior > 0 {
             PluginHost.log(.info, "ets, series \(series.id): \(missing.interior) missing value\(missing.interior == 1 ? "" : "s") interpolated")
         }
         do {
-            let fit = EtsFitted(try Ets.fit(y: y, options: o, cancel: { PluginHost.shouldCancel }))
+            let fit = backTransformed(EtsFitted(try Ets.fit(y: y, options: o, cancel: { PluginHost.shouldCancel })), usedLambda)
             return MissingEndsModel.wrap(fit, series: series, missing: missing)
         } catch { throw pluginError(error) }
     }
 
     func load(_ bytes: [UInt8]) throws -> any FittedModel {
         try MissingEndsModel.load(bytes) { bytes in
-            do throws(EtsError) { return EtsFitted(try EtsFit.deserialize(bytes)) } catch { throw pluginError(error) }
+            try BackTransformedModel.load(bytes, inverse: { BoxCox.inverse($0, lambda: $1) }) { bytes in
+                do throws(EtsError) { return EtsFitted(try EtsFit.deserialize(bytes)) } catch { throw pluginError(error) }
+            }
         }
     }
 }
@@ -127,4 +134,28 @@ final class EtsFitted: FittedModel {
 
     func fittedValues() throws -> [Double] { fit.fitted }
     func save() throws -> [UInt8] { fit.serialize() }
+}
+
+/// Box-Cox before fitting when `lambda:` is given: the transformed values and λ, or an
+/// error naming the series.
+func boxCox(_ y: [Double], _ choice: BoxCox.Choice?, period: Int, model: String, series: SeriesInput) throws -> ([Double], Double?) {
+    guard let choice else { return (y, nil) }
+    let r = BoxCox.apply(y, choice, period: period, firstPoint: series.missing.leading)
+    if let e = r.error { throw PluginError.badData("\(model): series \(series.id): \(e)") }
+    return (r.z, r.lambda)
+}
+
+/// The `lambda:` parameter's value, or nil when not given.
+func lambdaChoice(_ v: ParameterValues) throws -> BoxCox.Choice? {
+    guard let text = v.json("lambda") else { return nil }
+    guard let c = BoxCox.parse(json: text) else {
+        throw PluginError.invalidArgument("lambda must be a number or \"auto\", got \(text)")
+    }
+    return c
+}
+
+/// The fitted model, transformed back when λ was used.
+func backTransformed(_ model: any FittedModel, _ lambda: Double?) -> any FittedModel {
+    guard let lambda else { return model }
+    return BackTransformedModel(model, lambda: lambda, inverse: { BoxCox.inverse($0, lambda: $1) })
 }

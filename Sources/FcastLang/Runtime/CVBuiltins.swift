@@ -1,0 +1,442 @@
+import FcastCore
+import FcastExec
+import FcastPlan
+import FcastPlugins
+import Foundation
+
+extension BuiltinLibrary {
+    /// Cross-validation: cv, calibrate (evaluate, summary, best, run and write take its results).
+    public static let validation = BuiltinLibrary(
+        name: "validation",
+        summary: "Rolling-origin cross-validation, choosing models on it, and conformal intervals from its errors.",
+        builtins: [
+        Builtin(
+            name: "cv",
+            parameters: [
+                .init(name: "models", positional: true, required: true, help: "a model, a grid or a list of models"),
+                .init(name: "data", positional: true, required: true, help: "the data to cross-validate on"),
+                .init(name: "horizon", positional: false, required: true, help: "steps each window forecasts"),
+                .init(name: "windows", positional: false, required: false, help: "number of origins (default 3)"),
+                .init(name: "step", positional: false, required: false, help: "points between origins (default: the horizon)"),
+                .init(name: "refit", positional: false, required: false, help: "fit again at every origin (default true; the only choice for now)"),
+                .init(name: "level", positional: false, required: false, help: "model interval levels in percent, for coverage and Winkler scores"),
+                .init(name: "workers", positional: false, required: false, help: "threads (default: all cores)"),
+                .init(name: "seed", positional: false, required: false, help: "seed for simulated intervals (default 1)"),
+                .init(name: "executor", positional: false, required: false, help: "\"threads\" (default), \"inline\" or \"processes\""),
+            ],
+            summary: "Rolling-origin cross-validation: every model forecasts `horizon` steps from `windows` origins per series.",
+            example: "folds = cv(g, train, horizon: 8, windows: 4)",
+            details: """
+            Cross-validates every model on every series from `windows` origins, as statsforecast's
+            `cross_validation` defines them: the last window tests the last `horizon` points of each
+            series, each earlier window ends `step` points (default `horizon`) before the next, and
+            every window is fitted on all the points before its cutoff. With `horizon: 2, windows: 3,
+            step: 1` on a series of 10 points (`x` train, `T` test):
+
+            ```
+            window 1  x x x x x x T T . .   cutoff after point 6
+            window 2  x x x x x x x T T .   cutoff after point 7
+            window 3  x x x x x x x x T T   cutoff after point 8
+            ```
+
+            Every window is a window of the plan (tasks are series x model x window) and runs in
+            parallel. A series too short for the windows is an error naming it and how many windows
+            fit; so is a series with missing periods (windows count points). A model that fails on
+            some windows keeps its other windows: `show(folds)` lists the failures per window.
+            `evaluate(folds)` scores each series x model averaged over windows, `best(...)` chooses on
+            them, `write(folds, "cv.csv")` writes `unique_id, ds, cutoff, y` and a column per model,
+            `plot(folds)` draws the scaled error per horizon step. Only `refit: true` exists: forecasting
+            later origins from a model fitted once needs a plugin call the ABI does not have yet.
+            """,
+            body: { interp, a in try interp.crossValidate(a) }),
+        Builtin(
+            name: "calibrate",
+            parameters: [
+                .init(name: "run", positional: true, required: true, help: "a run result with levels"),
+                .init(name: "cv", positional: true, required: true, help: "a cross-validation of the same models and series"),
+            ],
+            summary: "Replaces a run's intervals with conformal ones from a cross-validation's errors.",
+            example: "res2 = calibrate(res, folds)",
+            details: """
+            Split-conformal intervals (as statsforecast's ConformalIntervals): per series, model and
+            horizon step, the absolute errors of the `cv` windows are the scores and the interval at
+            level L is the forecast plus or minus their ceil((n + 1) L)-th smallest (the finite-sample
+            conformal rank). Where one step has too few windows for that rank (4 windows give no 95%
+            rank), the errors of neighbouring steps are pooled with it, and a note says how many steps
+            were pooled. A task with fewer than 2 successful windows gets no interval and is counted in
+            the note. `run(..., intervals: "conformal", windows: 4)` does the cross-validation and this
+            in one call.
+            """,
+            body: { interp, a in
+                guard case .run(let res)? = a.values["run"]?.value else { throw a.wrongType("run", "a run result") }
+                guard case .cv(let cv)? = a.values["cv"]?.value else { throw a.wrongType("cv", "a cross-validation (cv(...))") }
+                return .run(try interp.calibrated(res, with: cv, at: a.callSpan))
+            }),
+        Builtin(
+            name: "combine",
+            parameters: [
+                .init(name: "by", positional: false, required: false, help: "\"mean\" (default), \"median\" or \"inverse_mse\""),
+                .init(name: "name", positional: false, required: false, help: "the name in tables (default combine(members...))"),
+            ],
+            variadic: "models",
+            summary: "A combination of models as one model of a grid: the mean, median or inverse-MSE weighted mean of their forecasts.",
+            example: "g = grid(ets(), theta(), combine(ets(), theta(), auto_arima()), season: 4)",
+            details: """
+            A model whose forecast combines its members' forecasts per step: their mean (the default),
+            median, or mean weighted by the inverse of each member's mean squared error on
+            cross-validation windows (`by: "inverse_mse"`: in `cv()` the windows before each one, the
+            first window equal weights; in `run()` all the windows of the cross-validation it runs).
+            The members run as ordinary tasks (once, when the grid has them too); a member that fails
+            is left out of that series' combination. Its intervals are conformal, from a cross-validation
+            (`windows:` of run, default 4); inside `cv()` it has none. A grid's shared parameters
+            (`season: 4`) reach the members. `best()` can choose it per series; `predict` and `save`
+            refuse a run with a combination (it keeps no fitted model of its own).
+            """,
+            body: { interp, a in
+                var members: [ModelSpec] = []
+                for arg in a.rest {
+                    for call in try interp.modelCalls(arg.value, span: arg.span) {
+                        if call.combination != nil { throw Diagnostic("combine(): a combination cannot be a member of another", at: arg.span) }
+                        members += call.expand()
+                    }
+                }
+                guard members.count >= 2 else {
+                    throw Diagnostic("combine() needs at least two models, e.g. combine(ets(), theta())", at: a.callSpan)
+                }
+                ModelSpec.assignNames(&members)
+                let by = try a.string("by") ?? "mean"
+                guard let method = Combination.Method(rawValue: by) else {
+                    let known = Combination.Method.allCases.map(\.rawValue)
+                    throw Diagnostic("combine(): by: must be one of \(known.map { "\"\($0)\"" }.joined(separator: ", ")), got \"\(by)\"", at: a.span("by"),
+                                     notes: Suggest.closest(to: by, among: known).map { ["did you mean '\($0)'?"] } ?? [])
+                }
+                return .model(ModelCall(algorithm: members[0].algorithm, alternatives: [:], name: try a.string("name"),
+                                        combination: Combination(members: members, method: method)))
+            }),
+    ])
+}
+
+extension Interpreter {
+    /// The models of a `models` argument, named as a grid names them.
+    func modelSpecs(_ a: BoundArguments) throws(Diagnostic) -> [ModelSpec] {
+        guard let modelsArg = a.values["models"] else { throw Diagnostic("\(a.builtin)() needs 'models'", at: a.callSpan) }
+        var specs: [ModelSpec]
+        if case .grid(let g) = modelsArg.value {
+            specs = g
+        } else {
+            specs = try modelCalls(modelsArg.value, span: modelsArg.span).flatMap { $0.expand() }
+            ModelSpec.assignNames(&specs)
+        }
+        for spec in specs {
+            for p in spec.algorithm.parameters where p.required && spec.values[p.name] == nil {
+                throw Diagnostic("\(spec.algorithm.name) needs '\(p.name)' (\(p.help))", at: modelsArg.span,
+                                 notes: ["give it to the model, \(spec.algorithm.name)(\(p.name): ...), or to the grid, grid(..., \(p.name): ...)"])
+            }
+        }
+        return specs
+    }
+
+    func crossValidate(_ a: BoundArguments) throws(Diagnostic) -> Value {
+        let specs = try modelSpecs(a)
+        let data = try a.data("data")
+        guard data.count > 0 else { throw Diagnostic("cv(): the data set has no series", at: a.span("data")) }
+        let horizon = try a.requiredInt("horizon", min: 1)
+        let windows = try a.int("windows", min: 1) ?? 3
+        let step = try a.int("step", min: 1) ?? horizon
+        if let refit = a.values["refit"]?.value {
+            switch refit {
+            case .bool(true): break
+            case .bool(false), .number:
+                throw Diagnostic("cv(): only refit: true is available: forecasting later origins from a model fitted once needs a plugin call (forecast from new data) that the plugin ABI does not have yet",
+                                 at: a.span("refit"))
+            default: throw a.wrongType("refit", "true, false or a number of windows")
+            }
+        }
+        let levels = try self.levels(a) ?? []
+        let workers = try a.int("workers", min: 1) ?? defaultWorkers
+        let seed = try a.int("seed", min: 0) ?? 1
+        let executorName = try a.string("executor") ?? "threads"
+        let layout = CombinationLayout(specs)
+        let job: Job
+        do {
+            job = try CrossValidation.job(layout.jobSpecs, on: data, dataName: data.name, horizon: horizon, windows: windows,
+                                          step: step, levels: levels, seed: UInt64(seed))
+        } catch {
+            throw Diagnostic("cv(): \(errorText(error))", at: a.span("data"))
+        }
+        do {
+            let raw = try host.run(job, executor: executorName, workers: workers, cancel: CancelToken(parent: interrupt),
+                                   progress: progress)
+            let run = layout.hasCombinations
+                ? layout.assemble(raw, weights: { m, s, w in layout.inverseMSEWeights(raw, model: m, series: s, before: w) })
+                : raw
+            return .cv(CVResult(run: run, step: step))
+        } catch let unknown as UnknownExecutor {
+            throw Diagnostic("cv(): \(unknown.description)", at: a.span("executor"),
+                             notes: Suggest.closest(to: executorName, among: Executors.names).map { ["did you mean '\($0)'?"] } ?? [])
+        } catch {
+            throw Diagnostic("cv(): \(errorText(error))", at: a.callSpan)
+        }
+    }
+
+    /// `intervals:` of run: "model" (default) or "conformal"; `windows:`/`step:` only with
+    /// conformal intervals or a combination.
+    func intervalsChoice(_ a: BoundArguments, combinations: Bool = false) throws(Diagnostic) -> Bool {
+        let choice = try a.string("intervals") ?? "model"
+        switch choice {
+        case "model":
+            for name in ["windows", "step"] where a.has(name) && !combinations {
+                throw Diagnostic("run(): '\(name)' is for the cross-validation of conformal intervals", at: a.span(name),
+                                 notes: ["give intervals: \"conformal\" too"])
+            }
+            return false
+        case "conformal":
+            guard a.has("level") else {
+                throw Diagnostic("run(): conformal intervals need levels", at: a.span("intervals"), notes: ["give level: [80, 95]"])
+            }
+            return true
+        default:
+            throw Diagnostic("run(): intervals: must be \"model\" or \"conformal\", got \"\(choice)\"", at: a.span("intervals"),
+                             notes: Suggest.closest(to: choice, among: ["model", "conformal"]).map { ["did you mean '\($0)'?"] } ?? [])
+        }
+    }
+
+    /// Runs a grid's models (combinations through their members) on `data`: every series x
+    /// model, or only the `wanted` (series, model) pairs. Conformal intervals (asked for, or
+    /// a combination's) come from a cross-validation of the tasks that succeeded.
+    func runModels(_ specs: [ModelSpec], on data: Panel, options: RunOptions, settings: ExecutionSettings?, keep: Bool,
+                   wanted: [(series: Int, model: Int)]?, _ a: BoundArguments) throws(Diagnostic) -> RunResult {
+        let layout = CombinationLayout(specs)
+        let conformal = try intervalsChoice(a, combinations: layout.hasCombinations)
+        let job = Job(plan: Runner.plan(layout.jobSpecs, on: data, dataName: data.name, options: options), models: layout.jobSpecs,
+                      data: data, keep: keep ? .fitted : .none)
+        var jobTasks: [Int]? = nil
+        if let wanted {
+            var set = Set<Int>()
+            for (s, m) in wanted {
+                for j in layout.jobIndex[m].map({ [$0] }) ?? layout.members[m] {
+                    set.insert(job.plan.taskIndex(TaskRef(series: s, model: j)))
+                }
+            }
+            jobTasks = set.sorted()
+        }
+        let raw: RunResult
+        do {
+            if let jobTasks {
+                raw = try host.run(job, tasks: jobTasks, workers: options.workers, cancel: CancelToken(parent: interrupt))
+            } else {
+                raw = try host.run(job, settings: settings ?? ExecutionSettings(executor: "threads", workers: options.workers),
+                                   cancel: CancelToken(parent: interrupt), progress: progress)
+            }
+        } catch let unknown as UnknownExecutor {
+            throw Diagnostic("run(): \(unknown.description)", at: a.span("executor"),
+                             notes: Suggest.closest(to: settings?.executor ?? "", among: Executors.names).map { ["did you mean '\($0)'?"] } ?? [])
+        } catch {
+            throw Diagnostic("run(): \(errorText(error))", at: a.callSpan)
+        }
+        let combinations = Set(specs.filter { $0.combination != nil }.map(\.name))
+        let inverseMSE = specs.contains { $0.combination?.method == .inverseMSE }
+        let needCV = conformal || (!combinations.isEmpty && (!options.levels.isEmpty || inverseMSE))
+        var cvRaw: RunResult? = nil
+        var step = options.horizon
+        if needCV {
+            let windows = try a.int("windows", min: 2) ?? 4
+            step = try a.int("step", min: 1) ?? options.horizon
+            let cvJob: Job
+            do {
+                cvJob = try CrossValidation.job(layout.jobSpecs, on: data, dataName: data.name, horizon: options.horizon,
+                                                windows: windows, step: step, levels: [], seed: options.seed)
+            } catch {
+                throw Diagnostic("run(): \(conformal ? "conformal intervals" : "a combination's cross-validation"): \(errorText(error))",
+                                 at: a.has("windows") ? a.span("windows") : a.callSpan)
+            }
+            var tasks: [Int] = []
+            for m in layout.jobSpecs.indices {
+                for s in 0..<data.count {
+                    guard case .ok = raw.outcomes[raw.task(model: m, series: s)] else { continue }
+                    for w in 0..<windows { tasks.append(cvJob.plan.taskIndex(TaskRef(series: s, model: m, window: w))) }
+                }
+            }
+            do {
+                cvRaw = try host.run(cvJob, tasks: tasks, workers: options.workers, cancel: CancelToken(parent: interrupt))
+            } catch {
+                throw Diagnostic("run(): cross-validation: \(errorText(error))", at: a.callSpan)
+            }
+        }
+        var res = layout.hasCombinations
+            ? layout.assemble(raw, weights: { m, s, _ in cvRaw.flatMap { layout.inverseMSEWeights($0, model: m, series: s, before: nil) } })
+            : raw
+        if let wanted {
+            let keepTasks = Set(wanted.map { res.task(model: $0.model, series: $0.series) })
+            for k in res.outcomes.indices where !keepTasks.contains(k) {
+                res.outcomes[k] = .notRun
+                res.kept[k] = nil
+            }
+        }
+        guard let cvRaw, needCV, !options.levels.isEmpty else { return res }
+        let cvRun = layout.hasCombinations
+            ? layout.assemble(cvRaw, weights: { m, s, w in layout.inverseMSEWeights(cvRaw, model: m, series: s, before: w) })
+            : cvRaw
+        return try calibrated(res, with: CVResult(run: cvRun, step: step), only: conformal ? nil : combinations,
+                              at: a.has("intervals") ? a.span("intervals") : a.callSpan)
+    }
+
+    func calibrated(_ res: RunResult, with cv: CVResult, only: Set<String>? = nil, at span: SourceSpan) throws(Diagnostic) -> RunResult {
+        do {
+            let (out, report) = try Conformal.calibrate(res, with: cv, only: only)
+            var note = "intervals: conformal from \(report.windows) cross-validation windows (per series, model and step)"
+            if let only { note += " for \(only.sorted().joined(separator: ", ")); the other models' are their own" }
+            if report.maxPooledSteps > 1 {
+                note += "; errors of up to \(report.maxPooledSteps) neighbouring steps pooled where \(report.windows) windows give no rank for a level"
+            }
+            if !report.uncalibrated.isEmpty {
+                let first = report.uncalibrated[0]
+                note += "; \(report.uncalibrated.count) task\(report.uncalibrated.count == 1 ? "" : "s") without intervals (fewer than 2 windows ran, e.g. '\(first.series)' \(first.model): \(first.windows))"
+            }
+            output("note: " + note + "\n")
+            return out
+        } catch {
+            throw Diagnostic("\(errorText(error))", at: span)
+        }
+    }
+
+    /// `run(pick, data, horizon: ...)` with the best table of a cross-validation: each series
+    /// fitted and forecast with its own winner only.
+    func runBest(_ b: BestTable, _ a: BoundArguments) throws(Diagnostic) -> Value {
+        guard let cv = b.crossValidation else {
+            throw Diagnostic("run(): this best-model table comes from a hold-out run, whose fitted models it keeps",
+                             at: a.span("models"), notes: ["predict(b, horizon: h) forecasts with them; run() takes best(evaluate(cv(...)))"])
+        }
+        let data = try a.data("data")
+        let horizon = try a.requiredInt("horizon", min: 1)
+        let levels = try self.levels(a) ?? []
+        let workers = try a.int("workers", min: 1) ?? defaultWorkers
+        let seed = try a.int("seed", min: 0) ?? 1
+        let specs = cv.run.models
+        let modelIndex = Dictionary(specs.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var winner: [String: Int] = [:]
+        for row in b.rows { winner[row.id] = modelIndex[row.model] }
+        var wanted: [(series: Int, model: Int)] = [], missing: [String] = []
+        for s in 0..<data.count {
+            guard let m = winner[data.ids[s]] else { missing.append(data.ids[s]); continue }
+            wanted.append((s, m))
+        }
+        if !missing.isEmpty {
+            throw Diagnostic("run(): \(missing.count) series of the data have no winner in the best-model table, e.g. '\(missing[0])'",
+                             at: a.span("data"), notes: ["choose on the same series: best(evaluate(cv(g, data, ...)))"])
+        }
+        let options = RunOptions(horizon: horizon, levels: levels, workers: workers, seed: UInt64(seed))
+        return .run(try runModels(specs, on: data, options: options, settings: nil, keep: try a.bool("keep") ?? true,
+                                  wanted: wanted, a))
+    }
+
+    /// Grid shared arguments for a combination's members: given to each member that takes
+    /// the parameter and has not set it. Whether any member took it.
+    func shareWithMembers(_ call: inout ModelCall, _ shared: EvaluatedArgument) throws(Diagnostic) -> Bool {
+        guard let label = shared.label, var c = call.combination else { return false }
+        var used = false
+        for i in c.members.indices {
+            guard let p = c.members[i].algorithm.parameter(named: label) else { continue }
+            used = true
+            if c.members[i].values[label] == nil {
+                let alternatives = try ParameterCheck.alternatives(shared.value, for: p, algorithm: c.members[i].algorithm.name, at: shared.span)
+                guard alternatives.count == 1 else {
+                    throw Diagnostic("a list of values cannot reach the members of a combination", at: shared.span,
+                                     notes: ["give the members their values in combine(...)"])
+                }
+                c.members[i].values[label] = alternatives[0]
+            }
+        }
+        call.combination = c
+        return used
+    }
+
+    /// save() of a run or best table with a combination: refused (it keeps no fitted model).
+    func refuseCombinations(_ v: Value?, at span: SourceSpan) throws(Diagnostic) {
+        let models: [ModelSpec]
+        switch v {
+        case .run(let r)?: models = r.models
+        case .best(let b)?: models = b.run?.models ?? []
+        default: return
+        }
+        if let c = models.first(where: { $0.combination != nil }) {
+            throw Diagnostic("save(): \(c.name) is a combination, which keeps no fitted model to store", at: span)
+        }
+    }
+}
+
+extension Combination {
+    /// "combine(ets, theta)", "combine(ets, theta, by=median)".
+    public var defaultName: String {
+        "combine(" + members.map(\.name).joined(separator: ", ") + (method == .mean ? "" : ", by=\(method.rawValue)") + ")"
+    }
+}
+
+extension Display {
+    static func crossValidation(_ c: CVResult, limit: Int, full: Bool) -> String {
+        let r = c.run
+        let style = r.train.timestampStyle
+        var out = "cross-validation: \(r.models.count) model\(r.models.count == 1 ? "" : "s") x \(Fmt.count(r.seriesCount)) series x \(c.windowCount) window\(c.windowCount == 1 ? "" : "s"), horizon \(c.horizon), step \(c.step)"
+        let failures = c.failures
+        out += "\n  \(Fmt.count(r.completedTasks)) of \(Fmt.count(r.outcomes.count)) tasks done in \(Fmt.seconds(r.wallSeconds))s on \(r.workers) worker\(r.workers == 1 ? "" : "s"), \(failures.count) failed"
+        if r.cancelled { out += " (interrupted: the rest were not run)" }
+        var rows: [[String]] = []
+        for w in 0..<c.windowCount {
+            let cutoffs = (0..<r.seriesCount).map { c.cutoff(series: $0, window: w) }
+            let range = cutoffs.isEmpty ? "-"
+                : Set(cutoffs).count == 1 ? Timestamp.format(cutoffs[0], style: style)
+                : Timestamp.format(cutoffs.min()!, style: style) + " .. " + Timestamp.format(cutoffs.max()!, style: style)
+            let failed = failures.filter { $0.window == w }.count
+            rows.append([String(w + 1), String(r.plan.windows[w].cutoff), range, String(failed)])
+        }
+        out += "\n" + TextTable(header: ["window", "held out", "cutoff", "failed"], rows: rows,
+                                rightAligned: [true, true, false, true]).render(indent: "  ")
+        if !failures.isEmpty {
+            let n = full ? limit : min(limit, 5)
+            out += "\n  failures:"
+            for f in failures.prefix(n) {
+                out += "\n    window \(f.window + 1)  \(r.train.ids[f.series])  \(r.models[f.model].name): \(f.failure.kind.rawValue): \(f.failure.message)"
+            }
+            if failures.count > n { out += "\n    ... \(failures.count - n) more" }
+        }
+        return out
+    }
+}
+
+extension CSVExport {
+    /// A cross-validation as statsforecast writes it: unique_id, ds, cutoff, y, then a column
+    /// per model (and model-lo-L, model-hi-L per level); empty where a task failed.
+    static func crossValidation(_ c: CVResult) -> CSVTable {
+        let r = c.run
+        var header = ["unique_id", "ds", "cutoff", "y"]
+        for m in r.models {
+            header.append(m.name)
+            for l in r.levels { header += ["\(m.name)-lo-\(ParameterLabel.number(l))", "\(m.name)-hi-\(ParameterLabel.number(l))"] }
+        }
+        let style = r.train.timestampStyle
+        let h = c.horizon
+        let count = r.seriesCount * c.windowCount * h
+        return CSVTable(header: header, rows: AnySequence {
+            var i = 0
+            return AnyIterator { () -> [String]? in
+                guard i < count else { return nil }
+                defer { i += 1 }
+                let s = i / (c.windowCount * h), w = (i / h) % c.windowCount, t = i % h
+                let a = c.actual(series: s, window: w)
+                let future = r.futureSlice(series: s, window: w)
+                var row = [r.train.ids[s], Timestamp.format(future[future.startIndex + t], style: style),
+                           Timestamp.format(c.cutoff(series: s, window: w), style: style), CSVWriter.format(a[a.startIndex + t])]
+                for m in r.models.indices {
+                    let ok = c.isOK(model: m, series: s, window: w)
+                    let mean = r.meanSlice(model: m, series: s, window: w)
+                    row.append(ok ? CSVWriter.format(mean[mean.startIndex + t]) : "")
+                    for l in r.levels.indices {
+                        let lo = r.loSlice(model: m, series: s, level: l, window: w), hi = r.hiSlice(model: m, series: s, level: l, window: w)
+                        row += ok ? [CSVWriter.format(lo[lo.startIndex + t]), CSVWriter.format(hi[hi.startIndex + t])] : ["", ""]
+                    }
+                }
+                return row
+            }
+        }, rowCount: count)
+    }
+}

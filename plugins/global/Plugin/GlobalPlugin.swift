@@ -1,0 +1,234 @@
+// libfcast_global.so: global_xgb, one XGBoost model across every series of a data set
+// (FC_CAP_GLOBAL), and the "fcast.boost.v1" extension that continues boosting a model
+// fitted with `resumable: true` (what tune's successive halving uses).
+import CFcastPlugin
+import FcastPluginKit
+import GlobalModel
+
+private let library = PluginLibrary(
+    name: "global", version: "1.0.0",
+    description: "Global models: gradient-boosted trees (XGBoost) over lag features, one model across all series",
+    algorithms: [GlobalXGBAlgorithm()], extensions: globalExtension)
+
+@_cdecl("fcast_global_plugin_entry")
+public func fcastPluginEntry(_ major: UInt32, _ minor: UInt32,
+                             _ host: UnsafePointer<fc_host>?) -> UnsafePointer<fc_library>? {
+    library.entry(hostMajor: major, hostMinor: minor, host: host)
+}
+
+struct GlobalXGBAlgorithm: Algorithm {
+    var name: String { "global_xgb" }
+    var summary: String { "Gradient-boosted trees (XGBoost) over lags, rolling statistics and calendar features, one model across all series" }
+    var capabilities: Capabilities { [.intervals, .threadSafe, .saveLoad, .global] }
+    var parameters: [Parameter] {
+        [.real("eta", default: 0.1, min: 0.0001, max: 1, help: "learning rate (shrinkage of each tree)"),
+         .int("max_depth", default: 6, min: 1, max: 20, help: "largest depth of a tree"),
+         .int("rounds", default: 100, min: 1, max: 100_000, help: "boosting rounds (trees)"),
+         .intList("lags", default: nil, min: 1, max: 10_000, auto: true,
+                  help: "lags of the target used as features; default: 1..season and 2*season"),
+         .int("season", min: 1, max: 10_000, auto: true, help: "season length; default: from the data's frequency"),
+         .int("window", min: 1, max: 10_000, auto: true, help: "rolling mean/std window; default: the season"),
+         .real("subsample", default: 1.0, min: 0.01, max: 1, help: "share of rows sampled per tree"),
+         .real("colsample", default: 1.0, min: 0.01, max: 1, help: "share of features sampled per tree"),
+         .real("min_child_weight", default: 1.0, min: 0, max: 1e6, help: "smallest hessian sum in a leaf"),
+         .real("lambda", default: 1.0, min: 0, max: 1e6, help: "L2 penalty on leaf weights"),
+         .int("nthread", default: 1, min: 1, max: 256, help: "XGBoost threads per fit (the executor runs fits in parallel too)"),
+         .int("seed", default: 0, min: 0, max: 2_147_483_647, help: "seed of row/column sampling"),
+         .bool("series_id", default: false, help: "add the series' index as a feature"),
+         .int("calibration", min: 0, max: 10_000, auto: true,
+              help: "held-out steps for conformal intervals (0: no intervals); default: 2 seasons"),
+         .bool("resumable", default: false, help: "keep the training rows so that boosting can continue (tune)")]
+    }
+
+    func configure(_ v: ParameterValues) throws -> any ModelConfig {
+        var p = BoostParameters()
+        p.eta = v.real("eta", default: 0.1)
+        p.maxDepth = v.int("max_depth", default: 6)
+        p.subsample = v.real("subsample", default: 1)
+        p.colsample = v.real("colsample", default: 1)
+        p.minChildWeight = v.real("min_child_weight", default: 1)
+        p.lambda = v.real("lambda", default: 1)
+        p.nthread = v.int("nthread", default: 1)
+        p.seed = v.int("seed", default: 0)
+        let lags = v.intList("lags")
+        if let lags, lags.isEmpty { throw PluginError.invalidArgument("global_xgb: 'lags' needs at least one lag") }
+        return GlobalXGBConfig(parameters: p, rounds: v.int("rounds", default: 100), lags: lags,
+                               season: v.int("season"), window: v.int("window"),
+                               seriesID: v.bool("series_id", default: false), calibration: v.int("calibration"),
+                               resumable: v.bool("resumable", default: false))
+    }
+}
+
+private func data(_ s: SeriesInput) -> SeriesData {
+    SeriesData(id: s.id, y: Array(s.y), ds: Array(s.ds))
+}
+
+private func pluginError(_ e: any Error) -> PluginError {
+    switch e {
+    case let p as PluginError: return p
+    case GlobalModelError.notEnoughData(let m): return .notEnoughData(m)
+    case GlobalModelError.badData(let m): return .badData(m)
+    case GlobalModelError.cancelled: return .cancelled()
+    default: return .numeric("\(e)")
+    }
+}
+
+final class GlobalXGBConfig: GlobalModelConfig {
+    let parameters: BoostParameters
+    let rounds: Int
+    let lags: [Int]?
+    let season: Int?
+    let window: Int?
+    let seriesID: Bool
+    let calibration: Int?
+    let resumable: Bool
+
+    init(parameters: BoostParameters, rounds: Int, lags: [Int]?, season: Int?, window: Int?, seriesID: Bool,
+         calibration: Int?, resumable: Bool) {
+        self.parameters = parameters
+        self.rounds = rounds
+        self.lags = lags
+        self.season = season
+        self.window = window
+        self.seriesID = seriesID
+        self.calibration = calibration
+        self.resumable = resumable
+    }
+
+    func spec(for s: SeriesInput) -> (FeatureSpec, season: Int) {
+        let season = self.season ?? s.defaultSeason
+        let unit = Int(s.frequencyUnit)
+        let spec = FeatureSpec(lags: lags ?? FeatureSpec.defaultLags(season: season), window: window ?? max(2, season),
+                               month: unit >= FC_FREQ_DAY && unit <= FC_FREQ_QUARTER,
+                               weekday: unit >= FC_FREQ_HOUR && unit <= FC_FREQ_DAY, seriesID: seriesID)
+        return (spec, season)
+    }
+
+    func fitGlobal(_ series: [SeriesInput]) throws -> any GlobalFittedModel {
+        let (spec, season) = spec(for: series[0])
+        let all = series.map(data)
+        do {
+            if resumable {
+                let trainer = try GlobalTrainer(series: all, spec: spec, parameters: parameters)
+                try trainer.boost(to: rounds) { PluginHost.shouldCancel }
+                return GlobalXGBModel(model: GlobalModel(spec: spec, booster: trainer.booster, ids: trainer.ids, calibration: []),
+                                      trainer: trainer)
+            }
+            let model = try GlobalModel.fit(series: all, spec: spec, parameters: parameters, rounds: rounds,
+                                            calibrationSteps: calibration ?? 2 * season) { PluginHost.shouldCancel }
+            return GlobalXGBModel(model: model, trainer: nil)
+        } catch {
+            throw pluginError(error)
+        }
+    }
+
+    /// One series alone: a global model of one series.
+    func fit(_ series: SeriesInput) throws -> any FittedModel {
+        let model = try fitGlobal([series])
+        return LocalXGBModel(model: model, series: series)
+    }
+
+    func load(_ bytes: [UInt8]) throws -> any FittedModel {
+        do { return GlobalXGBModel(model: try GlobalModel.load(bytes, parameters: parameters), trainer: nil) } catch {
+            throw pluginError(error)
+        }
+    }
+}
+
+final class GlobalXGBModel: GlobalFittedModel {
+    let model: GlobalModel
+    /// Kept with `resumable: true`: boosting continues on the same rows.
+    let trainer: GlobalTrainer?
+    init(model: GlobalModel, trainer: GlobalTrainer?) {
+        self.model = model
+        self.trainer = trainer
+    }
+
+    var modelDescription: String? {
+        "global_xgb(\(model.booster.rounds) rounds, \(model.ids.count) series)"
+    }
+
+    func predict(_ request: ForecastRequest) throws -> Forecast {
+        throw PluginError.unsupported("global_xgb was fitted across series: forecast it per series (predict_global)")
+    }
+
+    func predict(series: SeriesInput, _ request: ForecastRequest) throws -> Forecast {
+        let s = data(series)
+        do {
+            let mean = try model.forecast(s, horizon: request.horizon, futureDs: request.futureDs)
+            guard !request.levels.isEmpty else { return Forecast(mean: mean) }
+            guard !model.calibration.isEmpty else {
+                throw PluginError.unsupported("global_xgb has no conformal errors for intervals (calibration: 0, resumable, or no series long enough to hold out)")
+            }
+            let scale = s.scale
+            var lo: [[Double]] = [], hi: [[Double]] = []
+            for level in request.levels {
+                let w = model.halfWidths(level: level, horizon: request.horizon)!
+                lo.append(zip(mean, w).map { $0 - $1 * scale })
+                hi.append(zip(mean, w).map { $0 + $1 * scale })
+            }
+            return Forecast(mean: mean, lo: lo, hi: hi)
+        } catch {
+            throw pluginError(error)
+        }
+    }
+
+    func save() throws -> [UInt8] {
+        do { return try model.save() } catch { throw pluginError(error) }
+    }
+}
+
+/// global_xgb fitted to one series through fit(): predict forecasts that series.
+final class LocalXGBModel: FittedModel {
+    let model: any GlobalFittedModel
+    let id: String, y: [Double], ds: [Int64], unit: fc_frequency_unit, step: Int, endOfPeriod: Bool
+    init(model: any GlobalFittedModel, series: SeriesInput) {
+        self.model = model
+        id = series.id
+        y = Array(series.y)
+        ds = Array(series.ds)
+        unit = series.frequencyUnit
+        step = series.frequencyStep
+        endOfPeriod = series.endOfPeriod
+    }
+    var modelDescription: String? { model.modelDescription }
+    func predict(_ request: ForecastRequest) throws -> Forecast {
+        try y.withUnsafeBufferPointer { yb in
+            try ds.withUnsafeBufferPointer { db in
+                try model.predict(series: SeriesInput(id: id, y: yb, ds: db, frequencyUnit: unit, frequencyStep: step,
+                                                      endOfPeriod: endOfPeriod), request)
+            }
+        }
+    }
+}
+
+// MARK: The "fcast.boost.v1" extension
+
+/// Continues boosting a global_xgb model fitted with `resumable: true` up to `rounds`.
+private let boostTo: @convention(c) (UnsafeMutableRawPointer?, UInt32, UnsafeMutablePointer<fc_error>?) -> fc_status = { p, rounds, err in
+    reportingErrors(err) {
+        guard let p, let m = fittedModel(fromHandle: p) as? GlobalXGBModel else {
+            throw PluginError.unsupported("not a global_xgb model")
+        }
+        guard let trainer = m.trainer else {
+            throw PluginError.unsupported("this global_xgb model kept no training rows: fit it with resumable: true to boost it further")
+        }
+        do { try trainer.boost(to: Int(rounds)) { PluginHost.shouldCancel } } catch { throw pluginError(error) }
+    }
+}
+
+private let roundsOf: @convention(c) (UnsafeRawPointer?) -> UInt32 = { p in
+    guard let p, let m = fittedModel(fromHandle: p) as? GlobalXGBModel else { return 0 }
+    return UInt32(m.model.booster.rounds)
+}
+
+nonisolated(unsafe) private let boostTable: UnsafeMutablePointer<fc_boost_ext> = {
+    let t = UnsafeMutablePointer<fc_boost_ext>.allocate(capacity: 1)
+    t.initialize(to: fc_boost_ext(struct_size: UInt32(MemoryLayout<fc_boost_ext>.size), boost_to: boostTo, rounds: roundsOf))
+    return t
+}()
+
+private let globalExtension: @convention(c) (UnsafePointer<CChar>?) -> UnsafeRawPointer? = { name in
+    guard let name, String(cString: name) == FC_BOOST_EXTENSION else { return nil }
+    return UnsafeRawPointer(boostTable)
+}
