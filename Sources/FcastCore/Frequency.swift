@@ -38,12 +38,29 @@ public struct Frequency: Equatable, Hashable, Sendable, CustomStringConvertible 
     public var step: Int
     /// Calendar units only: timestamps sit on the last day of their month.
     public var endOfMonth: Bool
+    /// Seconds, minutes and hours only: the series runs on a business calendar and its grid
+    /// counts only the periods inside its hours and days (BusinessHours.swift).
+    public var business: BusinessHours? = nil
 
     public init(_ unit: Unit, step: Int = 1, endOfMonth: Bool = false) {
         precondition(step >= 1, "frequency step must be positive")
         self.unit = unit
         self.step = step
         self.endOfMonth = endOfMonth && unit.months != nil
+    }
+
+    /// This frequency on a business calendar; an error unless the unit is seconds, minutes
+    /// or hours and one step fits in the open hours.
+    public func on(_ calendar: BusinessHours) throws -> Frequency {
+        guard let seconds = stepSeconds, seconds < 86_400 else {
+            throw FcastError("a business calendar needs a frequency under a day (\"5min\", \"hourly\"), not \(self)")
+        }
+        guard seconds <= calendar.close - calendar.open else {
+            throw FcastError("the \(self) step is longer than the open hours of \(calendar)")
+        }
+        var f = self
+        f.business = calendar
+        return f
     }
 
     public static let yearly = Frequency(.year)
@@ -75,6 +92,14 @@ public struct Frequency: Equatable, Hashable, Sendable, CustomStringConvertible 
     /// `"15 minutes"`, `"2h"`, `"30s"`, `"every 2 weeks"`. Case-insensitive except that a bare
     /// lower-case `"m"` is rejected as ambiguous (minutes or months?). Accepts every `description`.
     public static func parse(_ text: String) throws -> Frequency {
+        if let r = text.range(of: "business_hours(", options: .caseInsensitive) {
+            let calendar = try BusinessHours.parse(String(text[r.lowerBound...]))
+            let base = text[..<r.lowerBound].trimmingCharacters(in: CharacterSet(charactersIn: " ,"))
+            guard !base.isEmpty else {
+                throw FcastError("frequency '\(text)' needs a step before the calendar: \"5min \(calendar)\"")
+            }
+            return try parse(base).on(calendar)
+        }
         var s = text.trimmingCharacters(in: .whitespaces)
         let original = s
         if s.lowercased().hasPrefix("every ") { s = String(s.dropFirst(6)).trimmingCharacters(in: .whitespaces) }
@@ -147,6 +172,7 @@ public struct Frequency: Equatable, Hashable, Sendable, CustomStringConvertible 
             text = "\(step) \(unit.rawValue)s"
         }
         if endOfMonth { text += " end" }
+        if let business { text += " " + business.description }
         return text
     }
 
@@ -161,7 +187,11 @@ public struct Frequency: Equatable, Hashable, Sendable, CustomStringConvertible 
     /// When the step does not divide the cycle evenly the answer is 1.
     /// The rules are fcast_plugin.h's fc_default_season, shared with the plugin kit.
     public var defaultSeason: Int {
-        Int(fc_default_season(fc_frequency_unit(pluginUnit), Int32(clamping: step)))
+        if let business, let seconds = stepSeconds {
+            let perDay = business.slotsPerDay(step: seconds)
+            return perDay > 1 ? Int(perDay) : business.days.count
+        }
+        return Int(fc_default_season(fc_frequency_unit(pluginUnit), Int32(clamping: step)))
     }
 
     /// The unit as the plugin ABI names it (FC_FREQ_*).
@@ -186,6 +216,9 @@ public struct Frequency: Equatable, Hashable, Sendable, CustomStringConvertible 
     /// the clamping is computed from `t` for each call, so Jan 31 + 2 months = Mar 31.
     @inline(__always)
     public func advance(_ t: Int64, by k: Int) -> Int64 {
+        if let business, let seconds = stepSeconds {
+            return business.time(ofIndex: business.slotsUpTo(t, step: seconds) - 1 + Int64(k), step: seconds)
+        }
         if let seconds = stepSeconds { return t + seconds * Int64(k) }
         let months = unit.months! * step * k
         let (days, sod) = Timestamp.splitDay(t)
@@ -202,6 +235,10 @@ public struct Frequency: Equatable, Hashable, Sendable, CustomStringConvertible 
     /// grid through `a`, else nil. For calendar units `b` must equal `advance(a, by: k)`.
     @inline(__always)
     public func periods(from a: Int64, to b: Int64) -> Int? {
+        if let business, let seconds = stepSeconds {
+            guard let i = business.index(of: a, step: seconds), let j = business.index(of: b, step: seconds) else { return nil }
+            return Int(j - i)
+        }
         if let seconds = stepSeconds {
             let diff = b - a
             return diff % seconds == 0 ? Int(diff / seconds) : nil

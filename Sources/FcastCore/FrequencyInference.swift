@@ -108,7 +108,8 @@ enum FrequencyInference {
     /// timestamp lies on its series' grid, with an error that names the series, the timestamp and
     /// its line, and lists the spacings seen.
     static func resolve(ds: [Int64], offsets: [Int], ids: [String], lines: [Int32],
-                        given: Frequency?, style: TimestampStyle, name: String) throws -> Frequency {
+                        given: Frequency?, calendar: BusinessHours? = nil,
+                        style: TimestampStyle, name: String) throws -> Frequency {
         var counts: [Spacing: Int]? = nil
         var frequency: Frequency
         if let given {
@@ -121,6 +122,11 @@ enum FrequencyInference {
                                  + "give it explicitly (freq: \"monthly\", \"daily\", ...)", file: name)
             }
             frequency = best.frequency
+            if let calendar {
+                do { frequency = try frequency.on(calendar) } catch let e as FcastError {
+                    throw FcastError(e.message + " (the step inferred from the most common spacing)", file: name)
+                }
+            }
         }
         if frequency.isCalendar && !frequency.endOfMonth && allMonthEnds(ds: ds, offsets: offsets) {
             frequency.endOfMonth = true
@@ -141,10 +147,13 @@ enum FrequencyInference {
         }
         guard let (s, j) = bad else { return frequency }
 
-        let how = given == nil ? "the \(frequency) frequency (the most common spacing)" : "the given \(frequency) frequency"
+        let how = given == nil && calendar == nil ? "the \(frequency) frequency (the most common spacing)" : "the given \(frequency) frequency"
         let lo = offsets[s]
         var message: String
-        if j == lo {
+        if let business = frequency.business {
+            message = "series '\(ids[s])' does not fit \(how): \(Timestamp.format(ds[j], style: style)) (line \(lines[j])) "
+                + (j == lo ? "is not a period of \(business)" : "is not a whole number of periods of \(business) after its first timestamp \(Timestamp.format(ds[lo], style: style))")
+        } else if j == lo {
             message = "series '\(ids[s])' does not fit \(how): its first timestamp "
                 + "\(Timestamp.format(ds[j], style: style)) is not at the end of a month"
         } else {
@@ -159,7 +168,7 @@ enum FrequencyInference {
                 + seen.prefix(4).map { "\($0.key.text) (\(grouped($0.value)) time\($0.value == 1 ? "" : "s"))" }.joined(separator: ", ")
                 + (seen.count > 4 ? ", ..." : "")
         }
-        message += given == nil
+        message += given == nil && calendar == nil
             ? "; the spacings are inconsistent: give the frequency explicitly (freq: \"daily\", \"monthly\", ...)"
             : "; check the freq: setting"
         throw FcastError(message, file: name, line: Int(lines[j]))

@@ -32,10 +32,19 @@ struct GridPosition {
     /// Whether the origin itself is on a grid of this frequency (false for a month-end grid
     /// through a day that is not a month end).
     let originValid: Bool
+    /// On a business calendar: the origin's period index (then the other fields are unused).
+    private let businessOrigin: Int64?
 
     init(_ frequency: Frequency, origin: Int64) {
         self.frequency = frequency
         self.origin = origin
+        if let b = frequency.business, let s = frequency.stepSeconds {
+            let i = b.index(of: origin, step: s)
+            businessOrigin = i ?? 0
+            stepSeconds = s; stepMonths = 0; originMonth = 0; originDay = 0; originSecond = 0; originValid = i != nil
+            return
+        }
+        businessOrigin = nil
         if let s = frequency.stepSeconds {
             stepSeconds = s; stepMonths = 0; originMonth = 0; originDay = 0; originSecond = 0; originValid = true
         } else {
@@ -52,6 +61,9 @@ struct GridPosition {
 
     @inline(__always)
     func index(of t: Int64, cache: inout CivilCache) -> Int? {
+        if let origin = businessOrigin {
+            return frequency.business!.index(of: t, step: stepSeconds).map { Int($0 - origin) }
+        }
         if stepSeconds > 0 {
             let diff = t - origin
             return diff % stepSeconds == 0 ? Int(diff / stepSeconds) : nil

@@ -10,6 +10,9 @@ public struct LongCSVOptions: Sendable {
     public var value = "y"
     /// The data's frequency; inferred from the timestamps when nil.
     public var frequency: Frequency? = nil
+    /// A business calendar for an inferred frequency (`freq: "business_hours(...)"` with no
+    /// step): the step is inferred, then put on this calendar.
+    public var calendar: BusinessHours? = nil
     /// Field delimiter (a single ASCII byte): `,` by default, `;` or tab also work.
     public var delimiter: UInt8 = UInt8(ascii: ",")
     /// `on_error: "skip"`: a row with a bad timestamp, value or id (or the wrong number of
@@ -318,7 +321,8 @@ struct LongCSVReader {
         let style = Timestamp.style(code: rows.styleCode)
         try rows.sortEachSeriesByTime(offsets: offsets, ids: ids, style: style, file: name)
         let frequency = try FrequencyInference.resolve(ds: rows.ds, offsets: offsets, ids: ids, lines: rows.lines,
-                                                       given: options.frequency, style: style, name: name)
+                                                       given: options.frequency, calendar: options.calendar,
+                                                       style: style, name: name)
         var panel = Panel(ids: ids, offsets: offsets, ds: rows.ds, y: rows.ys, frequency: frequency, timestampStyle: style)
         panel.refused = rows.refused
         return panel

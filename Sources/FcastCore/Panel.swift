@@ -197,6 +197,9 @@ public struct Panel: Sendable {
             if regular {
                 for j in (r.lowerBound + 1)..<r.upperBound {
                     guard let k = grid.index(of: ds[j], cache: &cache), k > previous else { regular = false; break }
+                    if k > previous + 1 && d.firstGap == nil {
+                        d.firstGap = .init(id: ids[i], before: ds[j - 1], after: ds[j], missing: k - previous - 1)
+                    }
                     previous = k
                 }
             }
@@ -253,6 +256,15 @@ public struct PanelDescription: Sendable, CustomStringConvertible {
     public var seriesWithGaps = 0
     public var missingPeriods = 0
     public var gapExamples: [String] = []
+    /// The first gap found (in series order): the series, the timestamps either side of it and
+    /// how many periods are missing between them.
+    public struct Gap: Sendable, Equatable {
+        public var id: String
+        public var before: Int64
+        public var after: Int64
+        public var missing: Int
+    }
+    public var firstGap: Gap? = nil
     /// Series whose timestamps are not on the frequency grid (or not increasing).
     public var irregularSeries = 0
     public var irregularExamples: [String] = []
@@ -292,6 +304,7 @@ public struct PanelDescription: Sendable, CustomStringConvertible {
         row("gaps", seriesWithGaps == 0 ? "none"
             : "\(plural(seriesWithGaps, "series")) with "
                 + "\(plural(missingPeriods, "missing period"))\(examples(gapExamples, total: seriesWithGaps))")
+        if let g = firstGap { row("", "first: " + gapText(g)) }
         if irregularSeries > 0 {
             row("irregular", "\(plural(irregularSeries, "series")) "
                 + "off the \(frequency) grid\(examples(irregularExamples, total: irregularSeries))")
@@ -305,6 +318,20 @@ public struct PanelDescription: Sendable, CustomStringConvertible {
             : plural(constantSeries, "series")
                 + examples(constantExamples, total: constantSeries))
         return lines.joined(separator: "\n")
+    }
+
+    /// `'a': 1 period missing between 2001-01-01 and 2001-07-01`.
+    public func gapText(_ g: Gap) -> String {
+        "'\(g.id)': \(grouped(g.missing)) period\(g.missing == 1 ? "" : "s") missing between "
+            + Timestamp.format(g.before, style: timestampStyle) + " and " + Timestamp.format(g.after, style: timestampStyle)
+    }
+
+    /// One line for `load()`: the gaps, or nil when there are none.
+    public var gapNote: String? {
+        guard seriesWithGaps > 0 else { return nil }
+        var text = "\(grouped(seriesWithGaps)) series with \(grouped(missingPeriods)) missing period\(missingPeriods == 1 ? "" : "s") on the \(frequency) grid"
+        if let g = firstGap { text += " (first: " + gapText(g) + ")" }
+        return text
     }
 }
 

@@ -25,6 +25,13 @@ public struct ScoreTable: Sendable {
     public var run: RunResult? = nil
     /// The cross-validation that was scored (`evaluate(cv)`), whose models `run(best, ...)` uses.
     public var crossValidation: CVResult? = nil
+    /// Hold-out only: test points of the run's series, how many were scored (at a forecast
+    /// date), and the first one that was not (series and timestamp), so nothing is dropped silently.
+    public var testPoints = 0
+    public var scoredPoints = 0
+    public var firstUnmatched: (id: String, ds: Int64)? = nil
+    /// Test series whose id the run does not have.
+    public var unknownTestSeries = 0
 
     public func column(_ metric: String) -> Int? { metrics.firstIndex(of: metric) }
 }
@@ -54,6 +61,8 @@ public enum Evaluation {
         var failed: [String: Int] = [:]
         var seconds: [String: Double] = [:]
         var matchedSeries = 0
+        var testPoints = 0, scoredPoints = 0
+        var firstUnmatched: (id: String, ds: Int64)? = nil
         for s in 0..<run.seriesCount {
             let id = run.train.ids[s]
             guard let ts = test.index(of: id) else { continue }
@@ -65,7 +74,10 @@ public enum Evaluation {
             var actual: [Double] = []
             for i in test.range(ts) {
                 if let t = stepOf[test.ds[i]] { steps.append(t); actual.append(test.y[i]) }
+                else if firstUnmatched == nil { firstUnmatched = (id, test.ds[i]) }
             }
+            testPoints += test.length(ts)
+            scoredPoints += steps.count
             if steps.isEmpty { continue }
             matchedSeries += 1
             let insample = Array(run.train.values(s))
@@ -92,8 +104,13 @@ public enum Evaluation {
         guard matchedSeries > 0 else {
             throw EvaluationError.noOverlap("the test data has no values at the forecast dates of any series (forecasts start at \(run.futureDs.first.map { Timestamp.format($0, style: run.train.timestampStyle) } ?? "?"); do the ids and dates match?)")
         }
-        return ScoreTable(metrics: metrics, rows: rows, models: run.models.map(\.name), failedTasks: failed,
-                          modelSeconds: seconds, season: season, run: run)
+        var table = ScoreTable(metrics: metrics, rows: rows, models: run.models.map(\.name), failedTasks: failed,
+                               modelSeconds: seconds, season: season, run: run)
+        table.testPoints = testPoints
+        table.scoredPoints = scoredPoints
+        table.firstUnmatched = firstUnmatched
+        table.unknownTestSeries = test.ids.filter { run.train.index(of: $0) == nil }.count
+        return table
     }
 
     /// One row per model: the mean of each metric over series (NaN values left out).

@@ -108,6 +108,7 @@ final class PanelTests: XCTestCase {
             dates     2020-01-01 .. 2020-06-01
             length    min 3  p25 4  median 4  p75 6  max 6
             gaps      1 series with 2 missing periods, e.g. B
+                      first: 'B': 2 periods missing between 2020-02-01 and 2020-05-01
             missing   1 value (NaN) in 1 series, e.g. B
             constant  1 series, e.g. C
             """)

@@ -355,7 +355,7 @@ final class HostTests: XCTestCase {
         let names = BuiltinLibrary.standard.flatMap { $0.builtins.map(\.name) }
         XCTAssertEqual(Set(names).count, names.count, "a builtin in two standard libraries: \(names)")
         XCTAssertEqual(Set(BuiltinLibrary.standard.map(\.name)).count, BuiltinLibrary.standard.count)
-        XCTAssertEqual(BuiltinLibrary.data.builtins.map(\.name), ["load", "describe", "split", "ids", "take"])
+        XCTAssertEqual(BuiltinLibrary.data.builtins.map(\.name), ["load", "describe", "split", "ids", "take", "fill_gaps"])
         XCTAssertEqual(BuiltinLibrary.models.builtins.map(\.name), ["grid", "run", "predict"])
         XCTAssertEqual(BuiltinLibrary.scoring.builtins.map(\.name), ["evaluate", "summary", "best"])
         XCTAssertEqual(BuiltinLibrary.output.builtins.map(\.name), ["show", "write"])

@@ -161,7 +161,7 @@ extension BuiltinLibrary {
                 .init(name: "ds", positional: false, required: false, help: "the timestamp column (default \"ds\")"),
                 .init(name: "y", positional: false, required: false, help: "the value column (default \"y\")"),
                 .init(name: "freq", positional: false, required: false,
-                      help: "the frequency, when inference is not wanted: \"monthly\", \"daily\", \"15min\", ..."),
+                      help: "the frequency, when inference is not wanted: \"monthly\", \"daily\", \"15min\", ...; or a business calendar: \"business_hours(07:00-21:00, mon-fri)\""),
                 .init(name: "time", positional: false, required: false,
                       help: "raw events: the timestamp column (then id: names the key columns; see aggregate)"),
                 .init(name: "value", positional: false, required: false, help: "raw events: the numeric columns kept"),
@@ -204,15 +204,18 @@ extension BuiltinLibrary {
                     throw Diagnostic("load(): on_error must be \"stop\" or \"skip\", got \"\(TerminalText.escape(other))\"", at: a.span("on_error"))
                 }
                 if let f = try a.string("freq") {
-                    do { options.frequency = try Frequency.parse(f) } catch {
+                    do { try GapLanguage.frequencyOption(f, into: &options) } catch {
                         throw Diagnostic("load(): \(errorText(error))", at: a.span("freq"))
                     }
                 }
+                let panel: Panel
                 do {
-                    return .data(try interp.host.loadData(path: path, options: options))
+                    panel = try interp.host.loadData(path: path, options: options)
                 } catch {
                     throw Diagnostic(errorText(error), at: a.span("path"))
                 }
+                GapLanguage.noteGaps(interp, panel, builtin: "load")
+                return .data(panel)
             }),
         Builtin(
             name: "describe",
@@ -277,7 +280,7 @@ extension BuiltinLibrary {
                 default: throw a.wrongType("value", "a list or a data set")
                 }
             }),
-    ])
+    ] + GapLanguage.builtins)
 
     /// Models: grid, run, predict.
     public static let models = BuiltinLibrary(
@@ -416,8 +419,10 @@ extension BuiltinLibrary {
             RMSE, sMAPE (mean of 200·|y−ŷ|/(|y|+|ŷ|)), MASE (MAE over the in-sample seasonal naive
             MAE with lag `season`, default from the frequency; lag 1 when that is zero; undefined for
             a constant history) and, per interval level, coverage (share of actuals inside).
+            Test points at timestamps the forecast does not have (beyond the horizon, or off the
+            forecast's clock) are not scored: a note says how many, with the first.
             """,
-            body: { _, a in
+            body: { interp, a in
                 if case .cv(let cv)? = a.values["run"]?.value {
                     if a.has("test") { throw Diagnostic("evaluate(): a cross-validation is scored on its own windows: no test data", at: a.span("test")) }
                     return .scores(Evaluation.evaluate(cv, season: try a.int("season", min: 1)))
@@ -427,7 +432,9 @@ extension BuiltinLibrary {
                 let test = try a.data("test")
                 let season = try a.int("season", min: 1)
                 do {
-                    return .scores(try Evaluation.evaluate(run, test: test, season: season))
+                    let scores = try Evaluation.evaluate(run, test: test, season: season)
+                    GapLanguage.noteUnscored(interp, scores, test: test)
+                    return .scores(scores)
                 } catch {
                     throw Diagnostic("evaluate(): \(errorText(error))", at: a.callSpan)
                 }
