@@ -514,6 +514,7 @@ public struct ArimaFit: Sendable {
 
     /// Forecasts without the future regressors' part (the ARIMA errors and mean/drift).
     func forecastErrors(h: Int, levels: [Double], calibrate: Bool) -> (mean: [Double], lo: [[Double]], hi: [[Double]]) {
+        guard h > 0 else { return ([], levels.map { _ in [] }, levels.map { _ in [] }) }
         let pol = polys
         let r = pol.r
         let n = y.count
