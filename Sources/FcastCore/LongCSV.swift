@@ -18,6 +18,9 @@ public struct LongCSVOptions: Sendable {
     /// `on_error: "skip"`: a row with a bad timestamp, value or id (or the wrong number of
     /// fields) is left out, counted and reported in `Panel.refused`, instead of stopping the load.
     public var skipBadRows = false
+    /// Extra numeric columns kept as regressors (`load(..., regressors: [...])`), aligned with
+    /// the values: empty, `NA` or `NaN` is a missing value.
+    public var regressors: [String] = []
 
     public init() {}
 
@@ -325,6 +328,8 @@ struct LongCSVReader {
                                                        style: style, name: name)
         var panel = Panel(ids: ids, offsets: offsets, ds: rows.ds, y: rows.ys, frequency: frequency, timestampStyle: style)
         panel.refused = rows.refused
+        panel.regressorNames = options.regressors
+        panel.regressors = rows.xs
         return panel
     }
 
@@ -336,6 +341,8 @@ struct LongCSVReader {
         var id: Int
         var time: Int
         var value: Int
+        /// the regressor columns, in the order of `options.regressors`
+        var regressors: [Int] = []
         var count: Int { names.count }
     }
 
@@ -391,7 +398,26 @@ struct LongCSVReader {
             }
             columns.append(first)
         }
-        return Columns(names: header, id: columns[0], time: columns[1], value: columns[2])
+        var regressors = [Int]()
+        for column in options.regressors {
+            let matches = header.indices.filter { header[$0] == column }
+            guard let first = matches.first else {
+                var message = "no column '\(column)' (a regressor) in the header; the columns are: "
+                    + header.map { "'\($0)'" }.joined(separator: ", ")
+                if let hint = Suggest.closest(to: column, among: header) { message += "; did you mean '\(hint)'?" }
+                throw FcastError(message, file: name, line: headerLine)
+            }
+            if matches.count > 1 {
+                throw FcastError("column '\(column)' appears \(matches.count) times in the header (columns "
+                    + matches.map { String($0 + 1) }.joined(separator: ", ") + ")", file: name, line: headerLine)
+            }
+            if let role = columns.firstIndex(of: first) {
+                throw FcastError("regressor '\(column)' is the \(wanted[role].0) column", file: name, line: headerLine)
+            }
+            if regressors.contains(first) { throw FcastError("regressor '\(column)' is named twice", file: name, line: headerLine) }
+            regressors.append(first)
+        }
+        return Columns(names: header, id: columns[0], time: columns[1], value: columns[2], regressors: regressors)
     }
 
     // MARK: Rows
@@ -434,6 +460,9 @@ struct LongCSVReader {
         var sawTime = false
         var scratch = [UInt8]()
         var refused = RefusedRows()
+        let regressorColumns = columns.regressors
+        var xs = [[Double]](repeating: [], count: regressorColumns.count)
+        var xRow = [Double](repeating: .nan, count: regressorColumns.count)
 
         while pos < end {
             let c0 = base[pos]
@@ -491,6 +520,20 @@ struct LongCSVReader {
                     }
                 }
 
+                // Regressors: numbers or missing values, as the value column.
+                for (k, column) in regressorColumns.enumerated() where rowError == nil {
+                    let f = spans[column]
+                    var fs = f.start, fe = f.end
+                    while fs < fe && (base[fs] == SPACE || base[fs] == TAB) { fs += 1 }
+                    while fe > fs && (base[fe - 1] == SPACE || base[fe - 1] == TAB) { fe -= 1 }
+                    if !f.escaped, let v = NumberParser.parseValue(base + fs, fe - fs), !v.isInfinite {
+                        xRow[k] = v
+                    } else {
+                        rowError = error("expected a finite number in regressor column '\(columns.names[column])', found '\(text(f))'",
+                                         at: f.origin, rowStart: rowStart, rowLine: rowLine)
+                    }
+                }
+
                 // Series id: not empty, valid UTF-8, no control characters.
                 if rowError == nil {
                     if idField.escaped {
@@ -541,9 +584,10 @@ struct LongCSVReader {
             ds.append(t)
             ys.append(value)
             lines.append(Int32(truncatingIfNeeded: rowLine))
+            for k in 0..<xRow.count { xs[k].append(xRow[k]) }
         }
         return ScannedRows(ds: ds, ys: ys, lines: lines, interner: interner, grouped: grouped,
-                           seriesStart: seriesStart, seriesOfRow: seriesOfRow, styleCode: styleCode, refused: refused)
+                           seriesStart: seriesStart, seriesOfRow: seriesOfRow, styleCode: styleCode, refused: refused, xs: xs)
     }
 
     /// Why bytes cannot be a series id (invalid UTF-8, a control character such as NUL or
@@ -638,6 +682,8 @@ struct ScannedRows {
     var styleCode: UInt8
     /// Rows left out under `skipBadRows`.
     var refused = RefusedRows()
+    /// Regressor columns, row-aligned with `ys`.
+    var xs: [[Double]] = []
 
     var count: Int { ys.count }
 
@@ -659,6 +705,7 @@ struct ScannedRows {
         let newY = Self.scatter(ys, series: seriesOfRow, offsets: offsets, cursor: &cursor); ys = []
         let newLines = Self.scatter(lines, series: seriesOfRow, offsets: offsets, cursor: &cursor); lines = []
         ds = newDs; ys = newY; lines = newLines
+        for k in 0..<xs.count { xs[k] = Self.scatter(xs[k], series: seriesOfRow, offsets: offsets, cursor: &cursor) }
         seriesOfRow = []
         return offsets
     }
@@ -700,6 +747,7 @@ struct ScannedRows {
                 ds.replaceSubrange(lo..<hi, with: d)
                 ys.replaceSubrange(lo..<hi, with: v)
                 lines.replaceSubrange(lo..<hi, with: l)
+                for k in 0..<xs.count { let x = order.map { xs[k][$0] }; xs[k].replaceSubrange(lo..<hi, with: x) }
             }
             for j in (lo + 1)..<hi where ds[j] == ds[j - 1] {
                 throw FcastError("duplicate timestamp \(Timestamp.format(ds[j], style: style)) for series '\(ids[s])': "

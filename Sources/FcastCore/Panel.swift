@@ -19,6 +19,10 @@ public struct Panel: Sendable {
     public var name = ""
     /// Rows the loader left out (`on_error: "skip"`), reported by `describe()`.
     public var refused = RefusedRows()
+    /// Exogenous regressors kept by `load(..., regressors:)`: their names and, per name, a
+    /// column aligned with `y` (same offsets). Subsets and splits carry them.
+    public var regressorNames: [String] = []
+    public var regressors: [[Double]] = []
 
     private var idIndex = IDIndex()
 
@@ -88,6 +92,8 @@ public struct Panel: Sendable {
         var out = Panel(ids: indices.map { ids[$0] }, offsets: newOffsets, ds: newDs, y: newY,
                         frequency: frequency, timestampStyle: timestampStyle)
         out.name = name
+        out.regressorNames = regressorNames
+        out.regressors = regressors.map { col in indices.flatMap { col[range($0)] } }
         return out
     }
 
@@ -136,6 +142,17 @@ public struct Panel: Sendable {
                          frequency: frequency, timestampStyle: timestampStyle)
         train.idIndex = idIndex; test.idIndex = idIndex   // same ids: share the index
         train.name = name; test.name = name
+        if !regressors.isEmpty {
+            train.regressorNames = regressorNames; test.regressorNames = regressorNames
+            for col in regressors {
+                var a = [Double](), b = [Double]()
+                for i in 0..<count {
+                    let r = range(i), stop = r.upperBound - m, cut = stop - n
+                    a.append(contentsOf: col[r.lowerBound..<cut]); b.append(contentsOf: col[cut..<stop])
+                }
+                train.regressors.append(a); test.regressors.append(b)
+            }
+        }
         return (train, test)
     }
 
@@ -180,6 +197,9 @@ public struct Panel: Sendable {
         d.frequency = frequency
         d.timestampStyle = timestampStyle
         d.refused = refused
+        for (k, name) in regressorNames.enumerated() where k < regressors.count {
+            d.regressors.append((name, regressors[k].reduce(0) { $0 + ($1.isNaN ? 1 : 0) }))
+        }
         var lengths = [Int](); lengths.reserveCapacity(count)
         var cache = CivilCache()
         for i in 0..<count {
@@ -278,6 +298,8 @@ public struct PanelDescription: Sendable, CustomStringConvertible {
     public var allMissingSeries = 0
     /// Rows the loader refused and left out.
     public var refused = RefusedRows()
+    /// Regressor columns and their missing values.
+    public var regressors: [(name: String, missing: Int)] = []
 
     public init() {}
 
@@ -314,6 +336,10 @@ public struct PanelDescription: Sendable, CustomStringConvertible {
                 + examples(nanExamples, total: seriesWithNaN)
                 + (allMissingSeries > 0 ? "; \(grouped(allMissingSeries)) entirely missing" : ""))
         if let refusedText = refused.summary { row("refused", refusedText) }
+        if !regressors.isEmpty {
+            lines.append("regressors " + regressors.map { $0.missing == 0 ? $0.name : "\($0.name) (\(grouped($0.missing)) missing)" }
+                .joined(separator: ", "))
+        }
         row("constant", constantSeries == 0 ? "none"
             : plural(constantSeries, "series")
                 + examples(constantExamples, total: constantSeries))

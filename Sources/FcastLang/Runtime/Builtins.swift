@@ -167,6 +167,8 @@ extension BuiltinLibrary {
                 .init(name: "value", positional: false, required: false, help: "raw events: the numeric columns kept"),
                 .init(name: "on_error", positional: false, required: false,
                       help: "\"stop\" (default): a bad row is an error; \"skip\": bad rows are left out, counted and shown by describe()"),
+                .init(name: "regressors", positional: false, required: false,
+                      help: "extra numeric columns kept beside y (exogenous regressors), e.g. [\"price\", \"promo\"]"),
             ],
             summary: "Loads long-format data: one row per series and timestamp.",
             example: "emp = load(\"examples/data/us_employment.csv\")",
@@ -180,6 +182,8 @@ extension BuiltinLibrary {
             column, as are an infinite or overflowing value (`inf`, `1e309`), a malformed timestamp
             (`201f-04-01`) and an id that is not valid UTF-8 or holds control characters. With
             `on_error: "skip"` such rows are left out instead, and `describe()` says how many.
+            `regressors: ["price", "promo"]` keeps those numeric columns beside `y` (aligned
+            with it; empty or `NA` is missing), and `describe()` lists them.
             Only regular files are read (not FIFOs or devices); a row is at most 1 MiB. With `time:`
             (raw events: one row per event, `id:` one or several key columns, `value:` numeric
             columns kept), or a Parquet file, glob or hive folder, it gives events for `aggregate`
@@ -197,6 +201,7 @@ extension BuiltinLibrary {
                 if let id = try a.string("id") { options.id = id }
                 if let ds = try a.string("ds") { options.time = ds }
                 if let y = try a.string("y") { options.value = y }
+                options.regressors = try a.regressorNames()
                 switch try a.string("on_error") {
                 case nil, "stop"?: break
                 case "skip"?: options.skipBadRows = true

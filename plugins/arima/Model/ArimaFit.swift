@@ -26,6 +26,8 @@ final class ArimaProblem {
     let nc: Int
     /// names of the regressors kept (in order): "intercept", "drift"
     let regNames: [String]
+    /// the undifferenced regressors (columns), for the fit
+    let xreg: [[Double]]
     let npArma: Int
     let m: Int
     var cssWork: [Double]
@@ -34,7 +36,7 @@ final class ArimaProblem {
     let nObs: Int
     var hasMissing: Bool { nObs < n }
 
-    init(y: [Double], spec: ArimaSpec) throws(ArimaError) {
+    init(y: [Double], spec: ArimaSpec, xreg: [[Double]] = []) throws(ArimaError) {
         self.spec = spec
         self.y = y
         m = spec.period
@@ -51,7 +53,16 @@ final class ArimaProblem {
             let c = Poly.applyDifference((0..<y.count).map { Double($0 + 1) }, delta)
             if c.contains(where: { abs($0) > 1e-9 }) { cols.append(c); names.append("drift") }
         }
+        // exogenous regressors, differenced as y (R's Arima(xreg=)): "xreg1", "xreg2", ...
+        for (j, x) in xreg.enumerated() {
+            let c = Poly.applyDifference(x, delta)
+            guard c.contains(where: { abs($0) > 1e-12 }) else {
+                throw .invalid("regressor \(j + 1) is constant after differencing (\(spec.description)): it cannot be estimated")
+            }
+            cols.append(c); names.append("xreg\(j + 1)")
+        }
         regNames = names
+        self.xreg = xreg
         nc = cols.count
         data = cols.flatMap { $0 }
         npArma = spec.p + spec.q + spec.effP + spec.effQ
@@ -277,6 +288,10 @@ public struct ArimaFit: Sendable {
     public let intercept: Double?
     /// Drift (slope per time step of the undifferenced series), or nil.
     public let drift: Double?
+    /// Exogenous regressors of the training period (one column per regressor, each y.count
+    /// long) and their coefficients: regression with ARIMA errors, as R's Arima(xreg=).
+    public let xreg: [[Double]]
+    public let xregCoef: [Double]
     /// Innovation variance as forecast::Arima reports it: ssq / (n - d - D*period - number
     /// of coefficients), ssq of the standardized innovations (ML) or of the CSS residuals.
     /// Used for the intervals.
@@ -307,38 +322,45 @@ public struct ArimaFit: Sendable {
     /// e.g. "ARIMA(2,1,1)(0,1,1)[12] with drift"
     public var description: String { spec.description }
 
-    /// Coefficients in R's order: ar, ma, sar, sma, intercept, drift.
+    /// Coefficients in R's order: ar, ma, sar, sma, intercept, drift, xreg.
     public var coefficients: [Double] {
         var c = ar + ma + sar + sma
         if let intercept { c.append(intercept) }
         if let drift { c.append(drift) }
-        return c
+        return c + xregCoef
     }
     public var coefficientNames: [String] {
         var c = (0..<ar.count).map { "ar\($0 + 1)" } + (0..<ma.count).map { "ma\($0 + 1)" }
         c += (0..<sar.count).map { "sar\($0 + 1)" } + (0..<sma.count).map { "sma\($0 + 1)" }
         if intercept != nil { c.append("intercept") }
         if drift != nil { c.append("drift") }
-        return c
+        return c + (0..<xregCoef.count).map { "xreg\($0 + 1)" }
     }
 
     var polys: ArmaPolys { ArmaPolys(phi: Poly.expandAR(ar, sar, spec.period), theta: Poly.expandMA(ma, sma, spec.period)) }
 
-    /// Regression mean of the undifferenced series at time index t (0-based).
+    /// Regression mean of the undifferenced series at time index t (0-based); the
+    /// regressors' part only inside the training period (forecasts add theirs).
     @inline(__always) func regression(_ t: Int) -> Double {
-        (intercept ?? 0) + (drift ?? 0) * Double(t + 1)
+        var v = (intercept ?? 0) + (drift ?? 0) * Double(t + 1)
+        if t < y.count { for j in 0..<xregCoef.count { v += xregCoef[j] * xreg[j][t] } }
+        return v
     }
 
     /// Builds a fit from given coefficients (used by estimation and by deserialization):
     /// runs the exact filter once for residuals and the final state.
     init(spec: ArimaSpec, method: ArimaMethod, ar: [Double], ma: [Double], sar: [Double], sma: [Double],
-         intercept: Double?, drift: Double?, sigma2: Double?, loglik: Double, y: [Double]) throws(ArimaError) {
+         intercept: Double?, drift: Double?, xreg: [[Double]] = [], xregCoef: [Double] = [],
+         sigma2: Double?, loglik: Double, y: [Double]) throws(ArimaError) {
         self.spec = spec; self.method = method
         self.ar = ar; self.ma = ma; self.sar = sar; self.sma = sma
         self.intercept = intercept; self.drift = drift
+        self.xreg = xreg; self.xregCoef = xregCoef
         self.loglik = loglik; self.y = y
         let delta = Poly.differencing(d: spec.d, D: spec.effD, m: spec.period)
-        let z = (0..<y.count).map { y[$0] - ((intercept ?? 0) + (drift ?? 0) * Double($0 + 1)) }
+        var reg = (0..<y.count).map { (intercept ?? 0) + (drift ?? 0) * Double($0 + 1) }
+        for j in 0..<xregCoef.count { for t in 0..<y.count { reg[t] += xregCoef[j] * xreg[j][t] } }
+        let z = (0..<y.count).map { y[$0] - reg[$0] }
         let u = Poly.applyDifference(z, delta)
         let missing = u.contains { $0.isNaN }
         nUsed = missing ? u.reduce(0) { $0 + ($1.isNaN ? 0 : 1) } : u.count
@@ -436,9 +458,9 @@ public struct ArimaFit: Sendable {
                 zf[t] = v
             }
         }
-        filled = missing ? (0..<y.count).map { zf[$0] + ((intercept ?? 0) + (drift ?? 0) * Double($0 + 1)) } : y
+        filled = missing ? (0..<y.count).map { zf[$0] + reg[$0] } : y
         // forecast::Arima's sigma^2: sum of squared innovations / (n - d - D m - #coefficients)
-        let ncoef = ar.count + ma.count + sar.count + sma.count + (intercept == nil ? 0 : 1) + (drift == nil ? 0 : 1)
+        let ncoef = ar.count + ma.count + sar.count + sma.count + (intercept == nil ? 0 : 1) + (drift == nil ? 0 : 1) + xregCoef.count
         if let sigma2 {
             self.sigma2 = sigma2
         } else {
@@ -449,7 +471,7 @@ public struct ArimaFit: Sendable {
         // the approximation's criterion uses stats::arima's CSS variance, ssq / (n - conditioning)
         let ncond = Double(pol.phi.count)
         let cssSigma2 = self.sigma2 * max(Double(nUsed) - Double(ncoef), 1) / max(Double(nUsed) - ncond, 1)
-        let npar = Double(ar.count + ma.count + sar.count + sma.count + (intercept == nil ? 0 : 1) + (drift == nil ? 0 : 1) + 1)
+        let npar = Double(ar.count + ma.count + sar.count + sma.count + (intercept == nil ? 0 : 1) + (drift == nil ? 0 : 1) + xregCoef.count + 1)
         let nstar = Double(nUsed)
         if method == .css {
             // R's auto.arima approximation: n * log(sigma2) + 2 k (its offset is a constant).
@@ -462,8 +484,36 @@ public struct ArimaFit: Sendable {
     }
 
     /// Point forecasts and normal prediction intervals at `levels` (in percent, e.g. [80, 95],
-    /// or fractions such as 0.8). lo[i][h], hi[i][h] belong to levels[i].
+    /// or fractions such as 0.8). lo[i][h], hi[i][h] belong to levels[i]. A fit with
+    /// regressors needs their future values: `futureXreg[j]` holds h values of regressor j.
+    public func forecast(h: Int, levels: [Double] = [80, 95], calibrate: Bool = false,
+                         futureXreg: [[Double]]) throws(ArimaError) -> (mean: [Double], lo: [[Double]], hi: [[Double]]) {
+        guard h > 0 else { return ([], levels.map { _ in [] }, levels.map { _ in [] }) }
+        if futureXreg.count != xregCoef.count {
+            throw .invalid("the model has \(xregCoef.count) regressors; \(futureXreg.count) future regressors given")
+        }
+        for (j, x) in futureXreg.enumerated() where x.count < h || x.prefix(h).contains(where: { !$0.isFinite }) {
+            throw .invalid("future regressor \(j + 1) needs \(h) finite values (has \(x.count)\(x.prefix(h).contains(where: { !$0.isFinite }) ? ", some missing" : ""))")
+        }
+        var res = forecastErrors(h: h, levels: levels, calibrate: calibrate)
+        if xregCoef.isEmpty { return res }
+        for s in 0..<h {
+            var e = 0.0
+            for j in 0..<xregCoef.count { e += xregCoef[j] * futureXreg[j][s] }
+            res.mean[s] += e
+            for l in 0..<res.lo.count { res.lo[l][s] += e; res.hi[l][s] += e }
+        }
+        return res
+    }
+
+    /// Forecasts of a fit without regressors (one with regressors needs `futureXreg:`).
     public func forecast(h: Int, levels: [Double] = [80, 95], calibrate: Bool = false) -> (mean: [Double], lo: [[Double]], hi: [[Double]]) {
+        precondition(xregCoef.isEmpty, "ArimaFit.forecast: this model has regressors; pass futureXreg:")
+        return forecastErrors(h: h, levels: levels, calibrate: calibrate)
+    }
+
+    /// Forecasts without the future regressors' part (the ARIMA errors and mean/drift).
+    func forecastErrors(h: Int, levels: [Double], calibrate: Bool) -> (mean: [Double], lo: [[Double]], hi: [[Double]]) {
         guard h > 0 else { return ([], levels.map { _ in [] }, levels.map { _ in [] }) }
         let pol = polys
         let r = pol.r
@@ -560,15 +610,27 @@ public enum ArimaModel {
         try fit(y: y, spec: spec, method: method, secondStart: true)
     }
 
+    /// Regression with ARIMA errors (R's Arima(y, xreg=)): y_t = mean/drift + sum_j b_j x_jt + u_t,
+    /// u_t ARIMA. `xreg[j]` is regressor j over the training period (y.count values, finite).
+    /// y and the regressors are differenced alike, and the coefficients b are profiled out of
+    /// the exact likelihood (generalised least squares at each ARMA parameter value).
+    public static func fit(y: [Double], xreg: [[Double]], spec: ArimaSpec, method: ArimaMethod = .cssML) throws(ArimaError) -> ArimaFit {
+        for (j, x) in xreg.enumerated() {
+            guard x.count == y.count else { throw .invalid("regressor \(j + 1) has \(x.count) values, y has \(y.count)") }
+            if let t = x.firstIndex(where: { !$0.isFinite }) { throw .invalid("regressor \(j + 1) is missing or not finite at index \(t)") }
+        }
+        return try fit(y: y, spec: spec, method: method, secondStart: true, xreg: xreg)
+    }
+
     /// `secondStart`: ML also from the other start (zero for CSS-ML) and keeps the better
     /// optimum (the default); the automatic search screens candidates with one start.
-    static func fit(y: [Double], spec: ArimaSpec, method: ArimaMethod, secondStart: Bool) throws(ArimaError) -> ArimaFit {
+    static func fit(y: [Double], spec: ArimaSpec, method: ArimaMethod, secondStart: Bool, xreg: [[Double]] = []) throws(ArimaError) -> ArimaFit {
         try spec.validate()
         try checkSeries(y)
         // Work on y / s so that huge or tiny magnitudes behave like unit-scale data.
         var s = y.reduce(0) { max($0, abs($1)) }
         if !(s > 0) || !s.isFinite { s = 1 }
-        let prob = try ArimaProblem(y: s == 1 ? y : y.map { $0 / s }, spec: spec)
+        let prob = try ArimaProblem(y: s == 1 ? y : y.map { $0 / s }, spec: spec, xreg: xreg)
         return try estimate(prob, method: method, scale: s, original: y, secondStart: secondStart)
     }
 
@@ -623,15 +685,18 @@ public enum ArimaModel {
         for t in 0..<prob.n where !prob.data[t].isNaN { wss += prob.data[t] * prob.data[t] }
         if white.ssq <= 1e-24 * max(wss, Double(prob.nObs)) {
             var intercept: Double? = nil, drift: Double? = nil
+            var xc: [Double] = []
             for (i, name) in prob.regNames.enumerated() {
-                if name == "intercept" { intercept = white.beta[i] * scale } else { drift = white.beta[i] * scale }
+                if name == "intercept" { intercept = white.beta[i] * scale }
+                else if name == "drift" { drift = white.beta[i] * scale }
+                else { xc.append(white.beta[i] * scale) }
             }
             if spec.hasDrift && drift == nil { drift = 0 }
             if spec.hasMean && intercept == nil { intercept = 0 }
             return try ArimaFit(spec: spec, method: method,
                                 ar: [Double](repeating: 0, count: spec.p), ma: [Double](repeating: 0, count: spec.q),
                                 sar: [Double](repeating: 0, count: spec.effP), sma: [Double](repeating: 0, count: spec.effQ),
-                                intercept: intercept, drift: drift, sigma2: 0, loglik: 0, y: original)
+                                intercept: intercept, drift: drift, xreg: prob.xreg, xregCoef: xc, sigma2: 0, loglik: 0, y: original)
         }
         // CSS in the raw coefficients (as R does: unconstrained, started at zero).
         var raw = [Double](repeating: 0, count: k)
@@ -703,14 +768,17 @@ public enum ArimaModel {
         guard sigma2.isFinite, loglik.isFinite else { throw .numeric("non-finite fit for \(spec.description)") }
         let (_, ar, ma, sar, sma) = x.withUnsafeBufferPointer { prob.polys($0.baseAddress ?? UnsafePointer(bitPattern: 8)!, transformed: transformed) }
         var intercept: Double? = nil, drift: Double? = nil
+        var xc: [Double] = []
         for (i, name) in prob.regNames.enumerated() {
-            if name == "intercept" { intercept = beta[i] } else { drift = beta[i] }
+            if name == "intercept" { intercept = beta[i] }
+            else if name == "drift" { drift = beta[i] }
+            else { xc.append(beta[i] * scale) }
         }
         if spec.hasDrift && drift == nil { drift = 0 }
         if spec.hasMean && intercept == nil { intercept = 0 }
         return try ArimaFit(spec: spec, method: method, ar: ar, ma: ma, sar: sar, sma: sma,
                             intercept: intercept.map { $0 * scale }, drift: drift.map { $0 * scale },
-                            sigma2: reported * scale * scale, loglik: loglik - nn * log(scale), y: original)
+                            xreg: prob.xreg, xregCoef: xc, sigma2: reported * scale * scale, loglik: loglik - nn * log(scale), y: original)
     }
 }
 

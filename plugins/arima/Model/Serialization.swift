@@ -3,6 +3,7 @@
 //   "FCAR" | u32 version (1) | i32 p d q P D Q period | u8 flags | u8 method
 //   | f64 sigma2 | f64 loglik | arrays ar, ma, sar, sma (u32 count + f64 each)
 //   | [f64 intercept] | [f64 drift] | u64 n + f64 y[n]
+//   | optional (regressors): u32 k, then k times f64 coefficient + f64 x[n]
 //
 // flags: bit0 includeMean, bit1 includeDrift, bit2 intercept present, bit3 drift present.
 // Residuals, the filter state and the criteria are recomputed on load (deterministic).
@@ -35,6 +36,10 @@ extension ArimaFit {
         if let drift { f64(drift) }
         u64(UInt64(y.count))
         for v in y { f64(v) }
+        if !xregCoef.isEmpty {
+            u32(UInt32(xregCoef.count))
+            for j in 0..<xregCoef.count { f64(xregCoef[j]); for v in xreg[j] { f64(v) } }
+        }
         return out
     }
 
@@ -92,7 +97,20 @@ extension ArimaFit {
         var y: [Double] = []
         y.reserveCapacity(Int(n))
         for _ in 0..<Int(n) { y.append(try f64()) }
+        var xreg: [[Double]] = [], xregCoef: [Double] = []
+        if pos < bytes.count {
+            let k = Int(try u32())
+            if k > (bytes.count - pos) / 8 / (Int(n) + 1) { throw .invalid("model bytes: \(k) regressors exceed the data") }
+            for _ in 0..<k {
+                xregCoef.append(try f64())
+                var x: [Double] = []
+                x.reserveCapacity(Int(n))
+                for _ in 0..<Int(n) { x.append(try f64()) }
+                xreg.append(x)
+            }
+        }
         return try ArimaFit(spec: spec, method: method, ar: ar, ma: ma, sar: sar, sma: sma,
-                            intercept: intercept, drift: drift, sigma2: sigma2, loglik: loglik, y: y)
+                            intercept: intercept, drift: drift, xreg: xreg, xregCoef: xregCoef,
+                            sigma2: sigma2, loglik: loglik, y: y)
     }
 }
