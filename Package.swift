@@ -77,7 +77,7 @@ let package = Package(
         // NLopt, for the model plugins' optimisers (Debian's libnlopt-dev).
         .systemLibrary(name: "CNLopt", path: "Sources/CNLopt", pkgConfig: "nlopt", providers: [.apt(["libnlopt-dev"])]),
         .target(name: "ArimaModel", dependencies: ["CNLopt", "PluginNumerics"], path: "plugins/arima/Model", exclude: ["README.md"]),
-        .target(name: "ArimaPlugin", dependencies: ["ArimaModel", "PluginNumerics", "FcastPluginKit"], path: "plugins/arima/Plugin"),
+        .target(name: "ArimaPlugin", dependencies: ["ArimaModel", "PluginNumerics", "PluginTransforms", "FcastPluginKit"], path: "plugins/arima/Plugin"),
         // A development tool for the ARIMA numerics (traces of the search, differencing decisions).
         .executableTarget(name: "arima-bench", dependencies: ["ArimaModel"], path: "bench/arima",
                           exclude: ["README.md", "r_differences_and_models.R"],
@@ -88,9 +88,11 @@ let package = Package(
         // What the model plugins share: the seeded generator of their simulated intervals, the
         // interpolation of missing values.
         .target(name: "PluginNumerics", path: "plugins/shared"),
+        // The plugins' `lambda:` parameter (Box-Cox) over the kit and PluginNumerics.
+        .target(name: "PluginTransforms", dependencies: ["PluginNumerics", "FcastPluginKit"], path: "plugins/transforms"),
         .target(name: "ThetaPlugin", dependencies: ["ThetaModel", "PluginNumerics", "FcastPluginKit"], path: "plugins/theta/Plugin"),
         .target(name: "EtsModel", dependencies: ["CNLopt", "PluginNumerics"], path: "plugins/ets/Model"),
-        .target(name: "EtsPlugin", dependencies: ["EtsModel", "PluginNumerics", "FcastPluginKit"], path: "plugins/ets/Plugin"),
+        .target(name: "EtsPlugin", dependencies: ["EtsModel", "PluginNumerics", "PluginTransforms", "FcastPluginKit"], path: "plugins/ets/Plugin"),
         // XGBoost's C API for the global model (Debian's libxgboost-dev).
         .systemLibrary(name: "CXGBoost", path: "Sources/CXGBoost", pkgConfig: "xgboost", providers: [.apt(["libxgboost-dev"])]),
         .target(name: "GlobalModel", dependencies: ["CXGBoost"], path: "plugins/global/Model"),

@@ -4,8 +4,9 @@ import XCTest
 
 /// Every built-in plugin passes every check of `fcast plugin check`. The debug builds the
 /// tests run are slow (auto_arima's search, ets's simulated intervals), so a check gets 120 s
-/// before it counts as hung. Two of these checks found real bugs: auto_arima did not poll
-/// cancellation, and arima read a 1% level as the fraction 1 (a 99.99% interval).
+/// before it counts as hung. Checks found real bugs: auto_arima did not poll cancellation, arima
+/// read a 1% level as the fraction 1 (a 99.99% interval), and global_xgb could not save a
+/// one-series fit.
 final class BuiltInPluginCheckTests: XCTestCase {
     struct Report: Decodable {
         struct Check: Decodable { var algorithm: String; var check: String; var status: String; var detail: String }
@@ -31,6 +32,9 @@ final class BuiltInPluginCheckTests: XCTestCase {
     func testEts() throws { try assertPasses(plugin("ets"), algorithms: ["ets"]) }
     func testTheta() throws { try assertPasses(plugin("theta"), algorithms: ["theta"]) }
     func testProphet() throws { try assertPasses(plugin("prophet"), algorithms: ["prophet"]) }
+    /// global_xgb through the per-series calls: a fit of one series saves with that series
+    /// (so it forecasts after load), and an infinity is the plugin's own error, not XGBoost's.
+    func testGlobal() throws { try assertPasses(plugin("global"), algorithms: ["global_xgb"]) }
 
     /// The plain-C example of docs/plugins.md passes too.
     func testTheCExample() throws {

@@ -60,19 +60,7 @@ extension Interpreter {
     func runGrid(_ a: BoundArguments) throws(Diagnostic) -> Value {
         guard let modelsArg = a.values["models"] else { throw Diagnostic("run() needs 'models'", at: a.callSpan) }
         if case .best(let b) = modelsArg.value { return try runBest(b, a) }
-        var specs: [ModelSpec]
-        if case .grid(let g) = modelsArg.value {
-            specs = g
-        } else {
-            specs = try modelCalls(modelsArg.value, span: modelsArg.span).flatMap { $0.expand() }
-            ModelSpec.assignNames(&specs)
-        }
-        for spec in specs {
-            for p in spec.algorithm.parameters where p.required && spec.values[p.name] == nil {
-                throw Diagnostic("\(spec.algorithm.name) needs '\(p.name)' (\(p.help))", at: modelsArg.span,
-                                 notes: ["give it to the model, \(spec.algorithm.name)(\(p.name): ...), or to the grid, grid(..., \(p.name): ...)"])
-            }
-        }
+        let specs = try modelSpecs(a)
         let data = try a.data("data")
         let horizon = try a.requiredInt("horizon", min: 1)
         let levels = try self.levels(a) ?? []

@@ -105,6 +105,12 @@ final class GlobalXGBConfig: GlobalModelConfig {
     }
 
     func fitGlobal(_ series: [SeriesInput]) throws -> any GlobalFittedModel {
+        // XGBoost refuses infinities with a stack trace; say which series has one instead.
+        for s in series {
+            if let i = s.y.firstIndex(where: { $0.isInfinite }) {
+                throw PluginError.badData("series '\(s.id)' has an infinite value at point \(i + 1)")
+            }
+        }
         let (spec, season) = spec(for: series[0])
         let all = series.map(data)
         do {
@@ -129,6 +135,7 @@ final class GlobalXGBConfig: GlobalModelConfig {
     }
 
     func load(_ bytes: [UInt8]) throws -> any FittedModel {
+        if let local = try LocalXGBModel.load(bytes, config: self) { return local }
         do { return GlobalXGBModel(model: try GlobalModel.load(bytes, parameters: parameters), trainer: nil) } catch {
             throw pluginError(error)
         }
@@ -191,7 +198,53 @@ final class LocalXGBModel: FittedModel {
         step = series.frequencyStep
         endOfPeriod = series.endOfPeriod
     }
+    init(model: any GlobalFittedModel, id: String, y: [Double], ds: [Int64], unit: fc_frequency_unit, step: Int, endOfPeriod: Bool) {
+        self.model = model
+        (self.id, self.y, self.ds, self.unit, self.step, self.endOfPeriod) = (id, y, ds, unit, step, endOfPeriod)
+    }
     var modelDescription: String? { model.modelDescription }
+
+    /// "FCXL", then the series (id, frequency, points) it forecasts, then the global model's
+    /// bytes: a one-series fit forecasts its own series after load.
+    static let magic: [UInt8] = Array("FCXL".utf8)
+
+    func save() throws -> [UInt8] {
+        var out = Self.magic
+        func put(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
+        let idBytes = Array(id.utf8)
+        put(UInt64(idBytes.count)); out += idBytes
+        put(UInt64(UInt32(bitPattern: unit))); put(UInt64(step)); put(endOfPeriod ? 1 : 0); put(UInt64(y.count))
+        for v in y { put(v.bitPattern) }
+        for d in ds { put(UInt64(bitPattern: d)) }
+        return out + (try model.save())
+    }
+
+    /// Nil when `bytes` are not a one-series fit's.
+    static func load(_ bytes: [UInt8], config: GlobalXGBConfig) throws -> LocalXGBModel? {
+        guard bytes.starts(with: magic) else { return nil }
+        var at = magic.count
+        func get() throws -> UInt64 {
+            guard at + 8 <= bytes.count else { throw PluginError.badData("a global_xgb model's saved bytes are cut short") }
+            defer { at += 8 }
+            return bytes[at..<at + 8].withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        }
+        let idCount = Int(clamping: try get())
+        guard idCount <= bytes.count - at else { throw PluginError.badData("a global_xgb model's saved bytes are cut short") }
+        let id = String(decoding: bytes[at..<at + idCount], as: UTF8.self)
+        at += idCount
+        let unit = fc_frequency_unit(Int32(truncatingIfNeeded: try get()))
+        let step = Int(clamping: try get()), endOfPeriod = try get() != 0, n = Int(clamping: try get())
+        guard n <= (bytes.count - at) / 16 else { throw PluginError.badData("a global_xgb model's saved bytes are cut short") }
+        var y: [Double] = [], ds: [Int64] = []
+        for _ in 0..<n { y.append(Double(bitPattern: try get())) }
+        for _ in 0..<n { ds.append(Int64(bitPattern: try get())) }
+        let global: GlobalXGBModel
+        do { global = GlobalXGBModel(model: try GlobalModel.load(Array(bytes[at...]), parameters: config.parameters), trainer: nil) } catch {
+            throw pluginError(error)
+        }
+        return LocalXGBModel(model: global, id: id, y: y, ds: ds, unit: unit, step: step, endOfPeriod: endOfPeriod)
+    }
+
     func predict(_ request: ForecastRequest) throws -> Forecast {
         try y.withUnsafeBufferPointer { yb in
             try ds.withUnsafeBufferPointer { db in
