@@ -407,8 +407,8 @@ def bench_ets():
 
 
 def bench_executors():
-    """executors: the same run on each driver (inline, threads and processes with 1 and 2
-    workers): naive() on 10,000 generated series, where the driver's own cost shows, and
+    """executors: the same run on each driver (inline, threads, processes and a local Ray
+    instance (ray://local?cpus=N, when the .venv has ray) with 1 and 2 workers): naive() on 10,000 generated series, where the driver's own cost shows, and
     prophet() on 1,000, where the fits dominate. Run time as fcast reports it and the whole
     process's wall time (best of 3 each), microseconds per task, the overhead per task
     beyond inline's, and the efficiency of 2 workers over 1 (speedup / 2)."""
@@ -419,6 +419,9 @@ def bench_executors():
     for label, model, n in cases:
         path = generated_panel(n, 120)
 
+        def spec(executor, workers):
+            return f"ray://local?cpus={workers}" if executor == "ray" else executor
+
         def measure(executor, workers, journal=False):
             best_run, best_wall = float("inf"), float("inf")
             for _ in range(repeats):
@@ -426,13 +429,15 @@ def bench_executors():
                     extra = f', journal: "{tmp}/x.db"' if journal else ""
                     wall, run_s, _, _ = run_script(f"""
 d = load("{path}")
-res = run({model}, d, horizon: 12, level: [80, 95], workers: {workers}, executor: "{executor}"{extra})
+res = run({model}, d, horizon: 12, level: [80, 95], workers: {workers}, executor: "{spec(executor, workers)}"{extra})
 """)
                 best_run, best_wall = min(best_run, run_s), min(best_wall, wall)
             return best_run, best_wall
 
         times = {("inline", 1): measure("inline", 1)}
-        for executor in ("threads", "processes"):
+        have_ray = subprocess.run([os.path.join(ROOT, ".venv/bin/python"), "-c", "import ray"],
+                                  capture_output=True).returncode == 0
+        for executor in ("threads", "processes") + (("ray",) if have_ray else ()):
             for workers in (1, 2):
                 times[(executor, workers)] = measure(executor, workers)
         inline = times[("inline", 1)][0]
@@ -451,7 +456,8 @@ res = run({model}, d, horizon: 12, level: [80, 95], workers: {workers}, executor
           f"release build, best of {repeats}",
           ["case", "executor", "workers", "run s", "wall s", "us/task", "overhead us/task", "speedup vs 1", "efficiency"],
           rows)
-    print("run s: the run as fcast reports it (processes: starting the workers and sending them the data included);")
+    print("run s: the run as fcast reports it (processes: starting the workers and sending them the data included;")
+    print("ray: starting a local Ray instance, the driver and one fcast worker per chunk included);")
     print("wall s: the whole fcast process (start, plugins, CSV load, run); us/task: run s / tasks; overhead:")
     print("(run s x workers - inline run s) / tasks, the time per task a driver adds to inline's fits; efficiency:")
     print("(1-worker run s / 2-worker run s) / 2.")

@@ -177,13 +177,15 @@ public enum LocalExecutor {
 
 /// The drivers `run(..., executor:)` can name.
 public enum Executors {
-    public static let names = ["threads", "inline", "processes"]
+    public static let names = ["threads", "inline", "processes", "ray://local", "ray://host:port"]
 
     public static func make(_ name: String, workers: Int) throws(ResolveError) -> any Executor {
         switch name {
         case "threads": return ThreadExecutor(workers: workers)
         case "inline": return InlineExecutor()
         case "processes": return try ProcessExecutor(workers: workers)
+        case "ray": return try RayExecutor(spec: "ray://local", workers: workers)
+        case _ where name.hasPrefix("ray://"): return try RayExecutor(spec: name, workers: workers)
         default:
             throw ResolveError(description: "unknown executor '\(name)'; executors: \(names.map { "\"\($0)\"" }.joined(separator: ", "))")
         }

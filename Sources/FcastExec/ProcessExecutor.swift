@@ -128,6 +128,11 @@ final class ProcessPool: @unchecked Sendable {
     let timeout: Double?
     let retries: Int
     let memory: Int?
+    /// The arguments after the executable: ["worker"] for `fcast worker`, the Ray driver's own.
+    let arguments: [String]
+    /// Chunks a worker is sent before it reports the first: 2 for a worker process (one
+    /// ahead), more for the Ray driver, which runs them at once.
+    let ahead: Int
 
     struct Chunk {
         var id: UInt32
@@ -146,7 +151,9 @@ final class ProcessPool: @unchecked Sendable {
 
     init(job: Job, results: ResultBuffers, progress: ProgressReporter, executable: String, setup: [UInt8],
          stop: CancelToken, grace: Double, timeout: Double? = nil, retries: Int = 0, memory: Int? = nil,
-         chunks: [[Int]]) {
+         arguments: [String] = ["worker"], ahead: Int = 2, chunks: [[Int]]) {
+        self.arguments = arguments
+        self.ahead = max(1, ahead)
         self.job = job
         self.results = results
         self.progress = progress
@@ -208,7 +215,7 @@ final class ProcessPool: @unchecked Sendable {
 
     /// A worker that has the job and is ready for chunks; nil when the run stopped meanwhile.
     private func start() throws -> WorkerProcess? {
-        let worker = try WorkerProcess.spawn(executable: executable, memory: memory)
+        let worker = try WorkerProcess.spawn(executable: executable, arguments: arguments, memory: memory)
         // A worker that cannot read the job says why (FATAL) before it goes: read that.
         try? worker.channel.send(bytes: setup)
         while true {
@@ -239,7 +246,7 @@ final class ProcessPool: @unchecked Sendable {
                 throw ProcessExecutorError("a starting worker process sent \(other.type.name) before READY")
             case .closed:
                 let status = worker.reap()
-                throw ProcessExecutorError("the worker process (\(executable) worker) \(WorkerProcess.describe(status)) before it was ready")
+                throw ProcessExecutorError("the worker process (\(([executable] + arguments).joined(separator: " "))) \(WorkerProcess.describe(status)) before it was ready")
             }
         }
     }
@@ -272,7 +279,7 @@ final class ProcessPool: @unchecked Sendable {
         let timeoutNanos = timeout.map { UInt64($0 * 1e9) }
         while true {
             // One chunk ahead: the worker starts the next as soon as it finishes one.
-            while cancelledAt == nil && !stop.isCancelled && outstanding.count < 2, let chunk = nextChunk() {
+            while cancelledAt == nil && !stop.isCancelled && outstanding.count < ahead, let chunk = nextChunk() {
                 if outstanding.isEmpty { taskStart = DispatchTime.now().uptimeNanoseconds }
                 outstanding.append(Outstanding(chunk: chunk))
                 // A worker that has gone shows as closed below.
@@ -409,8 +416,8 @@ final class WorkerProcess {
         close(channel.fd)
     }
 
-    /// Starts `executable worker` with one end of a socket pair as its stdin and stdout.
-    static func spawn(executable: String, memory: Int? = nil) throws(ProcessExecutorError) -> WorkerProcess {
+    /// Starts `executable worker` (or `executable arguments...`) with one end of a socket pair as its stdin and stdout.
+    static func spawn(executable: String, arguments: [String] = ["worker"], memory: Int? = nil) throws(ProcessExecutorError) -> WorkerProcess {
         var fds: [Int32] = [-1, -1]
         // Close-on-exec: no other child (another worker) inherits this pair, so a worker's end
         // of input comes when the parent closes it, and only then.
@@ -431,7 +438,7 @@ final class WorkerProcess {
         sigemptyset(&none)
         posix_spawnattr_setsigmask(&attributes, &none)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
-        let argv: [UnsafeMutablePointer<CChar>?] = [strdup(executable), strdup("worker"), nil]
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup(executable)] + arguments.map { strdup($0) } + [nil]
         defer { for a in argv { free(a) } }
         // The memory cap travels in the environment: the worker sets it on itself first thing.
         var env: [UnsafeMutablePointer<CChar>?] = []

@@ -59,6 +59,9 @@ struct Run: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Record every finished task of the script's runs in this SQLite file; the same command again resumes from it.", valueName: "runs/x.db"))
     var journal: String?
 
+    @Option(name: .long, help: ArgumentHelp("Where runs that do not name an executor run: threads, processes, ray://local, ray://host:port (a Ray cluster; docs/cluster.md).", valueName: "executor"))
+    var executor: String?
+
     func run() throws {
         let registry = loadPlugins()
         let text: String
@@ -77,6 +80,7 @@ struct Run: ParsableCommand {
         let interp = Interpreter(registry: registry, host: servingHost(registry))
         if let workers { interp.defaultWorkers = workers }
         interp.execution.journal = journal
+        interp.execution.executor = executor
         let report = self.report.map { Report(path: $0, scriptName: file) }
         defer { if let report { FileHandle.standardError.write(Data("report: \(report.path)\n".utf8)) } }
         try runToCompletion(Source(name: file, text: text), in: interp, report: report)

@@ -289,7 +289,7 @@ final class HostTests: XCTestCase {
     ])
 
     func testAnEmbedderRegistersALibrary() throws {
-        XCTAssertEqual(interp.libraries.map(\.name), ["data", "models", "scoring", "output", "plotting", "store", "residuals", "validation", "tuning", "events"])
+        XCTAssertEqual(interp.libraries.map(\.name), ["data", "models", "scoring", "output", "plotting", "store", "residuals", "validation", "tuning", "events", "cluster"])
         try interp.register(Self.extra)
         try run("y = twice(20, plus: 2)")
         guard case .number(42)? = interp.globals["y"] else { return XCTFail("\(interp.globals)") }
@@ -337,7 +337,7 @@ final class HostTests: XCTestCase {
         // Nothing of a refused library is added.
         XCTAssertNil(interp.builtin(named: "f"))
         XCTAssertNil(interp.builtin(named: "g"))
-        XCTAssertEqual(interp.libraries.map(\.name), ["data", "models", "scoring", "output", "plotting", "store", "residuals", "validation", "tuning", "events", "extra"])
+        XCTAssertEqual(interp.libraries.map(\.name), ["data", "models", "scoring", "output", "plotting", "store", "residuals", "validation", "tuning", "events", "cluster", "extra"])
         try run("d = load(\"data/d.csv\")")
     }
 

@@ -316,7 +316,7 @@ extension BuiltinLibrary {
                 .init(name: "workers", positional: false, required: false, help: "threads (default: all cores)"),
                 .init(name: "seed", positional: false, required: false, help: "seed for simulated intervals (default 1)"),
                 .init(name: "executor", positional: false, required: false,
-                      help: "where tasks run: \"threads\" (default), \"inline\" (one thread, in order), \"processes\" (worker processes: a crashing plugin fails only its task)"),
+                      help: "where tasks run: \"threads\" (default), \"inline\" (one thread, in order), \"processes\" (worker processes: a crashing plugin fails only its task), ray() (a Ray cluster)"),
                 .init(name: "keep", positional: false, required: false,
                       help: "keep the fitted models for predict and best (default true)"),
                 .init(name: "journal", positional: false, required: false,

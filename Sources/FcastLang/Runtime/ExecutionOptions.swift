@@ -10,6 +10,9 @@ import Foundation
 public struct ExecutionDefaults {
     /// The journal of runs that do not name one.
     public var journal: String?
+    /// The executor of runs that do not name one (`fcast run --executor ray://local`); nil:
+    /// threads (or processes for plugins outside the built-in set).
+    public var executor: String?
     /// Runs journalled so far in `journal` (the next one's slot is this + 1).
     var journalledRuns = 0
     public init(journal: String? = nil) { self.journal = journal }
@@ -48,7 +51,7 @@ extension Interpreter {
     /// journal. Models from plugins outside the built-in set run in worker processes unless
     /// `isolate: false` or an executor is named.
     func executionSettings(_ a: BoundArguments, specs: [ModelSpec], workers: Int) throws(Diagnostic) -> ExecutionSettings {
-        var s = ExecutionSettings(executor: try a.string("executor") ?? "threads", workers: workers)
+        var s = ExecutionSettings(executor: try a.string("executor") ?? execution.executor ?? "threads", workers: workers)
         if let t = try a.number("timeout") {
             guard t > 0 else { throw Diagnostic("run(): timeout is in seconds and must be positive, got \(ParameterLabel.number(t))", at: a.span("timeout")) }
             s.timeout = t
@@ -57,7 +60,7 @@ extension Interpreter {
         if a.has("memory") { s.memory = try memoryBytes(a) }
         let isolate = try a.bool("isolate")
         let isolating = s.timeout != nil || s.memory != nil || s.retries > 0
-        if !a.has("executor") {
+        if !a.has("executor") && execution.executor == nil {
             let foreign = specs.contains { !Self.builtinLibraries.contains($0.algorithm.library.name) }
             if isolating || (foreign && isolate != false && ProcessExecutor.defaultExecutable != nil) { s.executor = "processes" }
         } else if isolate == true && s.executor != "processes" {

@@ -14,7 +14,7 @@ public struct BuiltinLibrary: Sendable {
     }
 
     /// The libraries every interpreter starts with, in the order of the reference.
-    public static let standard: [BuiltinLibrary] = [.data, .models, .scoring, .output, .plotting, .store, .residuals, .validation, .tuning, .events]
+    public static let standard: [BuiltinLibrary] = [.data, .models, .scoring, .output, .plotting, .store, .residuals, .validation, .tuning, .events, .cluster]
 }
 
 /// A library that cannot be registered: a name already taken, or a builtin declared wrong.
