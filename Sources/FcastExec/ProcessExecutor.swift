@@ -65,6 +65,22 @@ public struct ProcessExecutor: Executor {
         set { registered.withLock { $0 = newValue } }
     }
 
+    /// The JOB frame every worker of a run starts from (processes and Ray): the plan, the
+    /// models' libraries as the files this process loaded (in plan order), and the data.
+    static func jobFrame(_ job: Job) throws -> [UInt8] {
+        var libraries: [String] = []
+        for m in job.models {
+            let path = URL(fileURLWithPath: m.algorithm.library.path).standardizedFileURL.path
+            if !libraries.contains(path) { libraries.append(path) }
+        }
+        do {
+            return try WorkerProtocol.encode(.job(WorkerJob(plan: Array(job.plan.canonicalJSON()), libraries: libraries,
+                                                            keepModels: job.keep != .none, data: job.data)))
+        } catch {
+            throw ProcessExecutorError(error.description)
+        }
+    }
+
     /// This process's executable file (/proc/self/exe, resolved).
     public static func runningExecutable() -> URL? { PluginRegistry.runningExecutable() }
 
@@ -74,19 +90,7 @@ public struct ProcessExecutor: Executor {
             throw ProcessExecutorError("the processes executor fits models; forecasting from a run's kept models (predict) runs in this process: use \"threads\" or \"inline\"")
         }
         guard !tasks.isEmpty, !cancel.isCancelled else { return }
-        // The models' libraries, as the files this process loaded, in plan order.
-        var libraries: [String] = []
-        for m in job.models {
-            let path = URL(fileURLWithPath: m.algorithm.library.path).standardizedFileURL.path
-            if !libraries.contains(path) { libraries.append(path) }
-        }
-        let setup: [UInt8]
-        do {
-            setup = try WorkerProtocol.encode(.job(WorkerJob(plan: Array(job.plan.canonicalJSON()), libraries: libraries,
-                                                             keepModels: job.keep != .none, data: job.data)))
-        } catch {
-            throw ProcessExecutorError(error.description)
-        }
+        let setup = try ProcessExecutor.jobFrame(job)
         let n = tasks.count
         let count = max(1, min(workers, n))
         let chunkSize = max(1, min(64, n / (count * 32)))

@@ -104,18 +104,7 @@ public struct RayExecutor: Executor {
             throw ProcessExecutorError("the Ray executor fits models; forecasting from a run's kept models (predict) runs in this process: use \"threads\" or \"inline\"")
         }
         guard !tasks.isEmpty, !cancel.isCancelled else { return }
-        var libraries: [String] = []
-        for m in job.models {
-            let path = URL(fileURLWithPath: m.algorithm.library.path).standardizedFileURL.path
-            if !libraries.contains(path) { libraries.append(path) }
-        }
-        let setup: [UInt8]
-        do {
-            setup = try WorkerProtocol.encode(.job(WorkerJob(plan: Array(job.plan.canonicalJSON()), libraries: libraries,
-                                                             keepModels: job.keep != .none, data: job.data)))
-        } catch {
-            throw ProcessExecutorError(error.description)
-        }
+        let setup = try ProcessExecutor.jobFrame(job)
         let n = tasks.count
         let slots = cpus > 0 ? cpus : ProcessInfo.processInfo.activeProcessorCount
         // Each chunk costs a Ray task and an `fcast worker` start (tens of ms): about four

@@ -309,28 +309,7 @@ private let predictThunk: @convention(c) (
         guard let modelPtr, let reqPtr, let outPtr else {
             throw PluginError(fc_status(FC_ERR_INTERNAL), "predict called with a null argument")
         }
-        let r: fc_predict_request = ABIStruct.read(reqPtr)
-        let request = ForecastRequest(
-            horizon: r.h,
-            futureDs: r.future_ds == nil ? [] : Array(UnsafeBufferPointer(start: r.future_ds, count: r.h)),
-            levels: r.levels == nil ? [] : Array(UnsafeBufferPointer(start: r.levels, count: r.n_levels)),
-            seed: r.seed)
-        let f = try PluginHost.withCallContext(r.call_context) { try model(modelPtr).predict(request) }
-        let h = r.h
-        guard f.mean.count == h else {
-            throw PluginError(fc_status(FC_ERR_INTERNAL), "plugin returned \(f.mean.count) values for horizon \(h)")
-        }
-        let out: fc_forecast = ABIStruct.read(outPtr)
-        out.mean?.update(from: f.mean, count: h)
-        if r.n_levels > 0, let lo = out.lo, let hi = out.hi {
-            guard f.lo.count == r.n_levels, f.hi.count == r.n_levels else {
-                throw PluginError.unsupported("this model gives no prediction intervals")
-            }
-            for l in 0..<r.n_levels {
-                (lo + l * h).update(from: f.lo[l], count: h)
-                (hi + l * h).update(from: f.hi[l], count: h)
-            }
-        }
+        try writeForecast(reqPtr, outPtr) { request in try model(modelPtr).predict(request) }
     }
 }
 
