@@ -318,7 +318,7 @@ public struct PanelDescription: Sendable, CustomStringConvertible {
                      + "\(plural(totalPoints, "point")), \(frequency)")
         func row(_ label: String, _ text: String) { lines.append(label.padding(toLength: 10, withPad: " ", startingAt: 0) + text) }
         if let first = firstTime, let last = lastTime {
-            row("dates", Timestamp.format(first, style: timestampStyle) + " .. " + Timestamp.format(last, style: timestampStyle))
+            row(timestampStyle == .index ? "steps" : "dates", Timestamp.format(first, style: timestampStyle) + " .. " + Timestamp.format(last, style: timestampStyle))
         }
         if seriesCount > 0 {
             row("length", lengthMin == lengthMax
