@@ -75,6 +75,23 @@ public enum TestSupport {
         try run(fcastBinary, arguments, stdin: stdin, environment: environment, directory: directory ?? repoRoot)
     }
 
+    /// `fcast run script` started in the background from the repository root, with plugins
+    /// from `pluginPath`: for tests that signal or kill it mid-run. Read the pipes after it exits.
+    public static func startScript(_ script: URL, pluginPath: URL) throws -> (process: Process, stdout: Pipe, stderr: Pipe) {
+        let p = Process()
+        p.executableURL = fcastBinary
+        p.arguments = ["run", script.path]
+        p.currentDirectoryURL = repoRoot
+        var env = ProcessInfo.processInfo.environment
+        env["FCAST_PLUGIN_PATH"] = pluginPath.path
+        p.environment = env
+        let err = Pipe(), out = Pipe()
+        p.standardError = err
+        p.standardOutput = out
+        try p.run()
+        return (p, out, err)
+    }
+
     /// Compiles C source into a shared library `libfcast_<name>.so` in `dir` with the system C compiler,
     /// against the current fcast_plugin.h or the one in `headerDirectory` (an older ABI's frozen copy).
     public static func compileCPlugin(source: String, name: String, in dir: URL,

@@ -15,17 +15,7 @@ final class InterruptTests: XCTestCase {
             res = run([slow(), slow(), slow(), slow()], emp, horizon: 3, workers: 2)
             show(res)
             """, to: "slow.fc", in: dir)
-        let p = Process()
-        p.executableURL = TestSupport.fcastBinary
-        p.arguments = ["run", script.path]
-        p.currentDirectoryURL = TestSupport.repoRoot
-        var env = ProcessInfo.processInfo.environment
-        env["FCAST_PLUGIN_PATH"] = dir.path
-        p.environment = env
-        let err = Pipe(), out = Pipe()
-        p.standardError = err
-        p.standardOutput = out
-        try p.run()
+        let (p, out, err) = try TestSupport.startScript(script, pluginPath: dir)
         Thread.sleep(forTimeInterval: 1.5)
         XCTAssertTrue(p.isRunning, "the run should still be going")
         let sent = Date()
@@ -54,17 +44,7 @@ final class InterruptTests: XCTestCase {
             res = run([slow(), slow(), slow(), slow()], emp, horizon: 3, workers: 2)
             show(res)
             """, to: "slow.fc", in: dir)
-        let p = Process()
-        p.executableURL = TestSupport.fcastBinary
-        p.arguments = ["run", script.path]
-        p.currentDirectoryURL = TestSupport.repoRoot
-        var env = ProcessInfo.processInfo.environment
-        env["FCAST_PLUGIN_PATH"] = dir.path
-        p.environment = env
-        let err = Pipe(), out = Pipe()
-        p.standardError = err
-        p.standardOutput = out
-        try p.run()
+        let (p, out, err) = try TestSupport.startScript(script, pluginPath: dir)
         Thread.sleep(forTimeInterval: 1.5)
         XCTAssertTrue(p.isRunning, "the run should still be going")
         kill(p.processIdentifier, SIGTERM)
@@ -97,17 +77,7 @@ final class InterruptTests: XCTestCase {
                 res = run(stubborn(), emp, horizon: 3, workers: 2, executor: "\(executor)", isolate: \(executor == "processes"))
                 show(res)
                 """, to: "stubborn.fc", in: dir)
-            let p = Process()
-            p.executableURL = TestSupport.fcastBinary
-            p.arguments = ["run", script.path]
-            p.currentDirectoryURL = TestSupport.repoRoot
-            var env = ProcessInfo.processInfo.environment
-            env["FCAST_PLUGIN_PATH"] = dir.path
-            p.environment = env
-            let err = Pipe(), out = Pipe()
-            p.standardError = err
-            p.standardOutput = out
-            try p.run()
+            let (p, out, err) = try TestSupport.startScript(script, pluginPath: dir)
             Thread.sleep(forTimeInterval: 1.5)
             kill(p.processIdentifier, SIGINT)
             Thread.sleep(forTimeInterval: 0.5)

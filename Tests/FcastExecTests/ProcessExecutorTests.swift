@@ -546,17 +546,7 @@ final class ProcessExecutorTests: XCTestCase {
             res = run([slow(), slow(), slow(), slow()], emp, horizon: 3, workers: 2, executor: "processes")
             show(res)
             """, to: "slow.fc", in: dir)
-        let p = Process()
-        p.executableURL = TestSupport.fcastBinary
-        p.arguments = ["run", script.path]
-        p.currentDirectoryURL = TestSupport.repoRoot
-        var env = ProcessInfo.processInfo.environment
-        env["FCAST_PLUGIN_PATH"] = dir.path
-        p.environment = env
-        let err = Pipe(), out = Pipe()
-        p.standardError = err
-        p.standardOutput = out
-        try p.run()
+        let (p, out, err) = try TestSupport.startScript(script, pluginPath: dir)
         Thread.sleep(forTimeInterval: 1.5)
         XCTAssertTrue(p.isRunning, "the run should still be going")
         let workers = workerProcesses(of: p.processIdentifier)
