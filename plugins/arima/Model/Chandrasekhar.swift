@@ -51,6 +51,7 @@ extension StateSpace {
         var sumLog = 0.0
         var converged = false
         var logF = 0.0
+        var prodF = 1.0, nProd = 0
         // once the rank-one increments are below tol, F and K are frozen: the likelihood
         // moves by less than n * tol
         let tol = 1e-11
@@ -58,7 +59,12 @@ extension StateSpace {
             for t in 0..<n {
                 // F_t >= 1 in exact arithmetic (unit innovation variance)
                 if !(F > 0.999) || !F.isFinite { res.ok = false; return }
-                if converged { sumLog += logF } else { sumLog += log(F) }
+                // sum log F_t by logs of products of up to 16 terms (one log call per 16
+                // steps; F_t >= 1 and bounded, so a product stays far from overflow)
+                if converged { sumLog += logF } else {
+                    prodF *= F; nProd += 1
+                    if nProd == 16 || prodF > 1e100 { sumLog += log(prodF); prodF = 1; nProd = 0 }
+                }
                 let invF = 1 / F
                 for c in 0..<nc {
                     let ac = a.baseAddress! + c * (r + 1)
@@ -95,11 +101,15 @@ extension StateSpace {
                     // increments have died out: F and K are at their steady state
                     var mx = 0.0
                     for i in 0..<r { mx = max(mx, abs(W[i])) }
-                    if abs(M) * mx * mx < tol { converged = true; logF = log(F) }
+                    if abs(M) * mx * mx < tol {
+                        converged = true; logF = log(F)
+                        sumLog += log(prodF); prodF = 1; nProd = 0
+                    }
                 }
             }
             if let state { for i in 0..<r { state[i] = a[i] } }
         }
+        if nProd > 0 { sumLog += log(prodF) }
         for i in 0..<nc { for j in 0..<i { res.cross[j * nc + i] = res.cross[i * nc + j] } }
         res.sumLog = sumLog
         return res
