@@ -92,6 +92,9 @@ let package = Package(
         .target(name: "PluginTransforms", dependencies: ["PluginNumerics", "FcastPluginKit"], path: "plugins/transforms"),
         .target(name: "ThetaPlugin", dependencies: ["ThetaModel", "PluginNumerics", "FcastPluginKit"], path: "plugins/theta/Plugin"),
         .target(name: "EtsModel", dependencies: ["CNLopt", "PluginNumerics"], path: "plugins/ets/Model"),
+        // A development tool for the ETS numerics (profiling, accuracy on a long CSV).
+        .executableTarget(name: "ets-bench", dependencies: ["EtsModel"], path: "bench/ets",
+                          exclude: ["statsforecast_reference.py"], sources: ["EtsBench.swift"]),
         .target(name: "EtsPlugin", dependencies: ["EtsModel", "PluginNumerics", "PluginTransforms", "FcastPluginKit"], path: "plugins/ets/Plugin"),
         // XGBoost's C API for the global model (Debian's libxgboost-dev).
         .systemLibrary(name: "CXGBoost", path: "Sources/CXGBoost", pkgConfig: "xgboost", providers: [.apt(["libxgboost-dev"])]),

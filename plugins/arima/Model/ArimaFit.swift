@@ -100,25 +100,45 @@ final class ArimaProblem {
         return (polys, ar, ma, sar, sma)
     }
 
+    /// The expanded polynomials alone (as `polys(x, transformed:).0`), with the coefficients
+    /// in a stack buffer: the objectives' hot path.
+    func armaPolys(_ x: UnsafePointer<Double>, transformed: Bool) -> ArmaPolys {
+        let p = spec.p, q = spec.q, P = spec.effP, Q = spec.effQ
+        if !transformed {
+            return ArmaPolys(phi: Poly.expandAR(x, p, x + p + q, P, m), theta: Poly.expandMA(x + p, q, x + p + q + P, Q, m))
+        }
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: max(p + q + P + Q, 1)) { buf in
+            let c = buf.baseAddress!
+            Poly.pacfToAR(x, p, c)
+            Poly.pacfToAR(x + p, q, c + p)
+            Poly.pacfToAR(x + p + q, P, c + p + q)
+            Poly.pacfToAR(x + p + q + P, Q, c + p + q + P)
+            for i in 0..<q { c[p + i] = -c[p + i] }
+            for i in 0..<Q { c[p + q + P + i] = -c[p + q + P + i] }
+            return ArmaPolys(phi: Poly.expandAR(c, p, c + p + q, P, m), theta: Poly.expandMA(c + p, q, c + p + q + P, Q, m))
+        }
+    }
+
     /// Conditional sum of squares with the regression profiled out. Returns (ssq, nu, beta).
     /// The residuals of every column are left in `cssWork` (column-major).
     func css(_ pol: ArmaPolys) -> (ssq: Double, nu: Int, beta: [Double]) {
         let ncond = pol.phi.count
         let nu = n - ncond
-        var phiIdx: [Int] = [], phiVal: [Double] = [], thIdx: [Int] = [], thVal: [Double] = []
-        for k in 0..<pol.phi.count where pol.phi[k] != 0 { phiIdx.append(k + 1); phiVal.append(pol.phi[k]) }
-        for k in 0..<pol.theta.count where pol.theta[k] != 0 { thIdx.append(k + 1); thVal.append(pol.theta[k]) }
-        let qmax = thIdx.last ?? 0
+        if hasMissing { return cssMissing(pol) }
+        let nphi = pol.phi.count, nth = pol.theta.count
         var M = [Double](repeating: 0, count: nc * nc)
         let n = self.n, nc = self.nc
-        let np = phiIdx.count, nq = thIdx.count
-        if hasMissing { return cssMissing(pol) }
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: max(nphi + nth, 1)) { idx in
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: max(nphi + nth, 1)) { val in
+        let pi = idx.baseAddress!, pv = val.baseAddress!
+        let ti = pi + nphi, tv = pv + nphi
+        var np = 0, nq = 0
+        for k in 0..<nphi where pol.phi[k] != 0 { pi[np] = k + 1; pv[np] = pol.phi[k]; np += 1 }
+        for k in 0..<nth where pol.theta[k] != 0 { ti[nq] = k + 1; tv[nq] = pol.theta[k]; nq += 1 }
+        let qmax = nq > 0 ? ti[nq - 1] : 0
         data.withUnsafeBufferPointer { dat in
         cssWork.withUnsafeMutableBufferPointer { e in
-        phiIdx.withUnsafeBufferPointer { pi in
-        phiVal.withUnsafeBufferPointer { pv in
-        thIdx.withUnsafeBufferPointer { ti in
-        thVal.withUnsafeBufferPointer { tv in
+        M.withUnsafeMutableBufferPointer { M in
             for c in 0..<nc {
                 let u = dat.baseAddress! + c * n
                 let ec = e.baseAddress! + c * n
@@ -153,7 +173,7 @@ final class ArimaProblem {
                     }
                 }
             }
-        }}}}}}
+        }}}}}
         let (beta, ssq) = LinAlg.profile(M, nc)
         return (ssq, nu, beta)
     }
@@ -204,9 +224,10 @@ final class ArimaProblem {
 
     /// CSS residuals with the regression profiled out (raw coefficients).
     func cssResiduals(_ x: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>) -> Bool {
-        let (pol, _, ma, _, sma) = polys(x, transformed: false)
         // keep the search in the invertible region (outside it the residual recursion explodes)
-        if !Poly.maRootsOutside(ma) || !Poly.maRootsOutside(sma) { return false }
+        if !Poly.rootsOutside(x + spec.p, count: spec.q, sign: -1, radius: 1)
+            || !Poly.rootsOutside(x + spec.p + spec.q + spec.effP, count: spec.effQ, sign: -1, radius: 1) { return false }
+        let pol = armaPolys(x, transformed: false)
         let c = css(pol)
         let ncond = pol.phi.count
         let n = self.n, nc = self.nc
@@ -226,7 +247,7 @@ final class ArimaProblem {
     /// Exact-likelihood residuals (v_t / sqrt(F_t)) * (prod F_t)^(1/2n), regression profiled
     /// out, transformed coefficients. Their sum of squares is n exp(2 * mlObjective).
     func mlResiduals(_ x: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>) -> Bool {
-        let (pol, _, _, _, _) = polys(x, transformed: true)
+        let pol = armaPolys(x, transformed: true)
         guard let P0 = StateSpace.initialCovariance(pol) else { return false }
         if mlWork.count != nc * n { mlWork = [Double](repeating: 0, count: nc * n) }
         let n = self.n, nc = self.nc
@@ -253,7 +274,7 @@ final class ArimaProblem {
     }
 
     func cssObjective(_ x: UnsafePointer<Double>) -> Double {
-        let (pol, _, _, _, _) = polys(x, transformed: false)
+        let pol = armaPolys(x, transformed: false)
         let r = css(pol)
         guard r.nu > 0, r.ssq > 0, r.ssq.isFinite else { return 1e10 }
         return 0.5 * log(r.ssq / Double(r.nu))
@@ -270,7 +291,7 @@ final class ArimaProblem {
     }
 
     func mlObjective(_ x: UnsafePointer<Double>) -> Double {
-        let (pol, _, _, _, _) = polys(x, transformed: true)
+        let pol = armaPolys(x, transformed: true)
         guard let r = exact(pol), r.ssq > 0 else { return 1e10 }
         let nn = Double(nObs)
         return 0.5 * (log(r.ssq / nn) + r.sumLog / nn)
@@ -351,8 +372,12 @@ public struct ArimaFit: Sendable {
     /// runs the exact filter once for residuals and the final state.
     init(spec: ArimaSpec, method: ArimaMethod, ar: [Double], ma: [Double], sar: [Double], sma: [Double],
          intercept: Double?, drift: Double?, xreg: [[Double]] = [], xregCoef: [Double] = [],
-         sigma2: Double?, loglik: Double, y: [Double]) throws(ArimaError) {
+         sigma2: Double?, loglik: Double, y: [Double], complete: Bool = true) throws(ArimaError) {
         self.spec = spec; self.method = method
+        // A search candidate (complete: false, given sigma2, no missing values, where the
+        // filter cannot fail) needs only the criteria, which do not depend on the filter:
+        // `completed()` runs it for the chosen model, with the same numbers.
+        isComplete = complete || sigma2 == nil || y.contains { $0.isNaN }
         self.ar = ar; self.ma = ma; self.sar = sar; self.sma = sma
         self.intercept = intercept; self.drift = drift
         self.xreg = xreg; self.xregCoef = xregCoef
@@ -366,6 +391,14 @@ public struct ArimaFit: Sendable {
         nUsed = missing ? u.reduce(0) { $0 + ($1.isNaN ? 0 : 1) } : u.count
         let pol = ArmaPolys(phi: Poly.expandAR(ar, sar, spec.period), theta: Poly.expandMA(ma, sma, spec.period))
         let r = pol.r
+        if !isComplete {
+            state = []; stateCov = []; residuals = []; filled = []
+            self.sigma2 = sigma2!
+            (aic, aicc, bic) = Self.criteria(method: method, loglik: loglik, sigma2: self.sigma2, nUsed: nUsed, ncond: pol.phi.count,
+                                             ncoef: ar.count + ma.count + sar.count + sma.count + (intercept == nil ? 0 : 1)
+                                                 + (drift == nil ? 0 : 1) + xregCoef.count)
+            return
+        }
         // With missing values: the predicted states a_{t+1|t}, for the one-step predictions.
         var states = [Double](repeating: 0, count: missing ? u.count * r : 0)
         var st = [Double](repeating: 0, count: r)
@@ -468,19 +501,36 @@ public struct ArimaFit: Sendable {
             self.sigma2 = ss / Double(max(nUsed - ncoef, 1))
         }
         state = st
+        (aic, aicc, bic) = Self.criteria(method: method, loglik: loglik, sigma2: self.sigma2, nUsed: nUsed, ncond: pol.phi.count, ncoef: ncoef)
+    }
+
+    /// False for a search candidate built without the filter (criteria only).
+    let isComplete: Bool
+
+    /// This fit with residuals, state and covariances (a search candidate's, filtered now).
+    func completed() throws(ArimaError) -> ArimaFit {
+        if isComplete { return self }
+        return try ArimaFit(spec: spec, method: method, ar: ar, ma: ma, sar: sar, sma: sma, intercept: intercept, drift: drift,
+                            xreg: xreg, xregCoef: xregCoef, sigma2: sigma2, loglik: loglik, y: y)
+    }
+
+    /// AIC, AICc and BIC (ncoef: the estimated coefficients; sigma^2 counts once more).
+    static func criteria(method: ArimaMethod, loglik: Double, sigma2: Double, nUsed: Int, ncond: Int, ncoef: Int)
+        -> (aic: Double, aicc: Double, bic: Double) {
         // the approximation's criterion uses stats::arima's CSS variance, ssq / (n - conditioning)
-        let ncond = Double(pol.phi.count)
-        let cssSigma2 = self.sigma2 * max(Double(nUsed) - Double(ncoef), 1) / max(Double(nUsed) - ncond, 1)
-        let npar = Double(ar.count + ma.count + sar.count + sma.count + (intercept == nil ? 0 : 1) + (drift == nil ? 0 : 1) + xregCoef.count + 1)
+        let cssSigma2 = sigma2 * max(Double(nUsed) - Double(ncoef), 1) / max(Double(nUsed) - Double(ncond), 1)
+        let npar = Double(ncoef + 1)
         let nstar = Double(nUsed)
+        let aic: Double
         if method == .css {
             // R's auto.arima approximation: n * log(sigma2) + 2 k (its offset is a constant).
             aic = nstar * log(cssSigma2) + 2 * npar
         } else {
             aic = -2 * loglik + 2 * npar
         }
-        aicc = nstar - npar - 1 > 0 ? aic + 2 * npar * (npar + 1) / (nstar - npar - 1) : .infinity
-        bic = aic + npar * (log(nstar) - 2)
+        let aicc = nstar - npar - 1 > 0 ? aic + 2 * npar * (npar + 1) / (nstar - npar - 1) : .infinity
+        let bic = aic + npar * (log(nstar) - 2)
+        return (aic, aicc, bic)
     }
 
     /// Point forecasts and normal prediction intervals at `levels` (in percent, e.g. [80, 95],
@@ -624,14 +674,15 @@ public enum ArimaModel {
 
     /// `secondStart`: ML also from the other start (zero for CSS-ML) and keeps the better
     /// optimum (the default); the automatic search screens candidates with one start.
-    static func fit(y: [Double], spec: ArimaSpec, method: ArimaMethod, secondStart: Bool, xreg: [[Double]] = []) throws(ArimaError) -> ArimaFit {
+    static func fit(y: [Double], spec: ArimaSpec, method: ArimaMethod, secondStart: Bool, xreg: [[Double]] = [],
+                    complete: Bool = true) throws(ArimaError) -> ArimaFit {
         try spec.validate()
         try checkSeries(y)
         // Work on y / s so that huge or tiny magnitudes behave like unit-scale data.
         var s = y.reduce(0) { max($0, abs($1)) }
         if !(s > 0) || !s.isFinite { s = 1 }
         let prob = try ArimaProblem(y: s == 1 ? y : y.map { $0 / s }, spec: spec, xreg: xreg)
-        return try estimate(prob, method: method, scale: s, original: y, secondStart: secondStart)
+        return try estimate(prob, method: method, scale: s, original: y, secondStart: secondStart, complete: complete)
     }
 
     public static func fit(y: UnsafeBufferPointer<Double>, spec: ArimaSpec, method: ArimaMethod = .cssML) throws(ArimaError) -> ArimaFit {
@@ -674,7 +725,7 @@ public enum ArimaModel {
     static let mlFtol = 1e-10
 
     static func estimate(_ prob: ArimaProblem, method: ArimaMethod, scale: Double, original: [Double],
-                         secondStart: Bool = true) throws(ArimaError) -> ArimaFit {
+                         secondStart: Bool = true, complete: Bool = true) throws(ArimaError) -> ArimaFit {
         let spec = prob.spec
         let k = prob.npArma
         // Degenerate data: differencing plus mean/drift explain y exactly (constant or
@@ -778,7 +829,8 @@ public enum ArimaModel {
         if spec.hasMean && intercept == nil { intercept = 0 }
         return try ArimaFit(spec: spec, method: method, ar: ar, ma: ma, sar: sar, sma: sma,
                             intercept: intercept.map { $0 * scale }, drift: drift.map { $0 * scale },
-                            xreg: prob.xreg, xregCoef: xc, sigma2: reported * scale * scale, loglik: loglik - nn * log(scale), y: original)
+                            xreg: prob.xreg, xregCoef: xc, sigma2: reported * scale * scale, loglik: loglik - nn * log(scale), y: original,
+                            complete: complete)
     }
 }
 

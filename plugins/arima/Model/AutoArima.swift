@@ -177,7 +177,8 @@ public enum AutoArima {
         /// Fits one candidate; infinite criterion when it fails or has roots within 1.01.
         func evaluate(_ k: Key, method: ArimaMethod, final: Bool = false) -> (ArimaFit?, Double) {
             let s = spec(k)
-            guard let f = try? ArimaModel.fit(y: y, spec: s, method: method, secondStart: final || !o.screenOneStart)
+            // criteria only: the chosen fit is completed (filtered) on return
+            guard let f = try? ArimaModel.fit(y: y, spec: s, method: method, secondStart: final || !o.screenOneStart, complete: false)
             else { return (nil, .infinity) }
             let pol = f.polys
             if !Poly.arRootsOutside(pol.phi, radius: 1.01) || !Poly.maRootsOutside(pol.theta, radius: 1.01) {
@@ -294,14 +295,14 @@ public enum AutoArima {
                 }
             }
             if let chosen {
-                return (chosen.0, candidates)
+                return (try chosen.0.completed(), candidates)
             }
         } else if let b = bestKey, bestIC.isFinite, let f = fits[b] {
-            if !o.screenOneStart { return (f, candidates) }
+            if !o.screenOneStart { return (try f.completed(), candidates) }
             // the winner from both starts (kept if its criterion is no worse and admissible)
             let (f2, v2) = evaluate(b, method: method, final: true)
-            if let f2, v2.isFinite, v2 <= bestIC { return (f2, candidates) }
-            return (f, candidates)
+            if let f2, v2.isFinite, v2 <= bestIC { return (try f2.completed(), candidates) }
+            return (try f.completed(), candidates)
         }
         // Nothing admissible: fall back to the plain differenced model.
         let fallback = ArimaSpec(p: 0, d: d, q: 0, P: 0, D: D, Q: 0, period: max(m, 1),

@@ -25,37 +25,46 @@ extension StateSpace {
         let r = m.r
         var res = FilterResult()
         res.cross = [Double](repeating: 0, count: nc * nc)
-        var phi = [Double](repeating: 0, count: r)
+        // phi, K, W, a and v in one stack buffer (an allocation per call costs as much as
+        // the recursions on short series)
+        let nbuf = r + 2 * (r + 1) + nc * (r + 1) + nc
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: nbuf) { buf -> FilterResult in
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: max(r, 1)) { idx -> FilterResult in
+        let base = buf.baseAddress!
+        for i in 0..<nbuf { base[i] = 0 }
+        let phi = UnsafeMutableBufferPointer(start: base, count: r)
         for k in 0..<m.phi.count { phi[k] = m.phi[k] }
-        var phiIdx: [Int] = []
-        for k in 0..<r where phi[k] != 0 { phiIdx.append(k) }
+        var nIdx = 0
+        for k in 0..<r where phi[k] != 0 { idx[nIdx] = k; nIdx += 1 }
+        let phiIdx = UnsafeBufferPointer(start: idx.baseAddress!, count: nIdx)
         // K_1 = T P0 Z' = T * (first column of P0)
-        var K = [Double](repeating: 0, count: r + 1)
-        var W = [Double](repeating: 0, count: r + 1)
+        let K = UnsafeMutableBufferPointer(start: base + r, count: r + 1)
+        let W = UnsafeMutableBufferPointer(start: base + r + (r + 1), count: r + 1)
         let p00 = P0[0]
         for i in 0..<r { K[i] = phi[i] * p00 + (i + 1 < r ? P0[(i + 1) * r] : 0) }
         var F = p00
         guard F > 0, F.isFinite else { res.ok = false; return res }
         for i in 0..<r { W[i] = K[i] }
         var M = -1 / F
-        var a = [Double](repeating: 0, count: nc * (r + 1))
-        var v = [Double](repeating: 0, count: nc)
+        let a = UnsafeMutableBufferPointer(start: base + r + 2 * (r + 1), count: nc * (r + 1))
+        let v = UnsafeMutableBufferPointer(start: base + r + 2 * (r + 1) + nc * (r + 1), count: nc)
         var sumLog = 0.0
         var converged = false
         var logF = 0.0
+        var prodF = 1.0, nProd = 0
         // once the rank-one increments are below tol, F and K are frozen: the likelihood
         // moves by less than n * tol
         let tol = 1e-11
         res.cross.withUnsafeMutableBufferPointer { cross in
-        a.withUnsafeMutableBufferPointer { a in
-        K.withUnsafeMutableBufferPointer { K in
-        W.withUnsafeMutableBufferPointer { W in
-        v.withUnsafeMutableBufferPointer { v in
-        phi.withUnsafeBufferPointer { phi in
             for t in 0..<n {
                 // F_t >= 1 in exact arithmetic (unit innovation variance)
                 if !(F > 0.999) || !F.isFinite { res.ok = false; return }
-                if converged { sumLog += logF } else { sumLog += log(F) }
+                // sum log F_t by logs of products of up to 16 terms (one log call per 16
+                // steps; F_t >= 1 and bounded, so a product stays far from overflow)
+                if converged { sumLog += logF } else {
+                    prodF *= F; nProd += 1
+                    if nProd == 16 || prodF > 1e100 { sumLog += log(prodF); prodF = 1; nProd = 0 }
+                }
                 let invF = 1 / F
                 for c in 0..<nc {
                     let ac = a.baseAddress! + c * (r + 1)
@@ -92,13 +101,18 @@ extension StateSpace {
                     // increments have died out: F and K are at their steady state
                     var mx = 0.0
                     for i in 0..<r { mx = max(mx, abs(W[i])) }
-                    if abs(M) * mx * mx < tol { converged = true; logF = log(F) }
+                    if abs(M) * mx * mx < tol {
+                        converged = true; logF = log(F)
+                        sumLog += log(prodF); prodF = 1; nProd = 0
+                    }
                 }
             }
             if let state { for i in 0..<r { state[i] = a[i] } }
-        }}}}}}
+        }
+        if nProd > 0 { sumLog += log(prodF) }
         for i in 0..<nc { for j in 0..<i { res.cross[j * nc + i] = res.cross[i * nc + j] } }
         res.sumLog = sumLog
         return res
+        }}
     }
 }

@@ -8,12 +8,13 @@ enum Poly {
     @inline(__always)
     static func pacfToAR(_ x: UnsafePointer<Double>, _ p: Int, _ out: UnsafeMutablePointer<Double>) {
         if p == 0 { return }
-        var work = [Double](repeating: 0, count: p)
-        for j in 0..<p { out[j] = tanh(x[j]) }
-        for j in 1..<max(p, 1) {
-            let a = out[j]
-            for k in 0..<j { work[k] = out[k] - a * out[j - k - 1] }
-            for k in 0..<j { out[k] = work[k] }
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: p) { work in
+            for j in 0..<p { out[j] = tanh(x[j]) }
+            for j in 1..<max(p, 1) {
+                let a = out[j]
+                for k in 0..<j { work[k] = out[k] - a * out[j - k - 1] }
+                for k in 0..<j { out[k] = work[k] }
+            }
         }
     }
 
@@ -44,40 +45,64 @@ enum Poly {
     /// True when every root of 1 - a1 z - ... - ap z^p has modulus greater than `radius`
     /// (Schur-Cohn test by the step-down recursion on the rescaled polynomial).
     static func arRootsOutside(_ a: [Double], radius: Double = 1.0) -> Bool {
-        var p = a.count
-        while p > 0 && a[p - 1] == 0 { p -= 1 }
-        if p == 0 { return true }
-        var cur = [Double](repeating: 0, count: p)
-        var s = 1.0
-        for i in 0..<p { s *= radius; cur[i] = a[i] * s }
-        var j = p - 1
-        while j >= 0 {
-            let k = cur[j]
-            if !(abs(k) < 1) { return false }
-            if j > 0 {
-                let den = 1 - k * k
-                var prev = [Double](repeating: 0, count: j)
-                for i in 0..<j { prev[i] = (cur[i] + k * cur[j - 1 - i]) / den }
-                cur = prev
-            }
-            j -= 1
-        }
-        return true
+        a.withUnsafeBufferPointer { rootsOutside($0.baseAddress, count: a.count, sign: 1, radius: radius) }
     }
 
     /// True when every root of 1 + t1 z + ... + tq z^q has modulus greater than `radius`.
     static func maRootsOutside(_ t: [Double], radius: Double = 1.0) -> Bool {
-        arRootsOutside(t.map { -$0 }, radius: radius)
+        t.withUnsafeBufferPointer { rootsOutside($0.baseAddress, count: t.count, sign: -1, radius: radius) }
+    }
+
+    /// `arRootsOutside` of sign * a[0..<count] (sign -1: `maRootsOutside`), without
+    /// allocating on the heap.
+    static func rootsOutside(_ a: UnsafePointer<Double>?, count: Int, sign: Double, radius: Double) -> Bool {
+        var p = count
+        while p > 0 && a![p - 1] == 0 { p -= 1 }
+        if p == 0 { return true }
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * p) { buf in
+            var cur = buf.baseAddress!, prev = buf.baseAddress! + p
+            var s = 1.0
+            for i in 0..<p { s *= radius; cur[i] = sign * a![i] * s }
+            var j = p - 1
+            while j >= 0 {
+                let k = cur[j]
+                if !(abs(k) < 1) { return false }
+                if j > 0 {
+                    let den = 1 - k * k
+                    for i in 0..<j { prev[i] = (cur[i] + k * cur[j - 1 - i]) / den }
+                    swap(&cur, &prev)
+                }
+                j -= 1
+            }
+            return true
+        }
     }
 
     /// Full AR coefficients of (1 - sum phi_i z^i)(1 - sum Phi_j z^{m j}) written as 1 - sum c_k z^k.
     static func expandAR(_ phi: [Double], _ sphi: [Double], _ m: Int) -> [Double] {
-        let n = phi.count + sphi.count * m
+        phi.withUnsafeBufferPointer { a in sphi.withUnsafeBufferPointer { sa in
+            expandAR(a.baseAddress, phi.count, sa.baseAddress, sphi.count, m)
+        } }
+    }
+
+    static func expandAR(_ phi: UnsafePointer<Double>?, _ p: Int, _ sphi: UnsafePointer<Double>?, _ P: Int, _ m: Int) -> [Double] {
+        let n = p + P * m
         var c = [Double](repeating: 0, count: n)
-        for i in 0..<phi.count { c[i] += phi[i] }
-        for j in 0..<sphi.count {
-            c[(j + 1) * m - 1] += sphi[j]
-            for i in 0..<phi.count { c[(j + 1) * m + i] -= phi[i] * sphi[j] }
+        for i in 0..<p { c[i] += phi![i] }
+        for j in 0..<P {
+            c[(j + 1) * m - 1] += sphi![j]
+            for i in 0..<p { c[(j + 1) * m + i] -= phi![i] * sphi![j] }
+        }
+        return c
+    }
+
+    static func expandMA(_ theta: UnsafePointer<Double>?, _ q: Int, _ stheta: UnsafePointer<Double>?, _ Q: Int, _ m: Int) -> [Double] {
+        let n = q + Q * m
+        var c = [Double](repeating: 0, count: n)
+        for i in 0..<q { c[i] += theta![i] }
+        for j in 0..<Q {
+            c[(j + 1) * m - 1] += stheta![j]
+            for i in 0..<q { c[(j + 1) * m + i] += theta![i] * stheta![j] }
         }
         return c
     }

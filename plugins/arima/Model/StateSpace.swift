@@ -26,7 +26,30 @@ enum StateSpace {
     /// psi(0...maxLag), or nil if the AR part is (numerically) non-stationary.
     static func autocovariances(_ m: ArmaPolys, maxLag: Int) -> (gamma: [Double], psi: [Double])? {
         let p = m.phi.count, q = m.theta.count
-        let psi = Poly.psiWeights(ar: m.phi, ma: m.theta, count: max(maxLag, q) + 1)
+        var gamma = [Double](repeating: 0, count: max(maxLag, p) + 1)
+        var psi = [Double](repeating: 0, count: max(maxLag, q) + 1)
+        let ok = gamma.withUnsafeMutableBufferPointer { g in
+            psi.withUnsafeMutableBufferPointer { autocovariances(m, maxLag: maxLag, gamma: g.baseAddress!, psi: $0.baseAddress!) }
+        }
+        return ok ? (gamma, psi) : nil
+    }
+
+    /// `autocovariances` into caller buffers of max(maxLag, p) + 1 (gamma, zeroed) and
+    /// max(maxLag, q) + 1 (psi) values; false when non-stationary.
+    static func autocovariances(_ m: ArmaPolys, maxLag: Int, gamma: UnsafeMutablePointer<Double>,
+                                psi: UnsafeMutablePointer<Double>) -> Bool {
+        let p = m.phi.count, q = m.theta.count
+        // psi weights of phi(B) psi(B) = theta(B) (Poly.psiWeights)
+        let count = max(maxLag, q) + 1
+        psi[0] = 1
+        if count > 1 {
+            for j in 1..<count {
+                var s = j <= q ? m.theta[j - 1] : 0
+                let kmax = min(j, p)
+                if kmax > 0 { for k in 1...kmax { s += m.phi[k - 1] * psi[j - k] } }
+                psi[j] = s
+            }
+        }
         // c_h = sum_{j=h}^{q} theta_j psi_{j-h}, theta_0 = 1
         func c(_ h: Int) -> Double {
             var s = 0.0
@@ -34,22 +57,25 @@ enum StateSpace {
             for j in h...q { s += (j == 0 ? 1 : m.theta[j - 1]) * psi[j - h] }
             return s
         }
-        var gamma = [Double](repeating: 0, count: max(maxLag, p) + 1)
         if p == 0 {
             for h in 0...maxLag { gamma[h] = c(h) }
-            return (gamma, psi)
+            return true
         }
         // Solve gamma(h) - sum_k phi_k gamma(|h-k|) = c_h, h = 0..p.
         let n = p + 1
-        var A = [Double](repeating: 0, count: n * n)
-        var b = [Double](repeating: 0, count: n)
-        for h in 0...p {
-            A[h * n + h] += 1
-            for k in 1...p { A[h * n + abs(h - k)] -= m.phi[k - 1] }
-            b[h] = c(h)
+        let solved = withUnsafeTemporaryAllocation(of: Double.self, capacity: n * n + n) { buf -> Bool in
+            let A = buf.baseAddress!, b = A + n * n
+            for i in 0..<(n * n + n) { A[i] = 0 }
+            for h in 0...p {
+                A[h * n + h] += 1
+                for k in 1...p { A[h * n + abs(h - k)] -= m.phi[k - 1] }
+                b[h] = c(h)
+            }
+            guard LinAlg.solve(A, b, n) else { return false }
+            for h in 0...p { gamma[h] = b[h] }
+            return true
         }
-        guard LinAlg.solve(&A, &b, n) else { return nil }
-        for h in 0...p { gamma[h] = b[h] }
+        guard solved else { return false }
         if maxLag > p {
             for h in (p + 1)...maxLag {
                 var s = c(h)
@@ -57,8 +83,8 @@ enum StateSpace {
                 gamma[h] = s
             }
         }
-        if !(gamma[0] > 0) || !gamma[0].isFinite { return nil }
-        return (gamma, psi)
+        if !(gamma[0] > 0) || !gamma[0].isFinite { return false }
+        return true
     }
 
     /// Stationary covariance of the state vector (r x r, row-major), unit innovation variance,
@@ -70,33 +96,41 @@ enum StateSpace {
     static func initialCovariance(_ m: ArmaPolys) -> [Double]? {
         let r = m.r
         let p = m.phi.count, q = m.theta.count
-        guard let (gamma, psi) = autocovariances(m, maxLag: r + 1) else { return nil }
-        var phi = [Double](repeating: 0, count: r + 1)
-        for k in 0..<p { phi[k + 1] = m.phi[k] }          // phi[k] = phi_k, phi[0] unused
-        var R = [Double](repeating: 0, count: r)
-        R[0] = 1
-        for k in 0..<min(q, r - 1) { R[k + 1] = m.theta[k] }
+        let maxLag = r + 1
+        let ng = max(maxLag, p) + 1, npsi = max(maxLag, q) + 1
         var P = [Double](repeating: 0, count: r * r)
-        // first column
-        for i in 0..<r {
-            var s = 0.0
-            if i + 1 <= p { for k in (i + 1)...min(p, r) { s += phi[k] * gamma[k - i] } }
-            for k in i..<r where k <= q { s += (k == 0 ? 1 : m.theta[k - 1]) * psi[k - i] }
-            P[i * r] = s
-            P[i] = s
-        }
-        let g0 = gamma[0]
-        var C = [Double](repeating: 0, count: r)
-        for i in 0..<(r - 1) { C[i] = phi[i + 1] * g0 + P[(i + 1) * r] }
-        for i in 0..<(r - 1) {
-            for j in i..<(r - 1) {
-                let v = P[i * r + j] - phi[j + 1] * C[i] - phi[i + 1] * C[j] + phi[i + 1] * phi[j + 1] * g0 - R[i] * R[j]
-                P[(i + 1) * r + j + 1] = v
-                P[(j + 1) * r + i + 1] = v
+        let ok = withUnsafeTemporaryAllocation(of: Double.self, capacity: ng + npsi + (r + 1) + 2 * r) { buf -> Bool in
+            let base = buf.baseAddress!
+            for i in 0..<buf.count { base[i] = 0 }
+            let gamma = base, psi = base + ng, phi = psi + npsi, R = phi + (r + 1), C = R + r
+            guard autocovariances(m, maxLag: maxLag, gamma: gamma, psi: psi) else { return false }
+            for k in 0..<p { phi[k + 1] = m.phi[k] }          // phi[k] = phi_k, phi[0] unused
+            R[0] = 1
+            for k in 0..<min(q, r - 1) { R[k + 1] = m.theta[k] }
+            return P.withUnsafeMutableBufferPointer { Pb -> Bool in
+                let P = Pb.baseAddress!
+                // first column
+                for i in 0..<r {
+                    var s = 0.0
+                    if i + 1 <= p { for k in (i + 1)...min(p, r) { s += phi[k] * gamma[k - i] } }
+                    for k in i..<r where k <= q { s += (k == 0 ? 1 : m.theta[k - 1]) * psi[k - i] }
+                    P[i * r] = s
+                    P[i] = s
+                }
+                let g0 = gamma[0]
+                for i in 0..<(r - 1) { C[i] = phi[i + 1] * g0 + P[(i + 1) * r] }
+                for i in 0..<(r - 1) {
+                    for j in i..<(r - 1) {
+                        let v = P[i * r + j] - phi[j + 1] * C[i] - phi[i + 1] * C[j] + phi[i + 1] * phi[j + 1] * g0 - R[i] * R[j]
+                        P[(i + 1) * r + j + 1] = v
+                        P[(j + 1) * r + i + 1] = v
+                    }
+                }
+                for i in 0..<(r * r) where !P[i].isFinite { return false }
+                return true
             }
         }
-        for v in P where !v.isFinite { return nil }
-        return P
+        return ok ? P : nil
     }
 
     struct FilterResult {
@@ -255,14 +289,19 @@ enum StateSpace {
 enum LinAlg {
     /// Gaussian elimination with partial pivoting, A row-major n x n; solution in b.
     static func solve(_ A: inout [Double], _ b: inout [Double], _ n: Int) -> Bool {
+        A.withUnsafeMutableBufferPointer { a in b.withUnsafeMutableBufferPointer { solve(a.baseAddress!, $0.baseAddress!, n) } }
+    }
+
+    /// `solve` on caller buffers (A n x n row-major, b n values; both overwritten).
+    static func solve(_ A: UnsafeMutablePointer<Double>, _ b: UnsafeMutablePointer<Double>, _ n: Int) -> Bool {
         for col in 0..<n {
             var piv = col
             var best = abs(A[col * n + col])
             for r in (col + 1)..<max(n, col + 1) where abs(A[r * n + col]) > best { best = abs(A[r * n + col]); piv = r }
             if !(best > 1e-300) || !best.isFinite { return false }
             if piv != col {
-                for j in 0..<n { A.swapAt(col * n + j, piv * n + j) }
-                b.swapAt(col, piv)
+                for j in 0..<n { let t = A[col * n + j]; A[col * n + j] = A[piv * n + j]; A[piv * n + j] = t }
+                let t = b[col]; b[col] = b[piv]; b[piv] = t
             }
             let d = A[col * n + col]
             for r in (col + 1)..<max(n, col + 1) {
@@ -279,7 +318,8 @@ enum LinAlg {
             b[i] = s / A[i * n + i]
             i -= 1
         }
-        return b.allSatisfy { $0.isFinite }
+        for i in 0..<n where !b[i].isFinite { return false }
+        return true
     }
 
     /// Profiles the regression out of nc x nc cross-products (column 0 = response):
@@ -287,21 +327,27 @@ enum LinAlg {
     static func profile(_ M: [Double], _ nc: Int) -> (beta: [Double], ssq: Double) {
         if nc == 1 { return ([], M[0]) }
         let k = nc - 1
-        var A = [Double](repeating: 0, count: k * k)
-        var b = [Double](repeating: 0, count: k)
-        for i in 0..<k {
-            b[i] = M[(i + 1) * nc]
-            for j in 0..<k { A[i * k + j] = M[(i + 1) * nc + j + 1] }
-            if !(A[i * k + i] > 1e-12 * max(1, M[0])) {
-                for j in 0..<k { A[i * k + j] = 0; A[j * k + i] = 0 }
-                A[i * k + i] = 1; b[i] = 0
+        var beta = [Double](repeating: 0, count: k)
+        let s = withUnsafeTemporaryAllocation(of: Double.self, capacity: k * k + k) { buf -> Double in
+            let A = buf.baseAddress!, b = A + k * k
+            for i in 0..<(k * k) { A[i] = 0 }
+            for i in 0..<k {
+                b[i] = M[(i + 1) * nc]
+                for j in 0..<k { A[i * k + j] = M[(i + 1) * nc + j + 1] }
+                if !(A[i * k + i] > 1e-12 * max(1, M[0])) {
+                    for j in 0..<k { A[i * k + j] = 0; A[j * k + i] = 0 }
+                    A[i * k + i] = 1; b[i] = 0
+                }
             }
+            let ok = beta.withUnsafeMutableBufferPointer { bt -> Bool in
+                for i in 0..<k { bt[i] = b[i] }
+                return solve(A, bt.baseAddress!, k)   // A is not needed afterwards
+            }
+            if !ok { for i in 0..<k { beta[i] = 0 } }
+            var s = M[0]
+            for i in 0..<k { s -= b[i] * beta[i] }
+            return s
         }
-        var beta = b
-        var AA = A
-        if !solve(&AA, &beta, k) { beta = [Double](repeating: 0, count: k) }
-        var s = M[0]
-        for i in 0..<k { s -= b[i] * beta[i] }
         return (beta, max(s, 0))
     }
 }

@@ -1,0 +1,50 @@
+// ets-bench: the ETS numerics straight, single-threaded, for profiling (perf, callgrind) and
+// quick accuracy checks; `scripts/bench ets` measures the plugin through fcast.
+//   ets-bench FILE M H [LIMIT]      env OPT=nelder_mead|bobyqa, MODEL=ZZZ, VERBOSE=1
+import EtsModel
+import Foundation
+
+func loadCSV(_ path: String) -> [(String, [Double])] {
+    let text = try! String(contentsOfFile: path, encoding: .utf8)
+    var order: [String] = []
+    var data: [String: [Double]] = [:]
+    for line in text.split(separator: "\n").dropFirst() {
+        let parts = line.split(separator: ",", omittingEmptySubsequences: false)
+        guard parts.count >= 3 else { continue }
+        let id = String(parts[0])
+        if data[id] == nil { order.append(id); data[id] = [] }
+        data[id]!.append(Double(parts[2]) ?? .nan)
+    }
+    return order.map { ($0, data[$0]!) }
+}
+
+func mae(_ a: ArraySlice<Double>, _ b: ArraySlice<Double>) -> Double {
+    zip(a, b).reduce(0) { $0 + abs($1.0 - $1.1) } / Double(a.count)
+}
+
+let args = CommandLine.arguments
+guard args.count >= 4 else { print("usage: ets-bench FILE M H [LIMIT]"); exit(2) }
+let env = ProcessInfo.processInfo.environment
+let series = loadCSV(args[1]); let m = Int(args[2])!; let h = Int(args[3])!
+let limit = args.count > 4 ? Int(args[4])! : series.count
+var mases: [Double] = [], failed = 0
+let t0 = Date()
+for (id, y0) in series.prefix(limit) {
+    guard y0.count > h + 3 else { continue }
+    let y = Array(y0.prefix(y0.count - h)), test = Array(y0.suffix(h))
+    var o = EtsOptions()
+    o.period = m
+    if let s = env["OPT"] { o.optimizer = Optimizer(rawValue: s)! }
+    if let s = env["MODEL"] { try! o.setModel(s) }
+    do {
+        let fit = try Ets.fit(y: y, options: o)
+        let f = fit.pointForecast(h: h)
+        var scale = y.count > m ? mae(y[m...], y[..<(y.count - m)]) : 0
+        if scale == 0 { scale = mae(y[1...], y[..<(y.count - 1)]) }
+        let e = mae(f[...], test[...]) / scale
+        mases.append(e)
+        if env["VERBOSE"] != nil { print(id, y.count, fit.description, String(format: "aicc=%.4f mase=%.4f", fit.aicc, e)) }
+    } catch { failed += 1; print(id, "FAILED", error) }
+}
+let dt = Date().timeIntervalSince(t0)
+print(String(format: "series=%d failed=%d MASE=%.4f seconds=%.2f", mases.count, failed, mases.reduce(0, +) / Double(max(mases.count, 1)), dt))
