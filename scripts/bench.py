@@ -687,8 +687,8 @@ summary(evaluate(res, test))
     # years before the hold-out; each best refitted on train and scored on the last 24 months
     # (the PEERS.md method), next to global_xgb's defaults.
     rows = []
-    for label, sched in [("asha(10, 90, 3)", "asha(min_rounds: 10, max_rounds: 90, reduction: 3)"),
-                         ("grid (90 rounds)", '"grid", max_rounds: 90')]:
+    for label, sched in [("asha(10, 270, 3)", "asha(min_rounds: 10, max_rounds: 270, reduction: 3)"),
+                         ("grid (270 rounds)", '"grid", max_rounds: 270')]:
         script = f"""emp = load("examples/data/us_employment.csv")
 train, test = split(emp, last: 24)
 fit, valid = split(train, last: 24)
