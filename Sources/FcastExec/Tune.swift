@@ -79,6 +79,7 @@ public struct TrialRecord: Sendable {
     public var status = Status.notRun
     public var failure: String?
     public var seconds = 0.0
+    public init(trial: Int) { self.trial = trial }
 }
 
 /// The bookkeeping of ASHA: rungs, who is in each and who has been promoted. Separate from
@@ -126,6 +127,11 @@ public struct ASHABook: Sendable {
 /// Runs a tuning on `workers` threads: successive halving or the full grid.
 public enum Tuner {
     public struct Outcome: Sendable {
+        public init(trials: [TrialRecord], roundsSpent: Int, wallSeconds: Double) {
+            self.trials = trials
+            self.roundsSpent = roundsSpent
+            self.wallSeconds = wallSeconds
+        }
         public var trials: [TrialRecord]
         /// Boosting rounds trained over all trials.
         public var roundsSpent: Int

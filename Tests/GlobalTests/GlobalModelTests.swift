@@ -46,12 +46,32 @@ final class GlobalModelTests: XCTestCase {
         XCTAssertEqual(FeatureSpec.defaultLags(season: 1), [1, 2])
     }
 
-    /// One model across the 148 employment series beats the naive and seasonal naive
-    /// forecasts of each series (MASE, last 24 months held out). The peers' naive scores
-    /// 1.1857 and snaive 1.1628 (shared/PEERS.md); the naive figure is recomputed here.
-    func testGlobalModelBeatsNaiveOnEmployment() throws {
+    /// Differencing a series and undoing it step by step gives the series back (differences
+    /// [1, 12], as mlforecast's Differences([1, 12])); the scale is the in-sample seasonal
+    /// naive's mean absolute error.
+    func testDifferencesUndoAndTheScaleIsTheSeasonalNaiveError() {
+        let spec = FeatureSpec(lags: [1], windows: [2], differences: [1, 12], season: 12, month: false, weekday: false, seriesID: false)
+        let z = Array(Employment.panel.values(0).prefix(60))
+        let levels = spec.levels(of: z)
+        XCTAssertEqual(levels.count, 3)
+        XCTAssertTrue(levels[2].prefix(13).allSatisfy(\.isNaN))
+        XCTAssertEqual(levels[2][20], (z[20] - z[8]) - (z[19] - z[7]))
+        var rebuilt = spec.levels(of: Array(z.prefix(30)))
+        for t in 30..<60 { spec.append(levels[2][t], to: &rebuilt) }
+        for t in 30..<60 { XCTAssertEqual(rebuilt[0][t], z[t], accuracy: 1e-6, "point \(t)") }
+        let y = [1.0, 2, 4, 3, 5]
+        XCTAssertEqual(FeatureSpec(lags: [1], windows: [2], differences: [1], season: 2, month: false, weekday: false, seriesID: false).scale(of: y),
+                       (3.0 + 1 + 1) / 3)
+        XCTAssertEqual(FeatureSpec(lags: [1], windows: [2], differences: [1], season: 12, month: false, weekday: false, seriesID: false).scale(of: [5.0, 5, 5]), 5)
+    }
+
+    /// One model across the 148 employment series (the default features: differences [1, 12],
+    /// lags 1...12 and 24, a 12-month rolling mean/sd, the month) is within 5% of the best
+    /// peer in shared/PEERS.md, statsforecast's AutoARIMA at MASE 0.5834 (last 24 months held
+    /// out), and far ahead of the naive forecast (1.1857 there; recomputed here).
+    func testGlobalModelIsWithinFivePercentOfAutoARIMAOnEmployment() throws {
         let train = Employment.train
-        let spec = FeatureSpec(lags: FeatureSpec.defaultLags(season: 12), window: 12, month: true, weekday: false, seriesID: false)
+        let spec = FeatureSpec(lags: FeatureSpec.defaultLags(season: 12), windows: [12], differences: [1, 12], season: 12, month: true, weekday: false, seriesID: false)
         var p = BoostParameters()
         p.eta = 0.1
         p.maxDepth = 6
@@ -64,13 +84,14 @@ final class GlobalModelTests: XCTestCase {
         let g = Employment.meanMASE(global), n = Employment.meanMASE(naive)
         XCTAssertEqual(n, 1.1857, accuracy: 0.001, "naive MASE as the peers score it")
         XCTAssertLessThan(g, 0.9 * n, "global MASE \(g) against naive \(n)")
+        XCTAssertLessThanOrEqual(g, 1.05 * 0.5834, "global MASE \(g) against AutoARIMA's 0.5834")
         print("global_xgb employment MASE \(g), naive \(n)")
     }
 
     /// Saved and loaded, the model forecasts bit for bit the same, intervals included.
     func testSaveLoadRoundTripIsBitIdentical() throws {
         let train = Array(Employment.train.prefix(30))
-        let spec = FeatureSpec(lags: [1, 2, 3, 12], window: 6, month: true, weekday: false, seriesID: true)
+        let spec = FeatureSpec(lags: [1, 2, 3, 12], windows: [6], differences: [1, 12], season: 12, month: true, weekday: false, seriesID: true)
         var p = BoostParameters()
         p.subsample = 0.8
         p.seed = 7
@@ -90,7 +111,7 @@ final class GlobalModelTests: XCTestCase {
     /// Conformal half-widths grow with the level and cover about the level on held-out data.
     func testConformalIntervalsCoverTheHeldOutMonths() throws {
         let train = Employment.train
-        let spec = FeatureSpec(lags: FeatureSpec.defaultLags(season: 12), window: 12, month: true, weekday: false, seriesID: false)
+        let spec = FeatureSpec(lags: FeatureSpec.defaultLags(season: 12), windows: [12], differences: [1, 12], season: 12, month: true, weekday: false, seriesID: false)
         let model = try GlobalModel.fit(series: train, spec: spec, parameters: BoostParameters(), rounds: 60, calibrationSteps: 24)
         let w80 = try XCTUnwrap(model.halfWidths(level: 80, horizon: 24))
         let w95 = try XCTUnwrap(model.halfWidths(level: 95, horizon: 24))
@@ -99,7 +120,7 @@ final class GlobalModelTests: XCTestCase {
         for (i, s) in train.enumerated() {
             let f = try model.forecast(s, horizon: 24, futureDs: Employment.testDs(i))
             for t in 0..<24 {
-                if abs(Employment.test(i)[t] - f[t]) <= w80[t] * s.scale { inside += 1 }
+                if abs(Employment.test(i)[t] - f[t]) <= w80[t] * spec.scale(of: s.y) { inside += 1 }
                 n += 1
             }
         }
@@ -112,7 +133,7 @@ final class GlobalModelTests: XCTestCase {
     /// Boosting on from 20 to 40 rounds gives the model that 40 rounds at once gives.
     func testContinuedBoostingEqualsBoostingAtOnce() throws {
         let train = Array(Employment.train.prefix(20))
-        let spec = FeatureSpec(lags: [1, 2, 12], window: 12, month: true, weekday: false, seriesID: false)
+        let spec = FeatureSpec(lags: [1, 2, 12], windows: [12], differences: [1, 12], season: 12, month: true, weekday: false, seriesID: false)
         let a = try GlobalTrainer(series: train, spec: spec, parameters: BoostParameters())
         try a.boost(to: 20)
         try a.boost(to: 40)

@@ -17,6 +17,9 @@ public struct TuneResult: Sendable {
     /// The best trial's model with its rounds, or nil when every trial failed.
     public var best: ModelSpec?
     public var refit: RunResult?
+    /// Local models (one fit per series): a grid search, each trial fitted once to every
+    /// series; they have no boosting rounds.
+    public var local = false
 
     /// The rounds the full grid would train: every trial to the maximum.
     public var gridRounds: Int { models.count * schedule.maxRounds }
@@ -25,13 +28,15 @@ public struct TuneResult: Sendable {
         spec.values[key].map { $0.description } ?? ""
     }
 
-    /// The trials table: trial, each varying parameter, rounds, score, status.
-    /// Scores to 4 decimals for show, in full (`precise`) for CSV.
+    /// The trials table: trial, each varying parameter, rounds, score, status (local models:
+    /// no rounds; the CSV has their fitting seconds instead). Scores to 4 decimals for show,
+    /// in full (`precise`) for CSV.
     func table(precise: Bool = false) -> (header: [String], rows: [[String]]) {
-        let header = ["trial"] + keys + ["rounds", "score", "status"]
+        let header = ["trial"] + keys + (!local ? ["rounds"] : precise ? ["seconds"] : []) + ["score", "status"]
         let rows = outcome.trials.map { t in
             [String(t.trial + 1)] + keys.map { value(models[t.trial], $0) }
-                + [String(t.rounds), t.score.isFinite ? (precise ? CSVWriter.format(t.score) : String(format: "%.4f", t.score)) : "", t.status.rawValue]
+                + (!local ? [String(t.rounds)] : precise ? [CSVWriter.format(t.seconds)] : [])
+                + [t.score.isFinite ? (precise ? CSVWriter.format(t.score) : String(format: "%.4f", t.score)) : "", t.status.rawValue]
         }
         return (header, rows)
     }
@@ -41,7 +46,7 @@ extension BuiltinLibrary {
     /// Tuning: tune and its successive-halving scheduler.
     public static let tuning = BuiltinLibrary(
         name: "tuning",
-        summary: "Tuning a global model's hyperparameters with successive halving.",
+        summary: "Tuning a global model's hyperparameters with successive halving, or a local model's by grid search.",
         builtins: [
         Builtin(
             name: "asha",
@@ -74,10 +79,10 @@ extension BuiltinLibrary {
             name: "tune",
             parameters: [
                 .init(name: "models", positional: true, required: true,
-                      help: "a global model with lists of values (a grid of trials), e.g. global_xgb(eta: [0.03, 0.1])"),
+                      help: "a model with lists of values (a grid of trials), e.g. global_xgb(eta: [0.03, 0.1]) or ets(damped: [true, false])"),
                 .init(name: "data", positional: true, required: true, help: "the training data"),
                 .init(name: "valid", positional: false, required: true,
-                      help: "the validation data: the points after each training series (the test set)"),
+                      help: "the validation data: the points after each training series (split it off the training data, not the final test)"),
                 .init(name: "scheduler", positional: false, required: false,
                       help: "asha(...) (default) or \"grid\" (every trial to max_rounds)"),
                 .init(name: "metric", positional: false, required: false,
@@ -88,7 +93,7 @@ extension BuiltinLibrary {
                       help: "the grid scheduler's rounds (default 270, or asha's max_rounds)"),
                 .init(name: "workers", positional: false, required: false, help: "trials trained at once (default: all cores)"),
             ],
-            summary: "Tunes a global model's hyperparameters on validation data with successive halving, and refits the best.",
+            summary: "Tunes a model's hyperparameters on validation data (successive halving for global models, grid search for local ones) and refits the best.",
             example: """
             t = tune(global_xgb(eta: [0.03, 0.1, 0.3], max_depth: [4, 6, 8]), train, valid: test, scheduler: asha(min_rounds: 10, max_rounds: 270, reduction: 3))
             show(t)
@@ -107,6 +112,13 @@ extension BuiltinLibrary {
             `write(t, "trials.csv")` writes trial, each varying parameter, rounds, score, status;
             `plot(t)` draws the learning curves (score against rounds). A tune result used as a model
             (`run(grid(t, auto_arima()), train, horizon: 24)`) is its best configuration.
+
+            Local models (fitted one series at a time: `tune(ets(damped: [true, false]), ...)`,
+            `tune(auto_arima(max_p: [2, 5]), ...)`) have no boosting rounds to halve: whatever the
+            scheduler, every trial is fitted once to every training series (one run of the grid,
+            in parallel), forecasts the validation points and is scored by the mean `metric` over
+            series; the table shows each trial's fitting seconds instead of rounds. Global and
+            local models are tuned apart.
             """,
             body: { interp, a in try interp.tune(a) }),
     ])
@@ -118,8 +130,9 @@ extension Interpreter {
         var specs = try modelCalls(modelsArg.value, span: modelsArg.span).flatMap { $0.expand() }
         ModelSpec.assignNames(&specs)
         guard !specs.isEmpty else { throw Diagnostic("tune() needs at least one model", at: modelsArg.span) }
-        for s in specs where !s.algorithm.capabilities.contains(.global) {
-            throw Diagnostic("tune(): \(s.algorithm.name) fits one series at a time; tune trains global models (such as global_xgb) round by round",
+        let globals = specs.filter { $0.algorithm.capabilities.contains(.global) }.count
+        guard globals == 0 || globals == specs.count else {
+            throw Diagnostic("tune(): the trials mix global models (trained round by round) with models fitted one series at a time; tune them apart",
                              at: modelsArg.span)
         }
         let train = try a.data("data")
@@ -155,6 +168,10 @@ extension Interpreter {
             throw Diagnostic("tune(): 'scheduler' must be asha(...) or \"grid\"", at: a.span("scheduler"))
         }
 
+        if globals == 0 {
+            return try tuneLocal(specs, train: train, valid: valid, metric: metric, season: season, workers: workers,
+                                 schedule: schedule, a)
+        }
         let objective: GlobalTuneObjective
         do { objective = try GlobalTuneObjective(models: specs, train: train, valid: valid, metric: metric, season: season) } catch {
             throw Diagnostic("tune(): \(error.message)", at: a.callSpan)
@@ -183,11 +200,71 @@ extension Interpreter {
     }
 }
 
+extension Interpreter {
+    /// Local models' grid: "rounds" mean nothing to them, so every trial is fitted once to
+    /// every training series (one run of the whole grid, in parallel over series x trials),
+    /// forecasts the validation horizon and is scored by the mean metric over series
+    /// (`asha(...)` and "grid" alike). The best is refitted alone and kept.
+    func tuneLocal(_ specs: [ModelSpec], train: Panel, valid: Panel, metric: String, season: Int, workers: Int,
+                   schedule: TuneSchedule, _ a: BoundArguments) throws(Diagnostic) -> Value {
+        let h = (0..<valid.count).map { valid.length($0) }.max() ?? 0
+        guard h > 0 else { throw Diagnostic("tune(): the validation data has no points", at: a.span("valid")) }
+        let cancel = CancelToken(parent: interrupt)
+        let start = DispatchTime.now().uptimeNanoseconds
+        let options = RunOptions(horizon: h, levels: [], workers: workers, seed: 1)
+        let job = Job(plan: Runner.plan(specs, on: train, dataName: train.name, options: options), models: specs,
+                      data: train, keep: .none)
+        let run: RunResult
+        do { run = try host.run(job, executor: "threads", workers: workers, cancel: cancel, progress: progress) } catch {
+            throw Diagnostic("tune(): \(error)", at: a.callSpan)
+        }
+        if cancel.isCancelled { throw Diagnostic("tune(): interrupted", at: a.callSpan) }
+        let scores: ScoreTable
+        do { scores = try Evaluation.evaluate(run, test: valid, season: season) } catch {
+            throw Diagnostic("tune(): \(error)", at: a.span("valid"))
+        }
+        let column = scores.column(metric)!
+        var trials: [TrialRecord] = []
+        for (i, spec) in specs.enumerated() {
+            var t = TrialRecord(trial: i)
+            let values = scores.rows.filter { $0.model == spec.name }.map { $0.values[column] }.filter(\.isFinite)
+            t.seconds = scores.modelSeconds[spec.name] ?? 0
+            let failed = scores.failedTasks[spec.name] ?? 0
+            if values.isEmpty {
+                t.status = .failed
+                t.failure = failed > 0 ? "failed on every series" : "no series could be scored"
+            } else {
+                t.score = values.reduce(0, +) / Double(values.count)
+                t.status = .completed
+                if failed > 0 { t.failure = "failed on \(failed) series" }
+            }
+            trials.append(t)
+        }
+        let outcome = Tuner.Outcome(trials: trials, roundsSpent: 0,
+                                    wallSeconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        let keys = specs[0].algorithm.parameters.map(\.name).filter { k in
+            Set(specs.map { $0.values[k]?.description ?? "" }).count > 1
+        }
+        var result = TuneResult(models: specs, outcome: outcome, schedule: schedule, metric: metric, keys: keys)
+        result.local = true
+        if let b = outcome.best {
+            var best = specs[b]
+            best.givenName = "\(best.givenName ?? best.algorithm.name)_tuned"
+            best.name = best.givenName!
+            result.best = best
+            let refit = Job(plan: Runner.plan([best], on: train, dataName: train.name, options: options), models: [best],
+                            data: train, keep: .fitted)
+            result.refit = try? host.run(refit, executor: "threads", workers: workers, cancel: cancel, progress: progress)
+        }
+        return .tune(result)
+    }
+}
+
 extension Display {
     static func tune(_ t: TuneResult, limit: Int) -> String {
         let (header, rows) = t.table()
-        var out = "tuning of \(t.models.count) trial\(t.models.count == 1 ? "" : "s") by \(t.schedule.name)"
-        if case .asha(let s) = t.schedule {
+        var out = "tuning of \(t.models.count) trial\(t.models.count == 1 ? "" : "s") by \(t.local ? "grid search (local models: each trial fitted once to every series)" : t.schedule.name)"
+        if !t.local, case .asha(let s) = t.schedule {
             out += " (rungs \(s.rungs.map(String.init).joined(separator: ", ")); the top 1/\(s.reduction) go on)"
         }
         out += ", \(t.metric) on the validation data\n"
@@ -204,7 +281,12 @@ extension Display {
         for r in shown.prefix(max(limit, 1) * 3) { out += line(r) + "\n" }
         if shown.count > max(limit, 1) * 3 { out += "... (\(shown.count - max(limit, 1) * 3) more)\n" }
         let spent = t.outcome.roundsSpent, grid = t.gridRounds
-        out += "rounds: \(spent) of the full grid's \(grid) (\(CSVWriter.format((Double(spent) / Double(max(grid, 1)) * 1000).rounded() / 10))%)"
+        if t.local {
+            let failed = t.outcome.trials.compactMap { r in r.failure.map { "trial \(r.trial + 1) \($0)" } }
+            out += failed.isEmpty ? "every trial fitted to every series" : "failures: " + failed.joined(separator: "; ")
+        } else {
+            out += "rounds: \(spent) of the full grid's \(grid) (\(CSVWriter.format((Double(spent) / Double(max(grid, 1)) * 1000).rounded() / 10))%)"
+        }
         if let b = t.best {
             let trial = t.outcome.best!
             out += "\nbest: trial \(trial + 1), \(b.label(showing: Set(t.keys + ["rounds"]))), \(t.metric) \(String(format: "%.4f", t.outcome.trials[trial].score))"

@@ -27,7 +27,10 @@ struct GlobalXGBAlgorithm: Algorithm {
          .intList("lags", default: nil, min: 1, max: 10_000, auto: true,
                   help: "lags of the target used as features; default: 1..season and 2*season"),
          .int("season", min: 1, max: 10_000, auto: true, help: "season length; default: from the data's frequency"),
-         .int("window", min: 1, max: 10_000, auto: true, help: "rolling mean/std window; default: the season"),
+         .intList("windows", default: nil, min: 2, max: 10_000, auto: true,
+                  help: "rolling mean/std windows over the differenced target; default: the season"),
+         .intList("differences", default: nil, min: 1, max: 10_000, auto: true,
+                  help: "differences of the target, applied in order (as mlforecast's Differences); default: [1, season] ([1] without a season)"),
          .real("subsample", default: 1.0, min: 0.01, max: 1, help: "share of rows sampled per tree"),
          .real("colsample", default: 1.0, min: 0.01, max: 1, help: "share of features sampled per tree"),
          .real("min_child_weight", default: 1.0, min: 0, max: 1e6, help: "smallest hessian sum in a leaf"),
@@ -52,8 +55,9 @@ struct GlobalXGBAlgorithm: Algorithm {
         p.seed = v.int("seed", default: 0)
         let lags = v.intList("lags")
         if let lags, lags.isEmpty { throw PluginError.invalidArgument("global_xgb: 'lags' needs at least one lag") }
+        let differences = v.intList("differences")
         return GlobalXGBConfig(parameters: p, rounds: v.int("rounds", default: 100), lags: lags,
-                               season: v.int("season"), window: v.int("window"),
+                               season: v.int("season"), windows: v.intList("windows"), differences: differences,
                                seriesID: v.bool("series_id", default: false), calibration: v.int("calibration"),
                                resumable: v.bool("resumable", default: false))
     }
@@ -78,18 +82,20 @@ final class GlobalXGBConfig: GlobalModelConfig {
     let rounds: Int
     let lags: [Int]?
     let season: Int?
-    let window: Int?
+    let windows: [Int]?
+    let differences: [Int]?
     let seriesID: Bool
     let calibration: Int?
     let resumable: Bool
 
-    init(parameters: BoostParameters, rounds: Int, lags: [Int]?, season: Int?, window: Int?, seriesID: Bool,
+    init(parameters: BoostParameters, rounds: Int, lags: [Int]?, season: Int?, windows: [Int]?, differences: [Int]?, seriesID: Bool,
          calibration: Int?, resumable: Bool) {
         self.parameters = parameters
         self.rounds = rounds
         self.lags = lags
         self.season = season
-        self.window = window
+        self.windows = windows
+        self.differences = differences
         self.seriesID = seriesID
         self.calibration = calibration
         self.resumable = resumable
@@ -98,7 +104,9 @@ final class GlobalXGBConfig: GlobalModelConfig {
     func spec(for s: SeriesInput) -> (FeatureSpec, season: Int) {
         let season = self.season ?? s.defaultSeason
         let unit = Int(s.frequencyUnit)
-        let spec = FeatureSpec(lags: lags ?? FeatureSpec.defaultLags(season: season), window: window ?? max(2, season),
+        let spec = FeatureSpec(lags: lags ?? FeatureSpec.defaultLags(season: season),
+                               windows: windows ?? FeatureSpec.defaultWindows(season: season),
+                               differences: differences ?? FeatureSpec.defaultDifferences(season: season), season: season,
                                month: unit >= FC_FREQ_DAY && unit <= FC_FREQ_QUARTER,
                                weekday: unit >= FC_FREQ_HOUR && unit <= FC_FREQ_DAY, seriesID: seriesID)
         return (spec, season)
@@ -167,7 +175,7 @@ final class GlobalXGBModel: GlobalFittedModel {
             guard !model.calibration.isEmpty else {
                 throw PluginError.unsupported("global_xgb has no conformal errors for intervals (calibration: 0, resumable, or no series long enough to hold out)")
             }
-            let scale = s.scale
+            let scale = model.spec.scale(of: s.y)
             var lo: [[Double]] = [], hi: [[Double]] = []
             for level in request.levels {
                 let w = model.halfWidths(level: level, horizon: request.horizon)!
