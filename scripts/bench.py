@@ -604,34 +604,53 @@ daily = aggregate(trips, every: "day", value: count(), tz: "America/New_York")
 
 
 def bench_cv():
-    """cv: choosing per series on rolling-origin cross-validation (issue 13). Per data set:
-    cross-validate ets, theta, snaive, auto_arima (FCAST_CV_ARIMA=0 leaves it out) and their
-    mean combination on the training part (4 windows of the hold-out's length), choose per
-    series by CV MASE, forecast the hold-out with each series' winner and conformal
-    intervals, and score every single model and the choice on the hold-out (PEERS.md's
-    protocol). FCAST_BENCH_LIMIT=N takes the first N series of each set."""
+    """cv: the issue-13 flow (choosing per series on rolling-origin cross-validation). Per data
+    set: cross-validate auto_arima (FCAST_CV_ARIMA=0 leaves it out), ets, theta, snaive and
+    combine(ets, theta, auto_arima) on the training part (4 windows of the hold-out's length),
+    choose per series by CV MASE, forecast the hold-out with each series' winner and conformal
+    intervals (the choice's cross-validation reused), and score every single model (conformal
+    intervals from the same cross-validation, cv:) and the choice on the hold-out (PEERS.md's
+    protocol). FCAST_BENCH_LIMIT=N takes the first N series of each set; FCAST_CV_SETS=employment
+    (or visnights) runs one set; FCAST_CV_WINDOWS=k other windows; FCAST_CV_PRIOR=k best(prior: k)."""
     import csv
     limit = int(os.environ.get("FCAST_BENCH_LIMIT", "0"))
     arima = os.environ.get("FCAST_CV_ARIMA", "1") != "0"
+    sets = os.environ.get("FCAST_CV_SETS", "visnights,employment").split(",")
+    windows = int(os.environ.get("FCAST_CV_WINDOWS", "4"))
+    prior = os.environ.get("FCAST_CV_PRIOR", "0")
     peers = {"employment": "0.5834 (statsforecast AutoARIMA)", "visnights": "1.1273 (snaive)"}
     for label, file, h, season in [("visnights", "visnights.csv", 8, 4), ("employment", "us_employment.csv", 24, 12)]:
+        if label not in sets:
+            continue
         path = os.path.join(ROOT, "examples/data", file)
         out = tempfile.mkdtemp()
         take = f"d = take(d, {limit})\n" if limit else ""
-        members = "ets(), theta(), snaive()" + (", auto_arima()" if arima else "")
+        singles = ("auto_arima(), " if arima else "") + "ets(), theta(), snaive()"
+        members = "ets(), theta()" + (", auto_arima()" if arima else ", snaive()")
         script = f"""
 d = load("{path}")
 {take}train, test = split(d, last: {h})
-g = grid({members}, combine({members}), season: {season})
-scores = evaluate(cv(g, train, horizon: {h}, windows: 4))
-pick = best(scores, by: "mase")
-res = run(pick, train, horizon: {h}, level: [80, 95], intervals: "conformal", windows: 4)
+g = grid({singles}, combine({members}), season: {season})
+folds = cv(g, train, horizon: {h}, windows: {windows})
+scores = evaluate(folds)
+pick = best(scores, by: "mase", prior: {prior})
+res = run(pick, train, horizon: {h}, level: [80, 95], intervals: "conformal", windows: {windows})
 write(evaluate(res, test, season: {season}), "{out}/pick.csv")
-every = run(g, train, horizon: {h}, level: [80, 95], intervals: "conformal", windows: 4)
+every = run(g, train, horizon: {h}, level: [80, 95], intervals: "conformal", cv: folds)
 write(summary(evaluate(every, test, season: {season})), "{out}/every.csv")
 write(pick, "{out}/wins.csv")
 """
-        wall, run_s, rss, _ = run_script(script)
+        with tempfile.NamedTemporaryFile("w", suffix=".fc", delete=False) as f:
+            f.write(script)
+        t0 = time.perf_counter()
+        p = subprocess.run([FCAST, "run", f.name], cwd=ROOT, capture_output=True, text=True)
+        wall = time.perf_counter() - t0
+        os.unlink(f.name)
+        if p.returncode != 0:
+            sys.exit(f"bench: fcast failed:\n{p.stderr}")
+        # The runs in order: the cross-validation, the choice's run, the run of every model.
+        stages = [float(x) for x in re.findall(r"run: \d+ tasks in ([0-9.]+)s", p.stderr)]
+        notes = [l for l in p.stdout.splitlines() if l.startswith("note: intervals")]
         rows = []
         with open(f"{out}/every.csv") as f:
             for r in csv.DictReader(f):
@@ -648,10 +667,13 @@ write(pick, "{out}/wins.csv")
             wins = {}
             for r in csv.DictReader(f):
                 wins[r["model"]] = wins.get(r["model"], 0) + 1
-        table(f"CV choice on {label} ({'first ' + str(limit) if limit else 'all'} series, h {h}, season {season}, 4 windows; "
-              f"conformal intervals; {wall:.0f} s wall; best peer MASE {peers[label]})",
+        table(f"CV choice on {label} ({'first ' + str(limit) if limit else 'all'} series, h {h}, season {season}, {windows} windows, "
+              f"prior {prior}; conformal intervals; {wall:.0f} s wall; best peer MASE {peers[label]})",
               ["model", "series", "MASE", "sMAPE", "cover80", "cover95"], rows)
         print("wins: " + ", ".join(f"{k} {v}" for k, v in sorted(wins.items(), key=lambda kv: -kv[1])))
+        print("task seconds (wall of each run: cv, choice, every model): " + ", ".join(f"{x:.1f}" for x in stages))
+        for n in notes:
+            print(n)
 
 def bench_fuzz():
     """Issue 18: one minute of scripts/fuzz (language and CSV loader) on the release binary:

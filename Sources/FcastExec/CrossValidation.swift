@@ -67,6 +67,9 @@ public enum CrossValidation {
 public struct CVResult: Sendable {
     public var run: RunResult
     public var step: Int
+    /// With combinations: the run of the job's models (members included) the combinations
+    /// were made from, for a later run's inverse-MSE weights.
+    public var jobRun: RunResult? = nil
 
     public init(run: RunResult, step: Int) {
         self.run = run

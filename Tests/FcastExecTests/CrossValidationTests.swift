@@ -193,7 +193,7 @@ final class CrossValidationTests: XCTestCase {
         let job = Job(plan: Runner.plan(models, on: data, options: options), models: models, data: data)
         let res = try Runner.run(job, on: InlineExecutor(), cancel: CancelToken(), progress: .none, progressOutput: .silent)
         let cv = try crossValidate(models, data, horizon: 4, windows: 4)
-        let (calibrated, report) = try Conformal.calibrate(res, with: cv)
+        let (calibrated, report) = try Conformal.calibrate(res, with: cv, scores: .series)
         XCTAssertEqual(report.calibrated, data.count)
         XCTAssertEqual(calibrated.intervals, "conformal (4 windows)")
         // Series 0, step 0: the largest of its 4 absolute CV errors at step 1.
@@ -204,6 +204,53 @@ final class CrossValidationTests: XCTestCase {
         XCTAssertEqual(calibrated.hiSlice(model: 0, series: 0, level: 0).first!, mean + errors.max()!, accuracy: 1e-12)
         XCTAssertEqual(calibrated.loSlice(model: 0, series: 0, level: 0).first!, mean - errors.max()!, accuracy: 1e-12)
         XCTAssertEqual(Array(calibrated.mean), Array(res.mean))
+    }
+
+    /// Pooled scores: at step t every series' CV errors divided by the seasonal naive MAE of
+    /// their window's training part (80 scores for 20 series x 4 windows); the radius of a
+    /// series is the ceil(81 L)-th smallest times its own training scale.
+    func testPooledIntervalsScaleOnePoolPerStepBySeries() throws {
+        let data = Self.visnights
+        var models = [try spec("snaive", ["season": .int(4)])]
+        ModelSpec.assignNames(&models)
+        let options = RunOptions(horizon: 4, levels: [80, 95], seed: 1)
+        let job = Job(plan: Runner.plan(models, on: data, options: options), models: models, data: data)
+        let res = try Runner.run(job, on: InlineExecutor(), cancel: CancelToken(), progress: .none, progressOutput: .silent)
+        let cv = try crossValidate(models, data, horizon: 4, windows: 4)
+        let (calibrated, report) = try Conformal.calibrate(res, with: cv, scores: .pooled)
+        XCTAssertEqual(report.calibrated, data.count)
+        XCTAssertEqual(report.fewestScores, 80)
+        XCTAssertEqual(calibrated.intervals, "conformal (4 windows, scaled errors pooled over series)")
+        func seasonalMAE(_ x: ArraySlice<Double>) -> Double {
+            let v = Array(x)
+            return (4..<v.count).map { abs(v[$0] - v[$0 - 4]) }.reduce(0, +) / Double(v.count - 4)
+        }
+        for t in [0, 3] {
+            var scores: [Double] = []
+            for s in 0..<data.count {
+                for w in 0..<4 {
+                    let a = cv.actual(series: s, window: w), f = cv.run.meanSlice(model: 0, series: s, window: w)
+                    scores.append(abs(a[a.startIndex + t] - f[f.startIndex + t]) / seasonalMAE(cv.train(series: s, window: w)))
+                }
+            }
+            scores.sort()
+            for (l, rank) in [(0, 65), (1, 77)] {   // ceil(81 x 0.80) = 65, ceil(81 x 0.95) = 77
+                for s in [0, 7, 19] {
+                    let scale = seasonalMAE(data.y[data.range(s)])
+                    let mean = calibrated.meanSlice(model: 0, series: s)
+                    let hi = calibrated.hiSlice(model: 0, series: s, level: l), lo = calibrated.loSlice(model: 0, series: s, level: l)
+                    XCTAssertEqual(hi[hi.startIndex + t] - mean[mean.startIndex + t], scores[rank - 1] * scale, accuracy: 1e-9)
+                    XCTAssertEqual(mean[mean.startIndex + t] - lo[lo.startIndex + t], scores[rank - 1] * scale, accuracy: 1e-9)
+                }
+            }
+        }
+        // Nested: every 95% interval holds the 80% one.
+        for k in 0..<res.outcomes.count {
+            for t in 0..<4 {
+                XCTAssertLessThanOrEqual(calibrated.hi[(k * 2) * 4 + t], calibrated.hi[(k * 2 + 1) * 4 + t])
+                XCTAssertGreaterThanOrEqual(calibrated.lo[(k * 2) * 4 + t], calibrated.lo[(k * 2 + 1) * 4 + t])
+            }
+        }
     }
 }
 

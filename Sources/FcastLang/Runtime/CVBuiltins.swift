@@ -54,23 +54,42 @@ extension BuiltinLibrary {
             parameters: [
                 .init(name: "run", positional: true, required: true, help: "a run result with levels"),
                 .init(name: "cv", positional: true, required: true, help: "a cross-validation of the same models and series"),
+                .init(name: "scores", positional: false, required: false,
+                      help: "\"series\" (default: each series' own errors) or \"pooled\" (scaled errors pooled over series)"),
             ],
             summary: "Replaces a run's intervals with conformal ones from a cross-validation's errors.",
             example: "res2 = calibrate(res, folds)",
             details: """
-            Split-conformal intervals (as statsforecast's ConformalIntervals): per series, model and
-            horizon step, the absolute errors of the `cv` windows are the scores and the interval at
-            level L is the forecast plus or minus their ceil((n + 1) L)-th smallest (the finite-sample
-            conformal rank). Where one step has too few windows for that rank (4 windows give no 95%
-            rank), the errors of neighbouring steps are pooled with it, and a note says how many steps
-            were pooled. A task with fewer than 2 successful windows gets no interval and is counted in
-            the note. `run(..., intervals: "conformal", windows: 4)` does the cross-validation and this
-            in one call.
+            Split-conformal intervals: per model and horizon step, the interval at level L is the
+            forecast plus or minus the ceil((n + 1) L)-th smallest of n nonconformity scores, the
+            finite-sample conformal rank (Vovk et al. 2005; Angelopoulos and Bates 2021), which
+            covers at least L when the errors are exchangeable. With `scores: "series"` (the default)
+            the scores are each series' own absolute errors (statsforecast's ConformalIntervals; at
+            least 2 windows). With `scores: "pooled"`
+            the scores of step t are the absolute errors at step t of every series' windows, each
+            divided by the in-sample MAE of the seasonal naive forecast on that window's training
+            part (the scale of MASE), pooled over all the series the model ran on; a series' radius
+            is that quantile times its own scale (normalized conformal prediction, Papadopoulos et
+            al. 2008; Lei et al. 2018). Every step then has series x windows scores, and a chosen
+            model's scores are not only those of the series that chose it on these very windows
+            (which are biased low); on visnights (4 windows) it covered less than "series" at 80%
+            (see docs/cv.md), so it is not the default. Where one step
+            has too few scores for a level's rank (4 windows of one series give no 95% rank), the
+            scores of neighbouring steps are pooled with it, and a note says so. A series with a
+            constant history (no scale) uses its own errors. A task without any scored window gets
+            no interval and is counted in the note. `run(..., intervals: "conformal", windows: 4)`
+            does the cross-validation and this in one call; `run(pick, ...)` on a best table
+            chosen by cross-validation reuses that cross-validation, and `cv:` passes one.
             """,
             body: { interp, a in
                 guard case .run(let res)? = a.values["run"]?.value else { throw a.wrongType("run", "a run result") }
                 guard case .cv(let cv)? = a.values["cv"]?.value else { throw a.wrongType("cv", "a cross-validation (cv(...))") }
-                return .run(try interp.calibrated(res, with: cv, at: a.callSpan))
+                let name = try a.string("scores") ?? "series"
+                guard let scores = Conformal.Scores(rawValue: name) else {
+                    throw Diagnostic("calibrate(): scores: must be \"pooled\" or \"series\", got \"\(name)\"", at: a.span("scores"),
+                                     notes: Suggest.closest(to: name, among: Conformal.Scores.allCases.map(\.rawValue)).map { ["did you mean '\($0)'?"] } ?? [])
+                }
+                return .run(try interp.calibrated(res, with: cv, scores: scores, at: a.callSpan))
             }),
         Builtin(
             name: "combine",
@@ -170,7 +189,9 @@ extension Interpreter {
             let run = layout.hasCombinations
                 ? layout.assemble(raw, weights: { m, s, w in layout.inverseMSEWeights(raw, model: m, series: s, before: w) })
                 : raw
-            return .cv(CVResult(run: run, step: step))
+            var result = CVResult(run: run, step: step)
+            if layout.hasCombinations { result.jobRun = raw }
+            return .cv(result)
         } catch let unknown as UnknownExecutor {
             throw Diagnostic("cv(): \(unknown.description)", at: a.span("executor"),
                              notes: Suggest.closest(to: executorName, among: Executors.names).map { ["did you mean '\($0)'?"] } ?? [])
@@ -181,10 +202,13 @@ extension Interpreter {
 
     /// `intervals:` of run: "model" (default) or "conformal"; `windows:`/`step:` only with
     /// conformal intervals or a combination.
-    func intervalsChoice(_ a: BoundArguments, combinations: Bool = false) throws(Diagnostic) -> Bool {
+    func intervalsChoice(_ a: BoundArguments, combinations: Bool = false, given: Bool = false) throws(Diagnostic) -> Bool {
         let choice = try a.string("intervals") ?? "model"
         switch choice {
         case "model":
+            if given && !combinations {
+                throw Diagnostic("run(): 'cv' gives the errors of conformal intervals", at: a.span("cv"), notes: ["give intervals: \"conformal\" too"])
+            }
             for name in ["windows", "step"] where a.has(name) && !combinations {
                 throw Diagnostic("run(): '\(name)' is for the cross-validation of conformal intervals", at: a.span(name),
                                  notes: ["give intervals: \"conformal\" too"])
@@ -203,11 +227,13 @@ extension Interpreter {
 
     /// Runs a grid's models (combinations through their members) on `data`: every series x
     /// model, or only the `wanted` (series, model) pairs. Conformal intervals (asked for, or
-    /// a combination's) come from a cross-validation of the tasks that succeeded.
+    /// a combination's) come from a cross-validation of the tasks that succeeded, or from the
+    /// one `cv:` gives or the best table `pickCV` came from (see `reusableCV`).
     func runModels(_ specs: [ModelSpec], on data: Panel, options: RunOptions, settings: ExecutionSettings?, keep: Bool,
-                   wanted: [(series: Int, model: Int)]?, _ a: BoundArguments) throws(Diagnostic) -> RunResult {
+                   wanted: [(series: Int, model: Int)]?, pickCV: CVResult? = nil, _ a: BoundArguments) throws(Diagnostic) -> RunResult {
         let layout = CombinationLayout(specs)
-        let conformal = try intervalsChoice(a, combinations: layout.hasCombinations)
+        let conformal = try intervalsChoice(a, combinations: layout.hasCombinations, given: a.has("cv"))
+        let reuse = try reusableCV(specs, layout: layout, data: data, horizon: options.horizon, pickCV: pickCV, a)
         let job = Job(plan: Runner.plan(layout.jobSpecs, on: data, dataName: data.name, options: options), models: layout.jobSpecs,
                       data: data, keep: keep ? .fitted : .none)
         var jobTasks: [Int]? = nil
@@ -239,7 +265,10 @@ extension Interpreter {
         let needCV = conformal || (!combinations.isEmpty && (!options.levels.isEmpty || inverseMSE))
         var cvRaw: RunResult? = nil
         var step = options.horizon
-        if needCV {
+        if needCV, let reuse {
+            cvRaw = reuse.jobRun ?? reuse.run
+            step = reuse.step
+        } else if needCV {
             let windows = try a.int("windows", min: 2) ?? 4
             step = try a.int("step", min: 1) ?? options.horizon
             let cvJob: Job
@@ -274,24 +303,89 @@ extension Interpreter {
             }
         }
         guard let cvRaw, needCV, !options.levels.isEmpty else { return res }
-        let cvRun = layout.hasCombinations
+        let cvRun = reuse?.run ?? (layout.hasCombinations
             ? layout.assemble(cvRaw, weights: { m, s, w in layout.inverseMSEWeights(cvRaw, model: m, series: s, before: w) })
-            : cvRaw
-        return try calibrated(res, with: CVResult(run: cvRun, step: step), only: conformal ? nil : combinations,
+            : cvRaw)
+        return try calibrated(res, with: CVResult(run: cvRun, step: step), only: conformal ? nil : combinations, reused: reuse != nil,
                               at: a.has("intervals") ? a.span("intervals") : a.callSpan)
     }
 
-    func calibrated(_ res: RunResult, with cv: CVResult, only: Set<String>? = nil, at span: SourceSpan) throws(Diagnostic) -> RunResult {
+    /// The cross-validation a run's conformal intervals (and inverse-MSE weights) take their
+    /// errors from instead of running one: `cv:` (a cross-validation, its scores or a best
+    /// table made from them), which must fit the run; else `pickCV`, the cross-validation a
+    /// best table was chosen on, when it is of the same data and horizon and the `windows:`
+    /// and `step:` given (if any) are its own. Nil: run one.
+    func reusableCV(_ specs: [ModelSpec], layout: CombinationLayout, data: Panel, horizon: Int, pickCV: CVResult?,
+                    _ a: BoundArguments) throws(Diagnostic) -> CVResult? {
+        func mismatch(_ cv: CVResult) -> String? {
+            if cv.horizon < horizon { return "its horizon (\(cv.horizon)) is shorter than the run's (\(horizon))" }
+            let d = cv.data
+            guard d.ids == data.ids else {
+                let other = data.ids.first { d.index(of: $0) == nil }
+                return other.map { "it has no series '\($0)' (cross-validate the same data)" } ?? "its series are not the run's (cross-validate the same data)"
+            }
+            guard d.offsets == data.offsets, d.ds == data.ds,
+                  zip(d.y, data.y).allSatisfy({ $0 == $1 || ($0.isNaN && $1.isNaN) }) else {
+                return "its data differ from the run's (cross-validate the same training data)"
+            }
+            let have = Dictionary(cv.run.models.map { ($0.name, $0.planned.canonicalSpec) }, uniquingKeysWith: { a, _ in a })
+            for spec in specs where have[spec.name] != spec.planned.canonicalSpec {
+                return "it has no model '\(spec.name)' as the run has it (it has \(cv.run.models.map(\.name).joined(separator: ", ")))"
+            }
+            if layout.hasCombinations && cv.jobRun != nil
+                && CombinationLayout(cv.run.models).jobSpecs.map(\.planned.canonicalSpec) != layout.jobSpecs.map(\.planned.canonicalSpec) {
+                return "it was made with another grid, and the run's combinations need its members' errors (cross-validate the same grid)"
+            }
+            if layout.hasCombinations && cv.jobRun == nil
+                && cv.run.models.map(\.planned.canonicalSpec) != layout.jobSpecs.map(\.planned.canonicalSpec) {
+                return "it has no combination, and the run's combinations need their members' errors (cross-validate the same grid)"
+            }
+            return nil
+        }
+        if let given = a.values["cv"] {
+            let cv: CVResult
+            switch given.value {
+            case .cv(let c): cv = c
+            case .scores(let t) where t.crossValidation != nil: cv = t.crossValidation!
+            case .best(let b) where b.crossValidation != nil: cv = b.crossValidation!
+            default: throw a.wrongType("cv", "a cross-validation (cv(...)), its scores or a best table chosen on them")
+            }
+            for name in ["windows", "step"] where a.has(name) {
+                throw Diagnostic("run(): '\(name)' is for a new cross-validation, and cv: gives one (\(cv.windowCount) windows, step \(cv.step))",
+                                 at: a.span(name), notes: ["leave out \(name): or cv:"])
+            }
+            if let problem = mismatch(cv) { throw Diagnostic("run(): cv: \(problem)", at: a.span("cv")) }
+            return cv
+        }
+        guard let cv = pickCV, cv.horizon == horizon, mismatch(cv) == nil else { return nil }
+        if let w = try a.int("windows", min: 2), w != cv.windowCount { return nil }
+        if let st = try a.int("step", min: 1), st != cv.step { return nil }
+        return cv
+    }
+
+    func calibrated(_ res: RunResult, with cv: CVResult, only: Set<String>? = nil, scores: Conformal.Scores = .series,
+                    reused: Bool = false, at span: SourceSpan) throws(Diagnostic) -> RunResult {
         do {
-            let (out, report) = try Conformal.calibrate(res, with: cv, only: only)
-            var note = "intervals: conformal from \(report.windows) cross-validation windows (per series, model and step)"
+            let (out, report) = try Conformal.calibrate(res, with: cv, only: only, scores: scores)
+            var note = "intervals: conformal from \(report.windows) cross-validation window\(report.windows == 1 ? "" : "s")"
+            if reused { note += " (the choice's own cross-validation, reused)" }
+            switch scores {
+            case .pooled:
+                note += ", per model and step: errors scaled by each series' in-sample MAE, pooled over series"
+                if let fewest = report.fewestScores { note += " (at least \(fewest) scores a step)" }
+            case .series:
+                note += " (per series, model and step)"
+            }
             if let only { note += " for \(only.sorted().joined(separator: ", ")); the other models' are their own" }
             if report.maxPooledSteps > 1 {
-                note += "; errors of up to \(report.maxPooledSteps) neighbouring steps pooled where \(report.windows) windows give no rank for a level"
+                note += "; scores of up to \(report.maxPooledSteps) neighbouring steps pooled where one step has too few for a level's rank"
+            }
+            if report.ownErrors > 0 {
+                note += "; \(report.ownErrors) task\(report.ownErrors == 1 ? "" : "s") of constant series on their own errors"
             }
             if !report.uncalibrated.isEmpty {
                 let first = report.uncalibrated[0]
-                note += "; \(report.uncalibrated.count) task\(report.uncalibrated.count == 1 ? "" : "s") without intervals (fewer than 2 windows ran, e.g. '\(first.series)' \(first.model): \(first.windows))"
+                note += "; \(report.uncalibrated.count) task\(report.uncalibrated.count == 1 ? "" : "s") without intervals (no scored window, e.g. '\(first.series)' \(first.model): \(first.windows) window\(first.windows == 1 ? "" : "s") ran)"
             }
             output("note: " + note + "\n")
             return out
@@ -327,7 +421,7 @@ extension Interpreter {
         }
         let options = RunOptions(horizon: horizon, levels: levels, workers: workers, seed: UInt64(seed))
         return .run(try runModels(specs, on: data, options: options, settings: nil, keep: try a.bool("keep") ?? true,
-                                  wanted: wanted, a))
+                                  wanted: wanted, pickCV: cv, a))
     }
 
     /// Grid shared arguments for a combination's members: given to each member that takes
