@@ -41,6 +41,9 @@ public struct Frequency: Equatable, Hashable, Sendable, CustomStringConvertible 
     /// Seconds, minutes and hours only: the series runs on a business calendar and its grid
     /// counts only the periods inside its hours and days (BusinessHours.swift).
     public var business: BusinessHours? = nil
+    /// A row-index axis (`freq: "index"`): the timestamps are integers counting steps (1, 2,
+    /// 3, ...), not times; stored as they are, one step apart, with no season of their own.
+    public var isIndex = false
 
     public init(_ unit: Unit, step: Int = 1, endOfMonth: Bool = false) {
         precondition(step >= 1, "frequency step must be positive")
@@ -69,6 +72,12 @@ public struct Frequency: Equatable, Hashable, Sendable, CustomStringConvertible 
     public static let weekly = Frequency(.week)
     public static let daily = Frequency(.day)
     public static let hourly = Frequency(.hour)
+    /// The row-index axis: integer timestamps one apart (arithmetic as 1-second steps).
+    public static let index: Frequency = {
+        var f = Frequency(.second)
+        f.isIndex = true
+        return f
+    }()
 
     /// Whether this is calendar (month-based) arithmetic.
     public var isCalendar: Bool { unit.months != nil }
@@ -86,7 +95,7 @@ public struct Frequency: Equatable, Hashable, Sendable, CustomStringConvertible 
         "yearly (year, annual, Y, A), quarterly (quarter, Q), monthly (month, M), weekly (week, W), "
         + "daily (day, D), hourly (hour, H), minutely (minute, min, T), secondly (second, sec, S); "
         + "with a step: \"15min\", \"15 minutes\", \"2h\", \"30s\", \"3 months\"; "
-        + "month-end anchored: \"ME\", \"QE\", \"YE\", \"month end\""
+        + "month-end anchored: \"ME\", \"QE\", \"YE\", \"month end\"; integer row numbers: \"index\""
 
     /// Parses a frequency name, optionally preceded by a step: `"monthly"`, `"Q"`, `"15min"`,
     /// `"15 minutes"`, `"2h"`, `"30s"`, `"every 2 weeks"`. Case-insensitive except that a bare
@@ -102,6 +111,7 @@ public struct Frequency: Equatable, Hashable, Sendable, CustomStringConvertible 
         }
         var s = text.trimmingCharacters(in: .whitespaces)
         let original = s
+        if ["index", "row", "rows", "integer"].contains(s.lowercased()) { return .index }
         if s.lowercased().hasPrefix("every ") { s = String(s.dropFirst(6)).trimmingCharacters(in: .whitespaces) }
         // Split a leading step number.
         let digits = s.prefix(while: { $0.isASCII && $0.isNumber })
@@ -156,6 +166,7 @@ public struct Frequency: Equatable, Hashable, Sendable, CustomStringConvertible 
     /// `"monthly"`, `"quarterly"`, `"15 minutes"`, `"2 weeks"`, `"monthly (month end)"`.
     /// Every description is accepted by `parse`.
     public var description: String {
+        if isIndex { return "index" }
         var text: String
         if step == 1 {
             switch unit {
@@ -184,9 +195,11 @@ public struct Frequency: Equatable, Hashable, Sendable, CustomStringConvertible 
     /// - days: 7 (the week) for daily data, 52 for 7-day steps;
     /// - hours and minutes: periods per day (hourly 24, 15 minutes 96, 1 minute 1440);
     /// - seconds: periods per minute (1 second 60, 15 seconds 4).
-    /// When the step does not divide the cycle evenly the answer is 1.
+    /// When the step does not divide the cycle evenly the answer is 1. A row-index axis has
+    /// none (1); a business calendar's is its periods per open day (or open days per week).
     /// The rules are fcast_plugin.h's fc_default_season, shared with the plugin kit.
     public var defaultSeason: Int {
+        if isIndex { return 1 }
         if let business, let seconds = stepSeconds {
             let perDay = business.slotsPerDay(step: seconds)
             return perDay > 1 ? Int(perDay) : business.days.count

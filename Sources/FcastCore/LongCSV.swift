@@ -458,6 +458,8 @@ struct LongCSVReader {
         var seriesOfRow = [Int32]()        // once not grouped: series of every row
         var styleCode: UInt8 = 0
         var sawTime = false
+        // freq: "index": the time column holds integer row numbers, and nothing else.
+        let indexAxis = options.frequency?.isIndex == true
         var scratch = [UInt8]()
         var refused = RefusedRows()
         let regressorColumns = columns.regressors
@@ -492,7 +494,16 @@ struct LongCSVReader {
                 var ts = timeField.start, te = timeField.end
                 while ts < te && (base[ts] == SPACE || base[ts] == TAB) { ts += 1 }
                 while te > ts && (base[te - 1] == SPACE || base[te - 1] == TAB) { te -= 1 }
-                if !timeField.escaped, let (parsed, c) = Timestamp.parseRaw(base + ts, te - ts) {
+                if indexAxis {
+                    if !timeField.escaped, let parsed = Timestamp.parseIndex(base + ts, te - ts) {
+                        t = parsed; code = Timestamp.indexCode
+                    } else {
+                        let found = text(timeField)
+                        rowError = error("expected a row number (a whole number, freq: \"index\") in column '\(options.time)', "
+                                         + (found.isEmpty ? "found an empty field" : "found '\(found)'"),
+                                         at: timeField.origin, rowStart: rowStart, rowLine: rowLine)
+                    }
+                } else if !timeField.escaped, let (parsed, c) = Timestamp.parseRaw(base + ts, te - ts) {
                     t = parsed; code = c
                 } else {
                     rowError = timeError(timeField, rowStart: rowStart, rowLine: rowLine)
@@ -632,8 +643,10 @@ struct LongCSVReader {
     /// A timestamp field that is not one, quoted as found.
     private func timeError(_ timeField: FieldSpan, rowStart: Int, rowLine: Int) -> FcastError {
         let found = text(timeField)
+        let integer = Int64(found.trimmingCharacters(in: .whitespaces)) != nil
         return error("expected a timestamp like 2020-03-01, 2020-03 or 2020-03-01 12:30:00 in column '\(options.time)', "
-                     + (found.isEmpty ? "found an empty field" : "found '\(found)'"),
+                     + (found.isEmpty ? "found an empty field" : "found '\(found)'")
+                     + (integer ? " (for whole-number steps 1, 2, 3, ... load with freq: \"index\")" : ""),
                      at: timeField.origin, rowStart: rowStart, rowLine: rowLine)
     }
 

@@ -17,7 +17,8 @@ public struct Panel: Sendable {
     /// Where the data came from (the file it was loaded from), for plans and stores; "" if
     /// made in memory. Subsets and splits keep it.
     public var name = ""
-    /// Rows the loader left out (`on_error: "skip"`), reported by `describe()`.
+    /// Rows the loader left out (`on_error: "skip"`), reported by `describe()`. Subsets and
+    /// splits keep it.
     public var refused = RefusedRows()
     /// Exogenous regressors kept by `load(..., regressors:)`: their names and, per name, a
     /// column aligned with `y` (same offsets). Subsets and splits carry them.
@@ -92,6 +93,7 @@ public struct Panel: Sendable {
         var out = Panel(ids: indices.map { ids[$0] }, offsets: newOffsets, ds: newDs, y: newY,
                         frequency: frequency, timestampStyle: timestampStyle)
         out.name = name
+        out.refused = refused
         out.regressorNames = regressorNames
         out.regressors = regressors.map { col in indices.flatMap { col[range($0)] } }
         return out
@@ -142,6 +144,7 @@ public struct Panel: Sendable {
                          frequency: frequency, timestampStyle: timestampStyle)
         train.idIndex = idIndex; test.idIndex = idIndex   // same ids: share the index
         train.name = name; test.name = name
+        train.refused = refused; test.refused = refused   // describe() still says what the load left out
         if !regressors.isEmpty {
             train.regressorNames = regressorNames; test.regressorNames = regressorNames
             for col in regressors {
@@ -315,7 +318,7 @@ public struct PanelDescription: Sendable, CustomStringConvertible {
                      + "\(plural(totalPoints, "point")), \(frequency)")
         func row(_ label: String, _ text: String) { lines.append(label.padding(toLength: 10, withPad: " ", startingAt: 0) + text) }
         if let first = firstTime, let last = lastTime {
-            row("dates", Timestamp.format(first, style: timestampStyle) + " .. " + Timestamp.format(last, style: timestampStyle))
+            row(timestampStyle == .index ? "steps" : "dates", Timestamp.format(first, style: timestampStyle) + " .. " + Timestamp.format(last, style: timestampStyle))
         }
         if seriesCount > 0 {
             row("length", lengthMin == lengthMax

@@ -6,12 +6,15 @@
 public enum TimestampStyle: Sendable, Equatable, Hashable {
     case date
     case dateTime(separator: Character, seconds: Bool)
+    /// Integer row numbers (`freq: "index"`), written as they were read.
+    case index
 
     /// Order used when a file mixes styles: the richer style wins.
     var richness: Int {
         switch self {
         case .date: return 0
         case .dateTime(_, let seconds): return seconds ? 2 : 1
+        case .index: return 3
         }
     }
 }
@@ -103,7 +106,25 @@ public enum Timestamp {
     }
 
     /// Style codes used by the fast path: 0 date, 1 space no seconds, 2 space seconds,
-    /// 3 `T` no seconds, 4 `T` seconds.
+    /// 3 `T` no seconds, 4 `T` seconds; `indexCode` an integer row number.
+    static let indexCode: UInt8 = 5
+
+    /// An integer row number (`freq: "index"`): an optional sign and 1 to 18 digits.
+    @inline(__always)
+    static func parseIndex(_ base: UnsafePointer<UInt8>, _ count: Int) -> Int64? {
+        var i = 0, negative = false
+        if count > 0 && (base[0] == 45 || base[0] == 43) { negative = base[0] == 45; i = 1 }
+        guard count - i >= 1 && count - i <= 18 else { return nil }
+        var v: Int64 = 0
+        while i < count {
+            let d = base[i] &- 48
+            guard d < 10 else { return nil }
+            v = v * 10 + Int64(d)
+            i += 1
+        }
+        return negative ? -v : v
+    }
+
     @inline(__always)
     static func style(code: UInt8) -> TimestampStyle {
         switch code {
@@ -111,6 +132,7 @@ public enum Timestamp {
         case 1: return .dateTime(separator: " ", seconds: false)
         case 2: return .dateTime(separator: " ", seconds: true)
         case 3: return .dateTime(separator: "T", seconds: false)
+        case indexCode: return .index
         default: return .dateTime(separator: "T", seconds: true)
         }
     }
@@ -174,6 +196,7 @@ public enum Timestamp {
     /// midnight still shows the time (`YYYY-MM-DD HH:MM:SS`), and a style without seconds shows
     /// them when they are not zero, so formatting never loses information.
     public static func format(_ t: Int64, style: TimestampStyle) -> String {
+        if style == .index { return String(t) }
         let (days, sod) = splitDay(t)
         let (y, m, d) = civilFromDays(days)
         var out = [UInt8]()

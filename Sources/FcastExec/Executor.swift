@@ -72,7 +72,11 @@ public struct ThreadExecutor: Executor {
             thread.stackSize = 8 << 20
             thread.start()
         }
-        group.wait()
+        // A stop at once (a second Ctrl-C) does not wait for the fits in flight: their threads
+        // run on, holding the job and the buffers, and the runner reads only finished tasks.
+        while group.wait(timeout: .now() + .milliseconds(50)) == .timedOut {
+            if cancel.isAbandoned { return }
+        }
     }
 }
 
@@ -144,14 +148,23 @@ public enum Runner {
             throw error
         }
         let wall = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-        progress.finish(seconds: wall, cancelled: cancel.isCancelled)
+        // Unfinished tasks after a stop at once: not read, as the fits in flight may still write them.
+        var inFlight = Set<Int>()
+        if cancel.isAbandoned {
+            // The run's own token stays cancelled, so that the abandoned fits stop when they
+            // next poll even after the session re-arms its token for the next input.
+            cancel.abandon()
+            inFlight = Set(tasks).subtracting(progress.close())
+        }
+        progress.finish(seconds: wall, cancelled: cancel.isCancelled, abandoned: cancel.isAbandoned)
         try journal?.finish()
+        let s = results.snapshot(excluding: inFlight, horizon: plan.horizon, levels: plan.levels.count)
         var result = RunResult(plan: plan, train: job.data, models: job.models, futureDs: job.futureDs,
-                               mean: Array(results.mean), lo: Array(results.lo), hi: Array(results.hi),
-                               outcomes: Array(results.outcomes), descriptions: Array(results.descriptions),
-                               taskSeconds: Array(results.seconds), kept: Array(results.kept), wallSeconds: wall,
+                               mean: s.mean, lo: s.lo, hi: s.hi, outcomes: s.outcomes, descriptions: s.descriptions,
+                               taskSeconds: s.seconds, kept: s.kept, wallSeconds: wall,
                                executor: executor.name, workers: workers, cancelled: cancel.isCancelled)
         result.resumedTasks = resumed
+        result.abandoned = cancel.isAbandoned
         return result
     }
 

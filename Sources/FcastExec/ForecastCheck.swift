@@ -4,7 +4,7 @@ import FcastPlugins
 /// does not control, and a NaN or an inverted interval written to a CSV looks like a result.
 /// A forecast that fails a check fails its task with the reason (the task's model and series
 /// are named by the run's failure report).
-enum ForecastCheck {
+public enum ForecastCheck {
     /// Relative slack for comparing bounds: intervals computed as mean -/+ z*sd can differ
     /// from the mean in the last bits.
     static let tolerance = 1e-9
@@ -49,5 +49,23 @@ enum ForecastCheck {
             }
         }
         return nil
+    }
+
+    /// The same checks on a forecast as `predict` returns it (one array of bounds per level,
+    /// none when the model gives no intervals): what the forecast service checks per request.
+    public static func problem(model: String, levels: [Double], values v: ForecastValues) -> String? {
+        let h = v.mean.count
+        let intervals = !levels.isEmpty && v.lo.count == levels.count && v.hi.count == levels.count
+        let lo = intervals ? v.lo.flatMap { $0 } : [], hi = intervals ? v.hi.flatMap { $0 } : []
+        guard !intervals || (lo.count == levels.count * h && hi.count == levels.count * h) else {
+            return "\(model) produced intervals of the wrong length"
+        }
+        return v.mean.withUnsafeBufferPointer { m in
+            lo.withUnsafeBufferPointer { l in
+                hi.withUnsafeBufferPointer { u in
+                    problem(model: model, h: h, levels: levels, intervals: intervals, mean: m, lo: l, hi: u)
+                }
+            }
+        }
     }
 }

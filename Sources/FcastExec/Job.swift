@@ -46,7 +46,7 @@ public final class Job: @unchecked Sendable {
         self.reuse = reuse
         modelSpecs = plan.models.map(\.canonicalSpec)
         configs = models.map { m in
-            do { return .success(try m.algorithm.configure(m.values)) } catch let f as TaskFailure {
+            do { return .success(try m.algorithm.configure(Job.seasonOfTheAxis(m.values, m.algorithm, data.frequency))) } catch let f as TaskFailure {
                 return .failure(f)
             } catch {
                 return .failure(TaskFailure(.internal, "\(error)"))
@@ -63,6 +63,19 @@ public final class Job: @unchecked Sendable {
             }
         }
         futureDs = future
+    }
+
+    /// A plugin derives its default season from the ABI's unit and step (fc_default_season),
+    /// which cannot know a business calendar (5 minutes from 07:00 to 21:00: 168 a day, not
+    /// 288) or a row-index axis (none). For those the host gives the axis's season to an
+    /// algorithm with an integer `season` parameter that the model leaves unset.
+    static func seasonOfTheAxis(_ values: [String: ParameterValue], _ algorithm: AlgorithmHandle,
+                                _ frequency: Frequency) -> [String: ParameterValue] {
+        guard frequency.isIndex || frequency.business != nil, values["season"] == nil,
+              algorithm.parameters.contains(where: { $0.name == "season" && $0.kind == .int }) else { return values }
+        var out = values
+        out["season"] = .int(frequency.defaultSeason)
+        return out
     }
 
     /// The seed of a task's simulations (TaskSeed: series id, model spec, run seed).

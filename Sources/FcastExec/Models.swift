@@ -126,6 +126,8 @@ public struct RunResult: Sendable {
     public var cancelled: Bool
     /// Tasks whose results came from the run's journal, not computed by this run.
     public var resumedTasks: Int = 0
+    /// A second Ctrl-C stopped the run at once: the fits in flight were dropped (not run).
+    public var abandoned = false
     /// Where the intervals come from: "model" (the plugins'), or "conformal (4 windows)".
     public var intervals = "model"
 

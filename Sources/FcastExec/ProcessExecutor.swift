@@ -336,6 +336,11 @@ final class ProcessPool: @unchecked Sendable {
                 cancelledAt = DispatchTime.now().uptimeNanoseconds
                 try? worker.channel.send(.cancel)
             }
+            if stop.isAbandoned {
+                // A stop at once: the tasks in flight stay not run.
+                worker.kill()
+                return .finished
+            }
             if let cancelledAt, DispatchTime.now().uptimeNanoseconds - cancelledAt > UInt64(grace * 1e9) {
                 // It does not stop: the task it runs stays not run.
                 worker.kill()

@@ -74,10 +74,29 @@ public final class ProgressReporter: @unchecked Sendable {
     /// slots are written: the run's journal records it there.
     var onTaskFinished: (@Sendable (Int) -> Void)?
 
+    /// The tasks reported finished, until `close()`: after a stop at once, the only tasks
+    /// whose slots may be read while abandoned tasks still write theirs.
+    private let ledger = Mutex<(closed: Bool, finished: [Int])>((false, []))
+
     /// Task k has finished (its slots are written): counted, and recorded by the journal.
+    /// After `close()` a late task (abandoned by a stop at once) is dropped.
     public func taskFinished(_ k: Int, failed f: Bool) {
-        onTaskFinished?(k)
-        taskFinished(failed: f)
+        let counted = ledger.withLock { l -> Bool in
+            if l.closed { return false }
+            // Inside the lock, so that no journal write is under way once close() returns.
+            onTaskFinished?(k)
+            l.finished.append(k)
+            return true
+        }
+        if counted { taskFinished(failed: f) }
+    }
+
+    /// Takes no more tasks; returns those reported finished.
+    func close() -> [Int] {
+        ledger.withLock { l in
+            l.closed = true
+            return l.finished
+        }
     }
 
     private func draw() {
@@ -97,14 +116,15 @@ public final class ProgressReporter: @unchecked Sendable {
         }
     }
 
-    public func finish(seconds: Double, cancelled: Bool) {
+    public func finish(seconds: Double, cancelled: Bool, abandoned: Bool = false) {
         guard enabled else { return }
         stopped.store(true, ordering: .relaxed)
         tickerDone.wait()
         let d = done.load(ordering: .relaxed), f = failed.load(ordering: .relaxed)
         let rate = seconds > 0 ? Double(d) / seconds : 0
         let head = bar ? "\r\u{1B}[2K" : ""
-        let what = cancelled ? "interrupted after \(d) of \(total) tasks" : "\(d) task\(d == 1 ? "" : "s")"
+        var what = cancelled ? "interrupted after \(d) of \(total) tasks" : "\(d) task\(d == 1 ? "" : "s")"
+        if abandoned { what += " (stopped at once: the fits in flight were dropped)" }
         output.write("\(head)run: \(what) in \(Self.duration(seconds)) (\(Self.format(rate))/s) on \(workers) worker\(workers == 1 ? "" : "s"), \(f) failed\n")
     }
 

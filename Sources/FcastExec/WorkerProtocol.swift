@@ -95,6 +95,7 @@ public enum WorkerProtocol {
                 w.u8(1)
                 w.string(String(separator))
                 w.u8(seconds ? 1 : 0)
+            case .index: w.u8(2)
             }
             w.u32(UInt32(p.ids.count))
             for id in p.ids { w.string(id) }
@@ -224,6 +225,7 @@ public enum WorkerProtocol {
                     throw WorkerProtocolError("JOB: the timestamp separator '\(separator)' is not one character")
                 }
                 style = .dateTime(separator: c, seconds: try r.bool())
+            case 2: style = .index
             case let other: throw WorkerProtocolError("JOB: unknown timestamp style \(other)")
             }
             let nIDs = try r.count(elementSize: 4)

@@ -98,7 +98,9 @@ public enum Figures {
             title += " — \(shaded.joined(separator: ", ")) intervals"
         }
         if hx.isEmpty { notes.append("no history") }
-        return Chart(title: title, xAxis: .time, layers: layers, note: notes.isEmpty ? nil : notes.joined(separator: "; "))
+        // A row-index axis is numbers, not dates.
+        let axis: XAxis = run.train.frequency.isIndex ? .numeric(label: nil) : .time
+        return Chart(title: title, xAxis: axis, layers: layers, note: notes.isEmpty ? nil : notes.joined(separator: "; "))
     }
 
     /// A grid of forecast charts, one per series.
@@ -118,7 +120,7 @@ public enum Figures {
             let line = Line(label: nil, x: panel.ds[shown].map(Double.init), y: Array(panel.y[shown]),
                             color: Color.model(0), width: 1.5)
             let finite = panel.y[shown].contains { $0.isFinite }
-            return Chart(title: panel.ids[s], xAxis: .time, layers: [.line(line)],
+            return Chart(title: panel.ids[s], xAxis: panel.frequency.isIndex ? .numeric(label: nil) : .time, layers: [.line(line)],
                          note: finite ? nil : "no values", legend: false)
         })
     }

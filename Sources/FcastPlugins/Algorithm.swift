@@ -269,6 +269,12 @@ public struct ForecastValues: Sendable {
     public var mean: [Double]
     public var lo: [[Double]]
     public var hi: [[Double]]
+
+    public init(mean: [Double], lo: [[Double]], hi: [[Double]]) {
+        self.mean = mean
+        self.lo = lo
+        self.hi = hi
+    }
 }
 
 /// A fitted model owned by its plugin; freed through the plugin's table.

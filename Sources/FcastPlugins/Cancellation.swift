@@ -14,10 +14,35 @@ public final class CancelToken: Sendable {
 
     public init(parent: CancelToken? = nil) { self.parent = parent }
 
+    private let abandoned = Atomic<Bool>(false)
+
     /// Asks whatever holds this token to stop. Safe from a signal handler: one atomic store.
     public func cancel() { flag.store(true, ordering: .relaxed) }
-    /// Clears this token's own request (the parent's stays): a REPL re-arms it per input.
-    public func reset() { flag.store(false, ordering: .relaxed) }
+    /// Asks for a stop at once: drivers stop waiting for the tasks in flight (their results
+    /// are dropped; what finished is kept). Safe from a signal handler.
+    public func abandon() {
+        abandoned.store(true, ordering: .relaxed)
+        flag.store(true, ordering: .relaxed)
+    }
+    /// Clears this token's own requests (the parent's stay): a REPL re-arms it per input.
+    public func reset() {
+        flag.store(false, ordering: .relaxed)
+        abandoned.store(false, ordering: .relaxed)
+    }
+
+    /// Ctrl-C: the first asks to stop after the tasks in flight, the second to stop at once.
+    /// Returns false when the token was already abandoned (a third Ctrl-C: the caller may
+    /// give up on the process). Safe from a signal handler.
+    public func escalate() -> Bool {
+        if isAbandoned { return false }
+        if isCancelled { abandon() } else { cancel() }
+        return true
+    }
+
+    public var isAbandoned: Bool {
+        if abandoned.load(ordering: .relaxed) { return true }
+        return parent?.isAbandoned ?? false
+    }
 
     public var isCancelled: Bool {
         if flag.load(ordering: .relaxed) { return true }

@@ -29,10 +29,10 @@ public enum ReplSession {
     }
 
     /// Ctrl-C interrupts a read (el_gets returns with EINTR: the input is cleared) or asks
-    /// a running grid to stop. No SA_RESTART, so reads do return.
+    /// a running grid to stop (a second Ctrl-C: at once). No SA_RESTART, so reads do return.
     static func installInterruptHandler() {
         var action = sigaction()
-        action.__sigaction_handler.sa_handler = { _ in Interrupt.target?.cancel() }
+        action.__sigaction_handler.sa_handler = { _ in _ = Interrupt.target?.escalate() }
         sigemptyset(&action.sa_mask)
         action.sa_flags = 0
         sigaction(SIGINT, &action, nil)

@@ -128,8 +128,9 @@ public final class ServedVersion: @unchecked Sendable {
         let ds = future(after: s.last, horizon: h)
         do {
             let v = try handle.predict(horizon: h, futureDs: ds, levels: levels, seed: seed)
-            if let i = v.mean.firstIndex(where: { !$0.isFinite }) {
-                return .failure(ServeFailure("\(s.model) produced a non-finite forecast at step \(i + 1)"))
+            // The checks a run makes: finite means and bounds, lo <= hi, nested levels.
+            if let problem = ForecastCheck.problem(model: s.model, levels: levels, values: v) {
+                return .failure(ServeFailure(problem))
             }
             return .success((ds, v))
         } catch {

@@ -135,6 +135,7 @@ extension TimestampStyle {
         switch self {
         case .date: "date"
         case .dateTime(let separator, let seconds): "datetime \(separator == " " ? "space" : String(separator)) \(seconds ? "s" : "m")"
+        case .index: "index"
         }
     }
 
@@ -142,6 +143,10 @@ extension TimestampStyle {
         let parts = storeCode.split(separator: " ")
         if parts == ["date"] {
             self = .date
+            return
+        }
+        if parts == ["index"] {
+            self = .index
             return
         }
         guard parts.count == 3, parts[0] == "datetime", let sep = parts[1] == "space" ? " " : parts[1].first,

@@ -99,19 +99,19 @@ func runToCompletion(_ source: Source, in interp: Interpreter, report: Report? =
     }
 }
 
-/// Ctrl-C: the first asks running fits to stop (finished tasks are kept and the script
-/// stops at the next statement); a second one exits at once.
+/// Ctrl-C: the first asks running fits to stop (the tasks in flight finish, finished tasks
+/// are kept and the script stops at the next statement); a second stops at once, still
+/// keeping and printing what finished; a third ends the process.
 enum Interrupts {
     static func install() {
         // SIGTERM (a scheduler stopping the job) is a Ctrl-C: finished tasks are kept.
         for sig in [SIGINT, SIGTERM] {
             signal(sig) { sig in
-                guard let token = Interrupt.target, !token.isCancelled else {
+                guard let token = Interrupt.target, token.escalate() else {
                     signal(sig, SIG_DFL)
                     raise(sig)
                     return
                 }
-                token.cancel()
             }
         }
     }

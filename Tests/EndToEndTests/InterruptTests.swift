@@ -81,4 +81,53 @@ final class InterruptTests: XCTestCase {
         XCTAssertLessThan(count, 592, stdout)
         XCTAssertTrue(stdout.contains("interrupted: the rest were not run"), stdout)
     }
+
+    /// Issue 18: the first Ctrl-C waits for the fits in flight, which may take long (this
+    /// plugin sleeps 60 s on some series and never polls for cancellation); a second one
+    /// stops at once, still printing and keeping what finished.
+    func testASecondCtrlCStopsAtOnceAndKeepsWhatFinished() throws {
+        let dir = TestSupport.temporaryDirectory()
+        let source = TestSupport.slowPluginSource
+            .replacingOccurrences(of: "usleep(20000);", with: "usleep(s->n % 7 == 0 ? 60000000 : 20000);")
+            .replacingOccurrences(of: "\"slow\"", with: "\"stubborn\"")
+        _ = try TestSupport.compileCPlugin(source: source, name: "stubborn", in: dir)
+        for executor in ["threads", "processes"] {
+            let script = try TestSupport.write("""
+                emp = load("examples/data/us_employment.csv")
+                res = run(stubborn(), emp, horizon: 3, workers: 2, executor: "\(executor)", isolate: \(executor == "processes"))
+                show(res)
+                """, to: "stubborn.fc", in: dir)
+            let p = Process()
+            p.executableURL = TestSupport.fcastBinary
+            p.arguments = ["run", script.path]
+            p.currentDirectoryURL = TestSupport.repoRoot
+            var env = ProcessInfo.processInfo.environment
+            env["FCAST_PLUGIN_PATH"] = dir.path
+            p.environment = env
+            let err = Pipe(), out = Pipe()
+            p.standardError = err
+            p.standardOutput = out
+            try p.run()
+            Thread.sleep(forTimeInterval: 1.5)
+            kill(p.processIdentifier, SIGINT)
+            Thread.sleep(forTimeInterval: 0.5)
+            XCTAssertTrue(p.isRunning, "\(executor): the first Ctrl-C waits for the fits in flight")
+            let sent = Date()
+            kill(p.processIdentifier, SIGINT)
+            p.waitUntilExit()
+            let took = Date().timeIntervalSince(sent)
+            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            XCTAssertEqual(p.terminationReason, .exit, "\(executor): not killed by the signal: \(stderr)")
+            XCTAssertEqual(p.terminationStatus, 130, stderr)
+            XCTAssertLessThan(took, 1.0, "\(executor): took \(took) s to stop after the second Ctrl-C")
+            XCTAssertTrue(stderr.contains("(stopped at once: the fits in flight were dropped)"), stderr)
+            // Series 7 (357 points) is the first the plugin sleeps on: 7 tasks finish before it.
+            let kept = try XCTUnwrap(stdout.range(of: #"res = a partial run \(interrupted\): ([0-9]+) of 148 tasks finished and are kept; stopped at once, the fits in flight were dropped"#,
+                                                  options: .regularExpression), "\(executor): \(stdout)")
+            let count = Int(stdout[kept].split(separator: " ")[6])!
+            XCTAssertGreaterThanOrEqual(count, 7, stdout)
+            XCTAssertLessThan(count, 148, stdout)
+        }
+    }
 }

@@ -151,4 +151,39 @@ final class GapTests: XCTestCase {
             XCTAssertTrue("\(e)".contains("'calls'"), "\(e)")
         }
     }
+
+    // MARK: Row-index axis
+
+    /// Issue 19: integer steps load with freq: "index", keep their numbers, report a missing
+    /// step as a gap and continue one step at a time; without freq: "index" the loader says so.
+    func testIndexAxisLoadsIntegerStepsAndReportsGaps() throws {
+        let text = "id,t,y\nm1,1,10\nm1,2,11\nm1,4,13\nm2,-2,5\nm2,-1,6\n"
+        let path = try Fixture.write(text)
+        var options = LongCSVOptions(id: "id", time: "t", frequency: try Frequency.parse("index"))
+        let p = try LongCSV.load(path: path, options: options)
+        XCTAssertEqual(p.frequency, .index)
+        XCTAssertEqual(p.frequency.description, "index")
+        XCTAssertEqual(p.frequency.defaultSeason, 1)
+        XCTAssertEqual(p.timestampStyle, .index)
+        XCTAssertEqual(p.ds, [1, 2, 4, -2, -1])
+        XCTAssertEqual(p.frequency.advance(4, by: 3), 7)
+        XCTAssertEqual(Timestamp.format(-1, style: .index), "-1")
+        let d = p.describe()
+        XCTAssertEqual(d.missingPeriods, 1)
+        XCTAssertTrue(d.description.contains("steps     -2 .. 4"), d.description)
+        XCTAssertEqual(d.gapNote, "1 series with 1 missing period on the index grid (first: 'm1': 1 period missing between 2 and 4)")
+        // A step that is not a whole number, located.
+        options.frequency = .index
+        XCTAssertThrowsError(try LongCSV.load(path: try Fixture.write("id,t,y\nm1,1,10\nm1,2.5,11\n"), options: options)) { error in
+            let e = error as! FcastError
+            XCTAssertEqual(e.line, 3)
+            XCTAssertTrue(e.message.contains("expected a row number (a whole number, freq: \"index\") in column 't', found '2.5'"), e.message)
+        }
+        // Without freq: "index", integer steps are not guessed to be times; the error says what to write.
+        XCTAssertThrowsError(try LongCSV.load(path: path, options: LongCSVOptions(id: "id", time: "t"))) { error in
+            XCTAssertTrue((error as! FcastError).message.hasSuffix("found '1' (for whole-number steps 1, 2, 3, ... load with freq: \"index\")"),
+                          (error as! FcastError).message)
+        }
+    }
 }
+

@@ -93,6 +93,11 @@ final class StrictLoaderTests: XCTestCase {
         let description = p.describe().description
         XCTAssertTrue(description.contains("refused   5 rows (on_error: \"skip\"), e.g. \(path):3:3: "), description)
         XCTAssertTrue(description.contains("missing   none"), description)
+        // Splits and subsets still say what the load left out.
+        let (train, test) = try p.split(last: 1)
+        XCTAssertEqual(train.refused, p.refused)
+        XCTAssertEqual(test.refused, p.refused)
+        XCTAssertTrue(p.subset([1]).describe().description.contains("refused   5 rows"))
         // Without skip the first bad row stops the load.
         XCTAssertEqual(try loadError(text).line, 3)
     }

@@ -328,6 +328,7 @@ final class ProcessExecutorTests: XCTestCase {
     func sampleFrames() -> [WorkerFrame] {
         let panel = Panel(series: [("a", [0, 86_400, 172_800], [1.5, -.infinity, .nan]), ("b", [86_400], [0.1 + 0.2])],
                           frequency: .daily, timestampStyle: .dateTime(separator: "T", seconds: true))
+        let steps = Panel(series: [("m", [3, 4, 6], [1, 2, 3])], frequency: .index, timestampStyle: .index)
         return [
             .job(WorkerJob(plan: Array(#"{"plan":1}"#.utf8), libraries: ["/x/libfcast_naive.so", "/y/é.so"], keepModels: true,
                            data: panel)),
@@ -344,6 +345,8 @@ final class ProcessExecutorTests: XCTestCase {
             .chunkDone(chunk: 7),
             .log(level: 2, message: "a warning\nwith two lines"),
             .fatal(message: "the plan's model naive needs the plugin library 'ets'"),
+            // A row-index axis (issue 19) travels as such.
+            .job(WorkerJob(plan: Array(#"{"plan":2}"#.utf8), libraries: [], keepModels: false, data: steps)),
         ]
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import FcastPluginKit
 import XCTest
 
@@ -71,13 +72,33 @@ final class NaiveTests: XCTestCase {
     func testDrift() throws {
         // y = 1 3 2 5 4: slope b = (4 - 1)/4 = 0.75; forecasts 4.75, 5.5, 6.25.
         // Residuals 2-b, -1-b, 3-b, -1-b = 1.25 -1.75 2.25 -1.75, Σe² = 12.75;
-        // σ̂² = 12.75/4 = 3.1875; Var(b̂) = (12.75/3)/4 = 1.0625;
-        // se_h² = 3.1875 h + 1.0625 h²: 4.25, 10.625, 19.125.
+        // σ̂² = 12.75/3 = 4.25 (one degree of freedom to the slope); Var(b̂) = 4.25/4 = 1.0625;
+        // se_h² = 4.25 h + 1.0625 h²: 5.3125, 12.75, 22.3125. R 4.2.2, forecast 8.20:
+        // ((rwf(c(1,3,2,5,4), drift=TRUE, h=3, level=80)$upper - mean) / qnorm(0.9))^2 gives the same.
         let f = try forecast(.drift, [1, 3, 2, 5, 4], h: 3)
         XCTAssertEqual(f.mean[0], 4.75, accuracy: 1e-12)
         XCTAssertEqual(f.mean[2], 6.25, accuracy: 1e-12)
-        for (h, v) in [4.25, 10.625, 19.125].enumerated() {
+        for (h, v) in [5.3125, 12.75, 22.3125].enumerated() {
             XCTAssertEqual(f.hi[0][h] - f.mean[h], z80 * v.squareRoot(), accuracy: 1e-12)
+        }
+    }
+
+    /// visnights NSWMetro (76 quarters), h 3, 80% and 95%: R 4.2.2 with forecast 8.20,
+    /// rwf(y, h = 3, drift = TRUE, level = c(80, 95)), printed with 15 digits.
+    func testDriftMatchesRsRwfOnVisnights() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("examples/data/visnights.csv")
+        let y = try String(contentsOf: url, encoding: .utf8).split(separator: "\n")
+            .filter { $0.hasPrefix("NSWMetro,") }.map { Double($0.split(separator: ",")[2])! }
+        XCTAssertEqual(y.count, 76)
+        let f = try forecast(.drift, y, h: 3)
+        let mean = [7.862692594804, 7.847108347408, 7.831524100012]
+        let lo80 = [6.30758488332956, 5.63343243593049, 5.10278755349353]
+        let hi95 = [10.2410246015034, 11.2326335003472, 12.0047665182378]
+        for h in 0..<3 {
+            XCTAssertEqual(f.mean[h], mean[h], accuracy: 1e-9)
+            XCTAssertEqual(f.lo[0][h], lo80[h], accuracy: 1e-9)
+            XCTAssertEqual(f.hi[1][h], hi95[h], accuracy: 1e-9)
         }
     }
 
@@ -180,12 +201,12 @@ final class NaiveTests: XCTestCase {
         XCTAssertEqual(m.hi[0][0] - 4, z95 * (4 * (1 + 1.0 / 3)).squareRoot(), accuracy: 1e-12)
         // drift: a leading missing value is dropped; the line from the first observation (1)
         // to the last (8, three steps later... four): slope 7/4 = 1.75. Residuals of the
-        // present pairs (1,3) and (7,8): 0.25, -0.75; ss = 0.625, σ̂² = ss/2 = 0.3125,
-        // Var(b̂) = ss/(2-1)/4 = 0.15625. h = 1: 8 + 1.75 = 9.75, se = sqrt(0.3125 + 0.15625).
+        // present pairs (1,3) and (7,8): 0.25, -0.75; ss = 0.625, σ̂² = ss/(2-1) = 0.625,
+        // Var(b̂) = ss/(2-1)/4 = 0.15625. h = 1: 8 + 1.75 = 9.75, se = sqrt(0.625 + 0.15625).
         let model = try fit(.drift, [.nan, 1, 3, .nan, 7, 8])
         let d = try model.predict(ForecastRequest(horizon: 1, levels: [80]))
         XCTAssertEqual(d.mean[0], 9.75, accuracy: 1e-12)
-        XCTAssertEqual(d.hi[0][0] - 9.75, z80 * 0.46875.squareRoot(), accuracy: 1e-12)
+        XCTAssertEqual(d.hi[0][0] - 9.75, z80 * 0.78125.squareRoot(), accuracy: 1e-12)
         let fitted = try model.fittedValues()
         XCTAssertEqual(fitted.count, 6)
         XCTAssertTrue(fitted[0].isNaN && fitted[1].isNaN)

@@ -166,9 +166,10 @@ final class NaiveModel: FittedModel {
             guard pairs >= 2 else { return nil }
             level = y[last] + Double(gap) * b
             slope = b
-            sigma2 = ss / Double(pairs)
-            // Var(b̂) = s² / (last - first), s² the unbiased residual variance (pairs - 1
-            // degrees of freedom); without gaps s² / (T-1), as R's rwf.
+            // One degree of freedom goes to the slope: the residual variance is s² = ss /
+            // (pairs - 1), as R's rwf(drift = TRUE) (forecast 8.20's lagwalk) estimates it.
+            sigma2 = ss / Double(pairs - 1)
+            // Var(b̂) = s² / (last - first); without gaps s² / (T-1), as R's rwf.
             slopeVariance = ss / Double(pairs - 1) / Double(last - first)
             history = [y[last]]
         }

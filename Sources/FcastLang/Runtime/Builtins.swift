@@ -161,7 +161,7 @@ extension BuiltinLibrary {
                 .init(name: "ds", positional: false, required: false, help: "the timestamp column (default \"ds\")"),
                 .init(name: "y", positional: false, required: false, help: "the value column (default \"y\")"),
                 .init(name: "freq", positional: false, required: false,
-                      help: "the frequency, when inference is not wanted: \"monthly\", \"daily\", \"15min\", ...; or a business calendar: \"business_hours(07:00-21:00, mon-fri)\""),
+                      help: "the frequency, when inference is not wanted: \"monthly\", \"daily\", \"15min\", ...; or a business calendar: \"business_hours(07:00-21:00, mon-fri)\"; or \"index\" when the time column holds whole-number steps (1, 2, 3, ...)"),
                 .init(name: "time", positional: false, required: false,
                       help: "raw events: the timestamp column (then id: names the key columns; see aggregate)"),
                 .init(name: "value", positional: false, required: false, help: "raw events: the numeric columns kept"),
@@ -177,7 +177,8 @@ extension BuiltinLibrary {
             columns when they are not `unique_id`, `ds`, `y`. Timestamps are dates (`2020-01-31`) or
             date-times (`2020-01-31 13:00:00`, `T` separator allowed). The frequency is inferred
             (yearly, quarterly, monthly, weekly, daily, hourly, minutes, seconds); `freq: "monthly"`
-            overrides it. Empty, `NA` or `NaN` values are missing values. A malformed row, a value
+            overrides it, and `freq: "index"` reads whole-number steps (1, 2, 3, ...) instead of
+            timestamps. Empty, `NA` or `NaN` values are missing values. A malformed row, a value
             that is not a number or a duplicated (id, timestamp) is an error naming file, line and
             column, as are an infinite or overflowing value (`inf`, `1e309`), a malformed timestamp
             (`201f-04-01`) and an id that is not valid UTF-8 or holds control characters. With

@@ -101,7 +101,8 @@ public final class Interpreter {
             if case .run(let r) = v, r.cancelled {
                 // Ctrl-C or SIGTERM stopped the run: what finished is kept, and said so.
                 let finished = r.outcomes.filter { if case .notRun = $0 { false } else { true } }.count
-                output("\(names.map(\.0).joined(separator: ", ")) = a partial run (interrupted): \(finished) of \(r.outcomes.count) tasks finished and are kept\n"
+                let dropped = r.abandoned ? "; stopped at once, the fits in flight were dropped" : ""
+                output("\(names.map(\.0).joined(separator: ", ")) = a partial run (interrupted): \(finished) of \(r.outcomes.count) tasks finished and are kept\(dropped)\n"
                        + TerminalText.escapeKeepingLines(Display.render(v, limit: 10)) + "\n")
             }
             if names.count == 1 {

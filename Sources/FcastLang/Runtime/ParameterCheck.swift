@@ -9,8 +9,19 @@ import FcastPlugins
 enum ParameterCheck {
     static func alternatives(_ v: Value, for p: ParameterSchema, algorithm: String,
                              at span: SourceSpan) throws(Diagnostic) -> [ParameterValue] {
-        // A JSON parameter takes the whole value, lists included: no expansion.
-        if p.kind == .json { return [try single(v, for: p, algorithm: algorithm, at: span)] }
+        // A JSON parameter takes the whole value (a list of dates, of records), except that a
+        // list of numbers or booleans is a set of alternatives, as for any scalar parameter:
+        // prophet(yearly: [2, 4]), ets(lambda: [0, 0.5]).
+        if p.kind == .json {
+            if case .list(let items) = v, !items.isEmpty, items.allSatisfy({ item in
+                switch item { case .number, .bool: true; default: false }
+            }) {
+                var out: [ParameterValue] = []
+                for item in items { out.append(try single(item, for: p, algorithm: algorithm, at: span)) }
+                return out
+            }
+            return [try single(v, for: p, algorithm: algorithm, at: span)]
+        }
         let isListParam = p.kind == .intList || p.kind == .realList
         if case .list(let items) = v {
             if !isListParam {
