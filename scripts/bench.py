@@ -406,21 +406,79 @@ def bench_ets():
               ["tool", "series", "seconds", "series/s", "MASE", "sMAPE", "cover80", "fcast faster by"], rows)
 
 
+class RayHead:
+    """A Ray head on loopback with N CPUs (.venv's `ray start`), its session files in a
+    temporary folder; `ray stop --force` when done, whatever happened."""
+
+    def __init__(self, cpus):
+        import socket
+        self.cli = os.path.join(ROOT, ".venv/bin/ray")
+        self.tmp = tempfile.mkdtemp(prefix="fcray.", dir="/tmp")
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.env = dict(os.environ, RAY_AUTH_MODE="disabled", RAY_USAGE_STATS_ENABLED="0")
+        with open(os.path.join(self.tmp, "start.log"), "w") as log:
+            subprocess.run([self.cli, "start", "--head", "--node-ip-address", "127.0.0.1", "--port", str(port),
+                            "--num-cpus", str(cpus), "--temp-dir", self.tmp, "--include-dashboard=false",
+                            "--disable-usage-stats"], env=self.env, stdout=log, stderr=log, check=True)
+        self.address = f"127.0.0.1:{port}"
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        subprocess.run([self.cli, "stop", "--force"], env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(["rm", "-rf", self.tmp])
+
+
 def bench_executors():
-    """executors: the same run on each driver (inline, threads, processes and a local Ray
-    instance (ray://local?cpus=N, when the .venv has ray) with 1 and 2 workers): naive() on 10,000 generated series, where the driver's own cost shows, and
-    prophet() on 1,000, where the fits dominate. Run time as fcast reports it and the whole
-    process's wall time (best of 3 each), microseconds per task, the overhead per task
-    beyond inline's, and the efficiency of 2 workers over 1 (speedup / 2)."""
+    """executors: the same run on each driver (inline, threads, processes and Ray with 1 and
+    2 workers): naive() on 10,000 generated series, where the driver's own cost shows, and
+    prophet() on 1,000, where the fits dominate. Ray runs on a head started once per worker
+    count (`ray start --num-cpus N` on loopback), so its rows are the per-run cost of joining
+    and the per-chunk cost (a Ray task, a supervising `fcast worker` and its child), not Ray's
+    own start-up. Run time as fcast reports it and the whole process's wall time (best of
+    FCAST_BENCH_REPEATS, 3), microseconds per task, the overhead per task beyond inline's,
+    and the efficiency of 2 workers over 1 (speedup / 2)."""
     repeats = int(os.environ.get("FCAST_BENCH_REPEATS", "3"))
     cases = [("naive", "naive()", 10_000), ("prophet", "prophet()", 1_000)]
+    only = [c for c in os.environ.get("FCAST_BENCH_CASES", "").split(",") if c]
+    cases = [c for c in cases if not only or c[0] in only]
     rows = []
     journal_rows = []
+    have_ray = subprocess.run([os.path.join(ROOT, ".venv/bin/python"), "-c", "import ray"],
+                              capture_output=True).returncode == 0
+    heads = {}
+    try:
+        if have_ray:
+            for w in (1, 2):
+                heads[w] = RayHead(w)
+        _bench_executors(cases, repeats, rows, journal_rows, heads)
+    finally:
+        for h in heads.values():
+            h.__exit__()
+    table(f"executors: one model on generated monthly series (120 points), h 12, level [80, 95], one task per series; "
+          f"release build, best of {repeats}",
+          ["case", "executor", "workers", "run s", "wall s", "us/task", "overhead us/task", "speedup vs 1", "efficiency"],
+          rows)
+    print("run s: the run as fcast reports it (processes: starting the workers and sending them the data included;")
+    print("ray: joining the running head, starting the driver, one supervising fcast worker and its child per chunk);")
+    print("wall s: the whole fcast process (start, plugins, CSV load, run); us/task: run s / tasks; overhead:")
+    print("(run s x workers - inline run s) / tasks, the time per task a driver adds to inline's fits; efficiency:")
+    print("(1-worker run s / 2-worker run s) / 2.")
+    table(f"executors with a journal: the same runs with journal: (each task recorded in SQLite, WAL, batched "
+          f"commits with fsync); best of {repeats}",
+          ["case", "executor", "workers", "wall s off", "wall s on", "journal us/task"], journal_rows)
+    print("journal us/task: (wall s with the journal - wall s without) / tasks: recording, committing and the final flush.")
+
+
+def _bench_executors(cases, repeats, rows, journal_rows, heads):
     for label, model, n in cases:
         path = generated_panel(n, 120)
 
         def spec(executor, workers):
-            return f"ray://local?cpus={workers}" if executor == "ray" else executor
+            return f"ray://{heads[workers].address}" if executor == "ray" else executor
 
         def measure(executor, workers, journal=False):
             best_run, best_wall = float("inf"), float("inf")
@@ -435,9 +493,7 @@ res = run({model}, d, horizon: 12, level: [80, 95], workers: {workers}, executor
             return best_run, best_wall
 
         times = {("inline", 1): measure("inline", 1)}
-        have_ray = subprocess.run([os.path.join(ROOT, ".venv/bin/python"), "-c", "import ray"],
-                                  capture_output=True).returncode == 0
-        for executor in ("threads", "processes") + (("ray",) if have_ray else ()):
+        for executor in ("threads", "processes") + (("ray",) if heads else ()):
             for workers in (1, 2):
                 times[(executor, workers)] = measure(executor, workers)
         inline = times[("inline", 1)][0]
@@ -452,19 +508,6 @@ res = run({model}, d, horizon: 12, level: [80, 95], workers: {workers}, executor
             plain_t, plain_wall = times[(executor, 2)]
             journal_rows.append([f"{label} x {n:,}", executor, 2, f"{plain_wall:.2f}", f"{wall:.2f}",
                                  f"{(wall - plain_wall) / n * 1e6:+,.1f}"])
-    table(f"executors: one model on generated monthly series (120 points), h 12, level [80, 95], one task per series; "
-          f"release build, best of {repeats}",
-          ["case", "executor", "workers", "run s", "wall s", "us/task", "overhead us/task", "speedup vs 1", "efficiency"],
-          rows)
-    print("run s: the run as fcast reports it (processes: starting the workers and sending them the data included;")
-    print("ray: starting a local Ray instance, the driver and one fcast worker per chunk included);")
-    print("wall s: the whole fcast process (start, plugins, CSV load, run); us/task: run s / tasks; overhead:")
-    print("(run s x workers - inline run s) / tasks, the time per task a driver adds to inline's fits; efficiency:")
-    print("(1-worker run s / 2-worker run s) / 2.")
-    table(f"executors with a journal: the same runs with journal: (each task recorded in SQLite, WAL, batched "
-          f"commits with fsync); best of {repeats}",
-          ["case", "executor", "workers", "wall s off", "wall s on", "journal us/task"], journal_rows)
-    print("journal us/task: (wall s with the journal - wall s without) / tasks: recording, committing and the final flush.")
 
 
 

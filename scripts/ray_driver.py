@@ -11,16 +11,25 @@ worker wrote. The driver streams those frames back chunk by chunk, in the order 
 came, so the host reads them as if from one worker.
 
     python ray_driver.py FCAST_BINARY [ADDRESS [CPUS [RETRIES]]]
+                         [--timeout SECONDS] [--task-retries N] [--memory BYTES]
 
 ADDRESS "local" (default) starts a local Ray instance (with CPUS cpus); "host:port" joins a
 cluster (CPUS is then ignored). RETRIES (default 1): Ray's max_retries for a chunk. The fcast binary, the plugin libraries and nothing else
 must exist at the same paths on every node (shared storage); the data travels in the JOB
 frame through Ray's object store.
 
-A chunk whose worker dies (a crash) is retried by Ray (max_retries); when it still dies
-the driver reports the chunk's finished tasks, logs why, and exits with status 3, so the
-host fails the task it died in and carries on with a fresh driver.
+Each chunk runs in `fcast worker --supervise`, which runs every task in a child `fcast
+worker` (the processes executor's pool, one slot): a task that crashes, runs past
+--timeout or exceeds --memory fails alone with its reason, and --task-retries tries it
+again on a fresh child, all on the node. A child that refuses the job (a plugin that does
+not load) comes back as FATAL, which ends the run with its message.
+
+A chunk whose Ray task dies anyway (its node or its supervisor) is retried by Ray
+(max_retries); when it still dies the driver reports the chunk's finished tasks, logs why,
+and exits with status 3, so the host fails the task it died in and carries on with a fresh
+driver.
 """
+import argparse
 import logging
 import os
 import queue
@@ -69,12 +78,13 @@ class ChunkDied(Exception):
     pass
 
 
-def run_chunk(fcast, job, tasks_frame):
-    """On a Ray worker: one `fcast worker` process runs one chunk. Returns its frames."""
-    p = subprocess.run([fcast, "worker"], input=job + tasks_frame + frame(SHUTDOWN),
+def run_chunk(fcast, job, tasks_frame, supervision):
+    """On a Ray worker: one supervising `fcast worker` runs one chunk. Returns its frames."""
+    p = subprocess.run([fcast, "worker", "--supervise", *supervision], input=job + tasks_frame + frame(SHUTDOWN),
                        stdout=subprocess.PIPE, env=dict(os.environ, OMP_NUM_THREADS="1"))
     frames = split_frames(p.stdout)
-    if p.returncode != 0 and not any(k == CHUNK_DONE for k, _ in frames):
+    # FATAL (the job cannot run here) is an answer, not a death: no retry.
+    if p.returncode != 0 and not any(k in (CHUNK_DONE, FATAL) for k, _ in frames):
         sig = -p.returncode if p.returncode < 0 else None
         how = f"killed by signal {sig}" if sig else f"exited with status {p.returncode}"
         raise ChunkDied(f"fcast worker {how} on node {os.uname().nodename}", frames)
@@ -82,13 +92,24 @@ def run_chunk(fcast, job, tasks_frame):
 
 
 def main():
-    if len(sys.argv) < 2:
-        sys.stderr.write("usage: ray_driver.py FCAST_BINARY [ADDRESS [CPUS [RETRIES]]]\n")
-        return 2
-    fcast = os.path.abspath(sys.argv[1])
-    address = sys.argv[2] if len(sys.argv) > 2 else "local"
-    cpus = int(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[3] != "0" else None
-    retries = int(sys.argv[4]) if len(sys.argv) > 4 else 1
+    parser = argparse.ArgumentParser(prog="ray_driver.py")
+    parser.add_argument("fcast")
+    parser.add_argument("address", nargs="?", default="local")
+    parser.add_argument("cpus", nargs="?", type=int, default=0)
+    parser.add_argument("retries", nargs="?", type=int, default=1)
+    parser.add_argument("--timeout", type=float)
+    parser.add_argument("--task-retries", type=int, default=0)
+    parser.add_argument("--memory", type=int)
+    args = parser.parse_args()
+    fcast = os.path.abspath(args.fcast)
+    address = args.address
+    cpus = args.cpus or None
+    retries = args.retries
+    supervision = ["--retries", str(args.task_retries)]
+    if args.timeout is not None:
+        supervision += ["--timeout", repr(args.timeout)]
+    if args.memory is not None:
+        supervision += ["--memory", str(args.memory)]
     inp, out = sys.stdin.buffer, sys.stdout.buffer
     # Ray and its libraries must never write on the protocol stream.
     proto = os.fdopen(os.dup(1), "wb")
@@ -152,7 +173,7 @@ def main():
             kind, payload = f
             if kind == TASKS:
                 chunk = struct.unpack_from("<I", payload, 0)[0]
-                pending.append((chunk, remote.remote(fcast, job_ref, frame(TASKS, payload))))
+                pending.append((chunk, remote.remote(fcast, job_ref, frame(TASKS, payload), supervision)))
             elif kind == CANCEL:
                 for chunk, ref in pending:
                     ray.cancel(ref, force=True)

@@ -20,8 +20,10 @@ import Glibc
 /// had not started go back to the queue, and a fresh worker takes its place: a replacement
 /// costs one failed task, so a plugin that crashes on every series still ends. A worker that
 /// cannot start the job (it reports FATAL: a plugin that does not load, a plan that does not
-/// resolve) fails the run with its message; so does one that dies before it is ready or
-/// between tasks, or breaks the protocol. On cancel the pool stops handing out chunks and
+/// resolve) fails the run with its message; so does one that dies between tasks or breaks
+/// the protocol. A worker that dies before it is ready (a plugin that crashes while it
+/// loads, a kill) is replaced like one that dies in a task, until `ProcessPool.startAttempts`
+/// workers in a row have died so: then the run fails, saying how they died. On cancel the pool stops handing out chunks and
 /// sends CANCEL; what finishes is kept, and a worker still busy after `cancelGrace` seconds
 /// is killed. Every child is reaped on every path.
 ///
@@ -121,7 +123,13 @@ public struct ProcessExecutorError: Error, Sendable, CustomStringConvertible {
 /// The state the driver threads of one run share: the chunks not yet handed out, and the
 /// first error. One driver thread per worker slot talks to its worker process.
 final class ProcessPool: @unchecked Sendable {
-    let job: Job
+    /// The plan's horizon and interval levels (the shape of a result), and whether models are kept.
+    let horizon: Int
+    let nLevels: Int
+    let keep: Bool
+    /// Where task k's numbers go in `results`: slot k, or (in a supervising worker, whose
+    /// buffers hold its chunks only) the task's place among them.
+    let slotOf: @Sendable (Int) -> Int
     let results: ResultBuffers
     let progress: ProgressReporter
     let executable: String
@@ -150,15 +158,32 @@ final class ProcessPool: @unchecked Sendable {
         var error: (any Error)?
         /// Tries so far of tasks whose worker died in them.
         var attempts: [Int: Int] = [:]
+        /// Workers in a row (over every slot) that died before they were ready.
+        var startDeaths = 0
     }
+    /// Workers in a row that may die before they are ready (a crash while loading a
+    /// plugin, a kill) before the run fails: each is replaced until then.
+    static let startAttempts = 3
     private let state: Mutex<State>
 
-    init(job: Job, results: ResultBuffers, progress: ProgressReporter, executable: String, setup: [UInt8],
+    convenience init(job: Job, results: ResultBuffers, progress: ProgressReporter, executable: String, setup: [UInt8],
+         stop: CancelToken, grace: Double, timeout: Double? = nil, retries: Int = 0, memory: Int? = nil,
+         arguments: [String] = ["worker"], ahead: Int = 2, chunks: [[Int]]) {
+        self.init(horizon: job.plan.horizon, levels: job.plan.levels.count, keep: job.keep != .none, slotOf: { $0 },
+                  results: results, progress: progress, executable: executable, setup: setup, stop: stop, grace: grace,
+                  timeout: timeout, retries: retries, memory: memory, arguments: arguments, ahead: ahead, chunks: chunks)
+    }
+
+    init(horizon: Int, levels: Int, keep: Bool, slotOf: @escaping @Sendable (Int) -> Int, results: ResultBuffers,
+         progress: ProgressReporter, executable: String, setup: [UInt8],
          stop: CancelToken, grace: Double, timeout: Double? = nil, retries: Int = 0, memory: Int? = nil,
          arguments: [String] = ["worker"], ahead: Int = 2, chunks: [[Int]]) {
         self.arguments = arguments
         self.ahead = max(1, ahead)
-        self.job = job
+        self.horizon = horizon
+        self.nLevels = levels
+        self.keep = keep
+        self.slotOf = slotOf
         self.results = results
         self.progress = progress
         self.executable = executable
@@ -199,6 +224,17 @@ final class ProcessPool: @unchecked Sendable {
             do {
                 guard let started = try start() else { return }
                 worker = started
+            } catch let died as DiedBeforeReady {
+                // Replaced, unless workers keep dying there: then nothing would ever run.
+                let deaths = state.withLock { s in
+                    s.startDeaths += 1
+                    return s.startDeaths
+                }
+                if deaths >= Self.startAttempts {
+                    fail(ProcessExecutorError("\(died.description), \(deaths) times in a row; the run stops (does a plugin crash while it loads? try it with the threads executor to see the crash)"))
+                    return
+                }
+                continue
             } catch {
                 fail(error)
                 return
@@ -239,6 +275,7 @@ final class ProcessPool: @unchecked Sendable {
                     worker.kill()
                     throw ProcessExecutorError("the worker \(executable) speaks worker protocol \(version), this fcast \(WorkerProtocol.version)")
                 }
+                state.withLock { $0.startDeaths = 0 }
                 return worker
             case .frame(.log(let level, let message)):
                 ProcessPool.forward(level: level, message)
@@ -250,9 +287,14 @@ final class ProcessPool: @unchecked Sendable {
                 throw ProcessExecutorError("a starting worker process sent \(other.type.name) before READY")
             case .closed:
                 let status = worker.reap()
-                throw ProcessExecutorError("the worker process (\(([executable] + arguments).joined(separator: " "))) \(WorkerProcess.describe(status)) before it was ready")
+                throw DiedBeforeReady(description: "the worker process (\(([executable] + arguments).joined(separator: " "))) \(WorkerProcess.describe(status)) before it was ready")
             }
         }
+    }
+
+    /// A worker that died before it said it was ready (not one that refused the job: FATAL).
+    private struct DiedBeforeReady: Error, CustomStringConvertible {
+        var description: String
     }
 
     private enum End {
@@ -273,7 +315,7 @@ final class ProcessPool: @unchecked Sendable {
     /// Hands out chunks to a ready worker and records its results until there is nothing
     /// left or it dies.
     private func converse(_ worker: WorkerProcess) -> End {
-        let h = job.plan.horizon, nLevels = job.plan.levels.count
+        let h = horizon
         var outstanding: [Outstanding] = []
         var cancelledAt: UInt64? = nil
         // When the task now running started, as near as the parent knows.
@@ -375,8 +417,8 @@ final class ProcessPool: @unchecked Sendable {
             var message = reason
             if let tries = state.withLock({ $0.attempts[k] }), tries > 0 { message += " (\(tries + 1) tries)" }
             if let lastLog { message += "; the plugin's last log line: \(lastLog)" }
-            results.seconds[k] = Double(DispatchTime.now().uptimeNanoseconds - taskStart) / 1e9
-            results.outcomes[k] = .failed(TaskFailure(.internal, message))
+            results.seconds[slotOf(k)] = Double(DispatchTime.now().uptimeNanoseconds - taskStart) / 1e9
+            results.outcomes[slotOf(k)] = .failed(TaskFailure(.internal, message))
             progress.taskFinished(k, failed: true)
         }
         if !stop.isCancelled { requeue(rest) }
@@ -390,7 +432,7 @@ final class ProcessPool: @unchecked Sendable {
 
     /// A task's result, into its slots of the run's buffers.
     private func record(_ r: TaskResult) {
-        let k = r.task, h = job.plan.horizon, nLevels = job.plan.levels.count
+        let k = slotOf(r.task), h = horizon
         for i in 0..<h { results.mean[k * h + i] = r.mean[i] }
         for i in 0..<(nLevels * h) {
             results.lo[k * nLevels * h + i] = r.lo[i]
@@ -399,13 +441,15 @@ final class ProcessPool: @unchecked Sendable {
         results.descriptions[k] = r.description
         results.seconds[k] = r.seconds
         results.outcomes[k] = r.outcome
-        if let model = r.model, job.keep != .none { results.kept[k] = .saved(model) }
+        if let model = r.model, keep { results.kept[k] = .saved(model) }
         if case .notRun = r.outcome { return }
-        progress.taskFinished(k, failed: r.outcome.isFailure)
+        progress.taskFinished(r.task, failed: r.outcome.isFailure)
     }
 
     /// A plugin's log line from a worker, written as the host writes its own.
-    static func forward(level: Int32, _ message: String) { HostServices.writeToStandardError(level, message) }
+    static func forward(level: Int32, _ message: String) { logSink.withLock { $0 }(level, message) }
+    /// Where `forward` writes: this process's stderr, or (in a supervising worker) LOG frames to its parent.
+    static let logSink = Mutex<@Sendable (Int32, String) -> Void>(HostServices.writeToStandardError)
 }
 
 /// One `fcast worker` child: its process id and the socket that is its standard input and

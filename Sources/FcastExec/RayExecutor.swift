@@ -6,8 +6,10 @@ import Foundation
 /// scripts/ray_driver.py, started with the project's .venv python.
 ///
 /// The host talks to the driver as to one `fcast worker` process (`WorkerProtocol`), except
-/// that it sends many chunks ahead: the driver runs each chunk as a Ray task (`fcast worker`
-/// on whichever node it lands, `max_retries` tries when that worker dies) and streams the
+/// that it sends many chunks ahead: the driver runs each chunk as a Ray task (`fcast worker
+/// --supervise` on whichever node it lands, which runs each task in a child worker process,
+/// so that a task that crashes, hangs past `timeout` or exceeds `memory` fails alone, with
+/// its reason, and `taskRetries` tries it again; Ray's `max_retries` covers a lost node) and streams the
 /// results back chunk by chunk, so the host fills the same buffers, shows the same progress
 /// bar and writes the same journal as with the processes executor. The forecasts are the ones
 /// `Job.run` computes in `fcast worker`: bit for bit those of every other executor.
@@ -28,8 +30,17 @@ public struct RayExecutor: Executor {
     public let executable: URL
     public let python: String
     public let driver: String
-    /// Ray-side tries of a chunk whose worker died, before its task fails.
+    /// Ray's own retries of a chunk whose Ray task died (its node or its supervising worker:
+    /// a task's own crash is caught inside, below), before the task it died in fails.
     public var retries = 1
+    /// Per task, as in the processes executor, honoured on the node by the supervising
+    /// worker (`fcast worker --supervise`) that runs each chunk: seconds a task may run
+    /// before its worker is killed and it fails; nil: no limit.
+    public var timeout: Double?
+    /// Times a task whose worker died in it is tried again on a fresh worker process.
+    public var taskRetries = 0
+    /// Each worker process's address-space cap in bytes (RLIMIT_AS); nil: none.
+    public var memory: Int?
 
     public static let missingMessage =
         "the Ray executor needs the PyPI package ray in the project's .venv: run scripts/setup "
@@ -98,6 +109,14 @@ public struct RayExecutor: Executor {
         return (python, driver)
     }
 
+    /// The driver's options for each chunk's supervising worker.
+    var supervision: [String] {
+        var out = ["--task-retries", String(taskRetries)]
+        if let timeout { out += ["--timeout", String(timeout)] }
+        if let memory { out += ["--memory", String(memory)] }
+        return out
+    }
+
     public func execute(_ job: Job, tasks: [Int], into results: ResultBuffers, cancel: CancelToken,
                         progress: ProgressReporter) throws {
         guard job.reuse == nil else {
@@ -112,7 +131,7 @@ public struct RayExecutor: Executor {
         let chunkSize = max(1, min(256, n / (slots * 4)))
         let pool = ProcessPool(job: job, results: results, progress: progress, executable: python, setup: setup,
                                stop: CancelToken(parent: cancel), grace: 10,
-                               arguments: [driver, executable.path, address, String(cpus), String(retries)],
+                               arguments: [driver, executable.path, address, String(cpus), String(retries)] + supervision,
                                ahead: 2 * slots,
                                chunks: stride(from: 0, to: n, by: chunkSize).map { Array(tasks[$0..<min($0 + chunkSize, n)]) })
         pool.drive()

@@ -32,18 +32,25 @@ public enum Worker {
         }
         signal(SIGINT, SIG_IGN)
         signal(SIGPIPE, SIG_IGN)
+        guard let frames = takeStandardOutput() else { return 1 }
+        return serve(input: STDIN_FILENO, output: frames)
+    }
+
+    /// A descriptor on the real standard output, for frames; file descriptor 1 then points
+    /// at standard error (or /dev/null). Nil (said on stderr) when that cannot be done.
+    static func takeStandardOutput() -> Int32? {
         let frames = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3)
         guard frames >= 0 else {
             FileHandle.standardError.write(Data("fcast worker: cannot set up the frame stream: \(String(cString: strerror(errno)))\n".utf8))
-            return 1
+            return nil
         }
         // Without a standard error, what would go there goes nowhere.
         if dup2(STDERR_FILENO, STDOUT_FILENO) < 0 {
             let null = open("/dev/null", O_WRONLY)
-            guard null >= 0, dup2(null, STDOUT_FILENO) >= 0 else { return 1 }
+            guard null >= 0, dup2(null, STDOUT_FILENO) >= 0 else { return nil }
             close(null)
         }
-        return serve(input: STDIN_FILENO, output: frames)
+        return frames
     }
 
     /// Serves one job over `input` (frames from the parent) and `output` (frames to it).

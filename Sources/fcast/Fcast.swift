@@ -292,8 +292,19 @@ struct Worker: ParsableCommand {
         abstract: "Serve tasks for a parent fcast's processes executor over stdin/stdout (internal).",
         shouldDisplay: false)
 
+    @Flag(name: .long, help: "Run the tasks in child workers of this one, each task isolated (the Ray executor's workers).")
+    var supervise = false
+    @Option(name: .long, help: "With --supervise: seconds a task may run before its child is killed.")
+    var timeout: Double?
+    @Option(name: .long, help: "With --supervise: tries again of a task whose child died.")
+    var retries: Int = 0
+    @Option(name: .long, help: "With --supervise: each child's address-space cap in bytes.")
+    var memory: Int?
+
     func run() throws {
-        let status = FcastExec.Worker.main()
+        let status = supervise
+            ? FcastExec.Worker.supervise(timeout: timeout, retries: max(0, retries), memory: memory)
+            : FcastExec.Worker.main()
         if status != 0 { throw ExitCode(status) }
     }
 }

@@ -14,7 +14,9 @@ final class IsolationTests: XCTestCase {
     /// s10, s15; `hang20` sleeps forever on s01, s06, s11, s16; `flaky` crashes on s03 unless
     /// the file $FLAKY_MARK exists, which it creates first (so a second try succeeds); `hog`
     /// asks malloc for 1 GiB on s07 and fails with "cannot allocate" when it gets nothing.
-    /// Otherwise each forecasts its series' last value.
+    /// Otherwise each forecasts its series' last value. Loading the library aborts when
+    /// $FAULTY_LOAD_CRASH_ALWAYS is set, and once when $FAULTY_LOAD_CRASH_MARK names a file
+    /// that does not exist yet (it creates it first).
     static let source = """
         #include <stdio.h>
         #include <stdlib.h>
@@ -63,7 +65,14 @@ final class IsolationTests: XCTestCase {
         static const fc_algorithm *const algs[] = {&segv20, &hang20, &flaky, &hog};
         static const fc_library lib = { sizeof(fc_library), FC_ABI_MAJOR, FC_ABI_MINOR, "faulty", "1.0.0", "", 4, algs };
         const fc_library *fcast_plugin_entry(uint32_t a, uint32_t b, const fc_host *h) {
-            (void)a; (void)b; host = h; return &lib; }
+            (void)a; (void)b; host = h;
+            const char *once = getenv("FAULTY_LOAD_CRASH_MARK");
+            if (once && *once && access(once, F_OK) != 0) {
+                FILE *f = fopen(once, "w"); if (f) fclose(f);
+                no_core(); abort();
+            }
+            if (getenv("FAULTY_LOAD_CRASH_ALWAYS")) { no_core(); abort(); }
+            return &lib; }
         """
 
     static let library: URL = {
@@ -181,6 +190,29 @@ final class IsolationTests: XCTestCase {
         let capped = try run(j, on: try processes(1) { $0.memory = 768 << 20 })
         XCTAssertEqual(failures(capped), ["s07": "cannot allocate 1 GiB"])
         assertOthersForecastTheirLastValue(capped, except: ["s07"])
+    }
+
+    func testAWorkerThatDiesBeforeItIsReadyIsReplacedAndOneThatKeepsDyingStopsTheRun() throws {
+        let j = try job(["hog"])
+        // The first worker aborts while it loads the plugin; its replacement runs every task.
+        let mark = TestSupport.temporaryDirectory().appendingPathComponent("load-crashed").path
+        setenv("FAULTY_LOAD_CRASH_MARK", mark, 1)
+        defer { unsetenv("FAULTY_LOAD_CRASH_MARK") }
+        let r = try run(j, on: try processes(1))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: mark), "the first worker did crash while loading")
+        XCTAssertEqual(failures(r), [:])
+        XCTAssertEqual(r.completedTasks, 20)
+        assertOthersForecastTheirLastValue(r, except: [])
+        // Every worker aborts while loading: after three in a row the run fails, saying how.
+        setenv("FAULTY_LOAD_CRASH_ALWAYS", "1", 1)
+        defer { unsetenv("FAULTY_LOAD_CRASH_ALWAYS") }
+        XCTAssertThrowsError(try run(j, on: try processes(2))) { error in
+            let text = "\(error)"
+            // Three in a row (or four: the second slot's worker may die too before the run stops).
+            XCTAssertTrue(text.contains("killed by SIGABRT before it was ready, 3 times in a row")
+                          || text.contains("killed by SIGABRT before it was ready, 4 times in a row"), text)
+            XCTAssertTrue(text.contains("does a plugin crash while it loads?"), text)
+        }
     }
 
     /// This process's `fcast worker` children.

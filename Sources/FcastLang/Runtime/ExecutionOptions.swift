@@ -63,12 +63,12 @@ extension Interpreter {
         if !a.has("executor") && execution.executor == nil {
             let foreign = specs.contains { !Self.builtinLibraries.contains($0.algorithm.library.name) }
             if isolating || (foreign && isolate != false && ProcessExecutor.defaultExecutable != nil) { s.executor = "processes" }
-        } else if isolate == true && s.executor != "processes" {
+        } else if isolate == true && s.executor != "processes" && !s.executor.hasPrefix("ray") {
             throw Diagnostic("run(): isolate: true runs tasks in worker processes, but executor is \"\(s.executor)\"", at: a.span("isolate"))
         }
-        if isolating && s.executor != "processes" {
+        if isolating && s.executor != "processes" && !s.executor.hasPrefix("ray") {
             throw Diagnostic("run(): timeout:, retries: and memory: apply to worker processes, but executor is \"\(s.executor)\"",
-                             at: a.span("executor"), notes: ["use executor: \"processes\", or leave executor: out"])
+                             at: a.span("executor"), notes: ["use executor: \"processes\" or ray(), or leave executor: out"])
         }
         if let path = try a.string("journal") {
             guard !path.isEmpty else { throw Diagnostic("run(): journal: needs a file path", at: a.span("journal")) }

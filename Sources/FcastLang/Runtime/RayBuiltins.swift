@@ -21,10 +21,12 @@ extension BuiltinLibrary {
             An executor spec, "ray://local" or "ray://host:port" (with "?cpus=N"), the same text
             `fcast run --executor` takes. A run on it sends chunks of tasks through the Python
             driver scripts/ray_driver.py (the PyPI package ray in the project's .venv, installed
-            by scripts/setup) to Ray, where each chunk runs in an `fcast worker` process; results
-            stream back with the same progress bar and journal as the other executors, and equal
-            theirs bit for bit. The fcast binary and the plugins must be at the same paths on
-            every node (docs/cluster.md).
+            by scripts/setup) to Ray, where each chunk runs in a supervising `fcast worker` that
+            runs every task in its own worker process: a crash fails only that task, and run()'s
+            timeout:, retries: and memory: hold as with executor: "processes". Results stream
+            back with the same progress bar and journal as the other executors, and equal theirs
+            bit for bit. The fcast binary and the plugins must be at the same paths on every
+            node (docs/cluster.md).
             """,
             body: { _, a in
                 let cpus = try a.int("cpus", min: 1)
