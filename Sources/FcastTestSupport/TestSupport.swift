@@ -92,6 +92,12 @@ public enum TestSupport {
         return (p, out, err)
     }
 
+    /// What a process started by `startScript` wrote, read after it exited.
+    public static func output(_ stdout: Pipe, _ stderr: Pipe) -> (stdout: String, stderr: String) {
+        (String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
+         String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+    }
+
     /// Compiles C source into a shared library `libfcast_<name>.so` in `dir` with the system C compiler,
     /// against the current fcast_plugin.h or the one in `headerDirectory` (an older ABI's frozen copy).
     public static func compileCPlugin(source: String, name: String, in dir: URL,
