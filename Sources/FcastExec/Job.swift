@@ -16,6 +16,14 @@ public final class Job: @unchecked Sendable {
     let configs: [Result<ModelConfiguration, TaskFailure>]
     /// (window, series) x horizon.
     let futureDs: [Int64]
+    /// The data's regressors row-major (fc_series.x), and each (window, series)'s future
+    /// regressors, horizon x count (fc_predict_request.x; NaN where unknown). Empty
+    /// without regressors.
+    let historyX: [Double]
+    let futureX: [Double]
+    public var regressorCount: Int { data.regressors.count }
+    /// The future regressors of the last window (`run(..., future:)`), when given.
+    public let future: Panel?
     let modelSpecs: [String]
     let reuse: Reuse?
     /// The global models' fits (FC_CAP_GLOBAL), one per model and window, shared by the
@@ -40,9 +48,11 @@ public final class Job: @unchecked Sendable {
         }
     }
 
-    public init(plan: Plan, models: [ModelSpec], data: Panel, keep: KeepModels = .fitted, reuse: Reuse? = nil) {
+    public init(plan: Plan, models: [ModelSpec], data: Panel, keep: KeepModels = .fitted, reuse: Reuse? = nil,
+                future: Panel? = nil, futureRegressors: [Double]? = nil) {
         precondition(models.count == plan.models.count && data.count == plan.seriesCount,
                      "Job: the plan's models and series must match the resolved models and the data")
+        let futurePanel = future, givenFutureX = futureRegressors
         self.plan = plan
         self.models = models
         self.data = data
@@ -67,6 +77,9 @@ public final class Job: @unchecked Sendable {
             }
         }
         futureDs = future
+        self.future = futurePanel
+        historyX = Regressors.rows(data)
+        futureX = givenFutureX ?? Regressors.future(data: data, future: futurePanel, windows: plan.windows, horizon: h, futureDs: future).values
         seriesFits = SeriesFits(windows: plan.windows)
     }
 
@@ -103,11 +116,16 @@ public final class Job: @unchecked Sendable {
     func withSeries<T>(_ t: TaskRef, cutoff: Int? = nil, _ body: (SeriesRef) throws -> T) throws -> T {
         let full = data.range(t.series)
         let range = full.lowerBound..<max(full.lowerBound, full.upperBound - (cutoff ?? plan.windows[t.window].cutoff))
+        let k = regressorCount
         return try data.y.withUnsafeBufferPointer { y in
             try data.ds.withUnsafeBufferPointer { ds in
-                try body(SeriesRef(id: data.ids[t.series], y: UnsafeBufferPointer(rebasing: y[range]),
-                                   ds: UnsafeBufferPointer(rebasing: ds[range]),
-                                   frequencyUnit: data.frequency.pluginUnit, frequencyStep: Int32(data.frequency.step), endOfPeriod: data.frequency.endOfMonth))
+                try historyX.withUnsafeBufferPointer { x in
+                    try body(SeriesRef(id: data.ids[t.series], y: UnsafeBufferPointer(rebasing: y[range]),
+                                       ds: UnsafeBufferPointer(rebasing: ds[range]),
+                                       frequencyUnit: data.frequency.pluginUnit, frequencyStep: Int32(data.frequency.step), endOfPeriod: data.frequency.endOfMonth,
+                                       x: k > 0 ? UnsafeBufferPointer(rebasing: x[(range.lowerBound * k)..<(range.upperBound * k)]) : nil,
+                                       regressorCount: k))
+                }
             }
         }
     }
@@ -169,8 +187,11 @@ public final class Job: @unchecked Sendable {
                 }
             }
             let base = (t.window * data.count + t.series) * h
+            let k = regressorCount
             try futureDs.withUnsafeBufferPointer { future in
+              try futureX.withUnsafeBufferPointer { fxAll in
                 let fds = UnsafeBufferPointer(rebasing: future[base..<(base + h)])
+                let fx = k > 0 ? UnsafeBufferPointer(rebasing: fxAll[(base * k)..<((base + h) * k)]) : nil
                 let seed = seed(series: t.series, model: t.model)
                 let mean = results.mean.baseAddress! + slot * h
                 let lo = nLevels > 0 ? results.lo.baseAddress! + slot * nLevels * h : nil
@@ -178,11 +199,13 @@ public final class Job: @unchecked Sendable {
                 if fitted.isGlobal {
                     try withSeries(t) { series in
                         try fitted.predictGlobal(series: series, horizon: h, futureDs: fds, levels: plan.levels, seed: seed,
-                                                 mean: mean, lo: lo, hi: hi)
+                                                 futureX: fx, mean: mean, lo: lo, hi: hi)
                     }
                 } else {
-                    try fitted.predict(horizon: h, futureDs: fds, levels: plan.levels, seed: seed, mean: mean, lo: lo, hi: hi)
+                    try fitted.predict(horizon: h, futureDs: fds, levels: plan.levels, seed: seed, futureX: fx, regressorCount: k,
+                                       mean: mean, lo: lo, hi: hi)
                 }
+              }
             }
             let nb = nLevels * h
             if let problem = ForecastCheck.problem(
@@ -219,8 +242,10 @@ extension Job {
     /// Fits a global model across every series of a window (each cut at the window's cutoff;
     /// a series with nothing left is left out).
     func fitGlobal(_ config: ModelConfiguration, cutoff: Int) throws(TaskFailure) -> FittedModelHandle {
+        let k = regressorCount
         let result: Result<FittedModelHandle, TaskFailure> = data.y.withUnsafeBufferPointer { y in
             data.ds.withUnsafeBufferPointer { ds in
+              historyX.withUnsafeBufferPointer { x in
                 var series: [SeriesRef] = []
                 for s in 0..<data.count {
                     let full = data.range(s)
@@ -229,9 +254,12 @@ extension Job {
                     series.append(SeriesRef(id: data.ids[s], y: UnsafeBufferPointer(rebasing: y[range]),
                                             ds: UnsafeBufferPointer(rebasing: ds[range]),
                                             frequencyUnit: data.frequency.pluginUnit, frequencyStep: Int32(data.frequency.step),
-                                            endOfPeriod: data.frequency.endOfMonth))
+                                            endOfPeriod: data.frequency.endOfMonth,
+                                            x: k > 0 ? UnsafeBufferPointer(rebasing: x[(range.lowerBound * k)..<(range.upperBound * k)]) : nil,
+                                            regressorCount: k))
                 }
                 return taskResult { try config.fitGlobal(series) }
+              }
             }
         }
         return try result.get()
@@ -406,6 +434,12 @@ extension DataReference {
         hasher.update(panel.offsets)
         hasher.update(panel.ds)
         hasher.update(panel.y)
+        // Regressors change what a model sees: they change the fingerprint (a panel
+        // without them hashes as before).
+        for (name, column) in zip(panel.regressorNames, panel.regressors) {
+            hasher.update("regressor:" + name)
+            hasher.update(column)
+        }
         self.init(name: name, fingerprint: hasher.finalizeHex(), seriesCount: panel.count, points: panel.totalPoints,
                   frequency: panel.frequency.description)
     }

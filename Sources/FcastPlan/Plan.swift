@@ -20,9 +20,13 @@ public struct Plan: Codable, Sendable, Equatable {
     public var seed: UInt64
     /// Training windows; one window of cutoff 0 fits each series on all of its data.
     public var windows: [Window]
+    /// The future regressors' data set (`run(..., future:)`), by fingerprint: other future
+    /// values are another plan. Absent (and not in the JSON) without one.
+    public var future: DataReference?
 
     public init(data: DataReference, models: [PlannedModel], horizon: Int, levels: [Double] = [], seed: UInt64 = 1,
-                windows: [Window] = [Window(cutoff: 0)]) {
+                windows: [Window] = [Window(cutoff: 0)], future: DataReference? = nil) {
+        self.future = future
         format = Plan.currentFormat
         self.data = data
         self.models = models

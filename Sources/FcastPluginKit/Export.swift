@@ -219,7 +219,8 @@ private func series(_ v: fc_series) -> SeriesInput {
         y: UnsafeBufferPointer(start: v.y, count: v.n),
         ds: UnsafeBufferPointer(start: v.ds, count: v.ds == nil ? 0 : v.n),
         frequencyUnit: v.freq_unit, frequencyStep: Int(v.freq_step),
-        endOfPeriod: v.freq_anchor == Int32(FC_ANCHOR_PERIOD_END))
+        endOfPeriod: v.freq_anchor == Int32(FC_ANCHOR_PERIOD_END),
+        x: UnsafeBufferPointer(start: v.x, count: v.x == nil ? 0 : v.n * v.n_x), regressorCount: v.x == nil ? 0 : v.n_x)
 }
 
 private let fitThunk: @convention(c) (
@@ -281,7 +282,9 @@ private func writeForecast(_ reqPtr: UnsafePointer<fc_predict_request>, _ outPtr
         horizon: r.h,
         futureDs: r.future_ds == nil ? [] : Array(UnsafeBufferPointer(start: r.future_ds, count: r.h)),
         levels: r.levels == nil ? [] : Array(UnsafeBufferPointer(start: r.levels, count: r.n_levels)),
-        seed: r.seed)
+        seed: r.seed,
+        futureX: r.x == nil ? [] : Array(UnsafeBufferPointer(start: r.x, count: r.h * r.n_x)),
+        regressorCount: r.x == nil ? 0 : r.n_x)
     let f = try PluginHost.withCallContext(r.call_context) { try body(request) }
     let h = r.h
     guard f.mean.count == h else {

@@ -30,7 +30,7 @@ extension ModelConfiguration {
         var errbuf = ErrorBuffer()
         var out: UnsafeMutableRawPointer?
         let status: fc_status = series.id.withCString { cid in
-            var s = series.cSeries(id: cid, callContext: HostServices.callContext())
+            var s = series.cSeries(id: cid, callContext: HostServices.callContext(), exogenous: exogenous)
             return algorithm.locked { forward(pointer, model.pointer, &s, &out, &errbuf.err) }
         }
         guard Int(status) == FC_OK, let out else {

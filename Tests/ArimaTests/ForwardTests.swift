@@ -67,4 +67,22 @@ final class ArimaForwardTests: XCTestCase {
         }
         XCTAssertThrowsError(try f.forward(y: [.nan, 1, 2]))
     }
+
+    /// Regression with AR(1) errors (NSWMetro on QLDMetro and VICMetro, as XregTests) fitted
+    /// on 56 quarters and forwarded over 68: the coefficients stay, the residuals of the new
+    /// points are the AR(1) recursion on the regression's errors, and the forecasts take the
+    /// future regressors as a fit's do.
+    func testRegressionWithARIMAErrorsForwarded() throws {
+        let d = try XregTests.visnights()
+        let y = d["NSWMetro"]!, x1 = d["QLDMetro"]!, x2 = d["VICMetro"]!
+        let f = try ArimaModel.fit(y: Array(y[..<56]), xreg: [Array(x1[..<56]), Array(x2[..<56])], spec: ArimaSpec(p: 1, d: 0, q: 0))
+        let g = try f.forward(y: Array(y[..<68]), xreg: [Array(x1[..<68]), Array(x2[..<68])])
+        XCTAssertEqual(g.coefficients, f.coefficients)
+        func u(_ t: Int) -> Double { y[t] - f.intercept! - f.xregCoef[0] * x1[t] - f.xregCoef[1] * x2[t] }
+        for t in 56..<68 { XCTAssertEqual(g.residuals[t], u(t) - f.ar[0] * u(t - 1), accuracy: 1e-9) }
+        let fc = try g.forecast(h: 2, levels: [], futureXreg: [Array(x1[68...]), Array(x2[68...])]).mean
+        let reg68 = f.intercept! + f.xregCoef[0] * x1[68] + f.xregCoef[1] * x2[68]
+        XCTAssertEqual(fc[0], reg68 + f.ar[0] * u(67), accuracy: 1e-9)
+        XCTAssertThrowsError(try f.forward(y: Array(y[..<68])))   // the regressors are needed
+    }
 }

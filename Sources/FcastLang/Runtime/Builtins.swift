@@ -336,6 +336,8 @@ extension BuiltinLibrary {
                 .init(name: "step", positional: false, required: false, help: "points between those windows (default: the horizon)"),
                 .init(name: "refit", positional: false, required: false, help: "refit of that cross-validation: true (default), false or k, as cv()'s"),
                 .init(name: "cv", positional: false, required: false, help: "a cross-validation (or its scores) of the same data to take conformal errors from instead of running one"),
+                .init(name: "future", positional: false, required: false,
+                      help: "the regressors' future values: a data set with the same ids and regressor columns for the next `horizon` periods"),
             ],
             summary: "Fits every model to every series in parallel and forecasts `horizon` steps.",
             example: "res = run(g, train, horizon: 24, level: [80, 95])",
@@ -358,7 +360,12 @@ extension BuiltinLibrary {
             `memory:` (a cap per worker, "2G") apply. `journal: "runs/x.db"` records each finished
             task in an SQLite file: the same run started again after Ctrl-C, kill -9 or a power cut
             skips the finished tasks ("resumed N of M tasks") with identical results; a journal of
-            another plan is refused, saying what changed.
+            another plan is refused, saying what changed. When the data has regressors
+            (`load(..., regressors: [...])`), the models that use them (arima, auto_arima, prophet)
+            need their values over the horizon: `future:` a data set with the same ids and those
+            columns for the next `horizon` periods (its `y` column may be absent); a missing series,
+            regressor or period is an error naming them. Models that use no regressors forecast
+            from y alone, said in a note.
             """,
             body: { interp, a in try interp.runGrid(a) }),
         Builtin(

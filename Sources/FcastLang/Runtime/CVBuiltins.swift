@@ -177,6 +177,7 @@ extension Interpreter {
         let seed = try a.int("seed", min: 0) ?? 1
         let executorName = try a.string("executor") ?? "threads"
         let layout = CombinationLayout(specs)
+        _ = try regressorFuture(a, specs: specs, data: data, horizon: horizon, needsFuture: false)
         let job: Job
         do {
             job = try CrossValidation.job(layout.jobSpecs, on: data, dataName: data.name, horizon: horizon, windows: windows,
@@ -233,12 +234,13 @@ extension Interpreter {
     /// a combination's) come from a cross-validation of the tasks that succeeded, or from the
     /// one `cv:` gives or the best table `pickCV` came from (see `reusableCV`).
     func runModels(_ specs: [ModelSpec], on data: Panel, options: RunOptions, settings: ExecutionSettings?, keep: Bool,
-                   wanted: [(series: Int, model: Int)]?, pickCV: CVResult? = nil, _ a: BoundArguments) throws(Diagnostic) -> RunResult {
+                   wanted: [(series: Int, model: Int)]?, pickCV: CVResult? = nil, _ a: BoundArguments,
+                   future: Panel? = nil) throws(Diagnostic) -> RunResult {
         let layout = CombinationLayout(specs)
         let conformal = try intervalsChoice(a, combinations: layout.hasCombinations, given: a.has("cv"))
         let reuse = try reusableCV(specs, layout: layout, data: data, horizon: options.horizon, pickCV: pickCV, a)
-        let job = Job(plan: Runner.plan(layout.jobSpecs, on: data, dataName: data.name, options: options), models: layout.jobSpecs,
-                      data: data, keep: keep ? .fitted : .none)
+        let job = Job(plan: Runner.plan(layout.jobSpecs, on: data, dataName: data.name, options: options, future: future),
+                      models: layout.jobSpecs, data: data, keep: keep ? .fitted : .none, future: future)
         var jobTasks: [Int]? = nil
         if let wanted {
             var set = Set<Int>()
@@ -426,8 +428,9 @@ extension Interpreter {
                              at: a.span("data"), notes: ["choose on the same series: best(evaluate(cv(g, data, ...)))"])
         }
         let options = RunOptions(horizon: horizon, levels: levels, workers: workers, seed: UInt64(seed))
+        let future = try regressorFuture(a, specs: specs, data: data, horizon: horizon, needsFuture: true)
         return .run(try runModels(specs, on: data, options: options, settings: nil, keep: try a.bool("keep") ?? true,
-                                  wanted: wanted, pickCV: cv, a))
+                                  wanted: wanted, pickCV: cv, a, future: future))
     }
 
     /// Grid shared arguments for a combination's members: given to each member that takes

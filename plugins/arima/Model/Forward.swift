@@ -7,13 +7,19 @@ extension ArimaFit {
     /// `y` for the residuals and the final state, and the forecasts continue from there.
     /// The innovation variance stays the fit's, as R's arima2 keeps `sigma2`; the
     /// log-likelihood and criteria stay the fit's too (nothing was estimated on `y`).
-    /// A model with regressors cannot be forwarded here (their new values are not given).
-    public func forward(y: [Double]) throws(ArimaError) -> ArimaFit {
-        guard xregCoef.isEmpty else {
-            throw .invalid("\(spec.description) has regressors: forecasting new data from it needs their values")
+    /// With regressors, `xreg` gives their values over `y` (one column per regressor, as
+    /// the fit's): the coefficients stay the fit's and the filter runs on the regression's
+    /// errors.
+    public func forward(y: [Double], xreg: [[Double]] = []) throws(ArimaError) -> ArimaFit {
+        guard xreg.count == xregCoef.count else {
+            throw .invalid("\(spec.description) was fitted with \(xregCoef.count) regressors; \(xreg.count) given")
+        }
+        for (j, x) in xreg.enumerated() {
+            guard x.count == y.count else { throw .invalid("regressor \(j + 1) has \(x.count) values, y has \(y.count)") }
+            if let t = x.firstIndex(where: { !$0.isFinite }) { throw .invalid("regressor \(j + 1) is missing or not finite at index \(t)") }
         }
         try ArimaModel.checkSeries(y)
         return try ArimaFit(spec: spec, method: method, ar: ar, ma: ma, sar: sar, sma: sma, intercept: intercept,
-                            drift: drift, sigma2: sigma2, loglik: loglik, y: y)
+                            drift: drift, xreg: xreg, xregCoef: xregCoef, sigma2: sigma2, loglik: loglik, y: y)
     }
 }
