@@ -376,6 +376,8 @@ extension BuiltinLibrary {
                       help: "prediction interval levels in percent (default: the run's)"),
                 .init(name: "ids", positional: false, required: false,
                       help: "a model store's series to forecast: an id or a list (default: all)"),
+                .init(name: "future", positional: false, required: false,
+                      help: "a model store's regressors' future values: a data set with the same ids and regressor columns"),
             ],
             summary: "Forecasts again from a run's fitted models, without refitting: any horizon, any levels.",
             example: "longer = predict(res, horizon: 36, level: [80])",
@@ -386,12 +388,15 @@ extension BuiltinLibrary {
             (`best(scores)`), it forecasts each series with its winning model only. Given a model store
             (`open("models/x.db")`), it forecasts from the stored models, `ids:` choosing series; a
             model whose plugin is missing or of another major version fails its series with a
-            warning, and the others forecast.
+            warning, and the others forecast. Stored models that use regressors need their values
+            over the horizon: `future:` as in `run` (an error names the series and regressors
+            without it).
             """,
             body: { interp, a in
                 let run: RunResult, tasks: [Int]?
                 if case .store(let s)? = a.values["run"]?.value { return try interp.predictFromStore(s, a) }
                 if a.has("ids") { throw Diagnostic("predict(): 'ids' chooses series of a model store", at: a.span("ids")) }
+                if a.has("future") { throw Diagnostic("predict(): 'future' gives a model store's regressors", at: a.span("future")) }
                 switch a.values["run"]?.value {
                 case .run(let r)?: (run, tasks) = (r, nil)
                 case .best(let b)?:
