@@ -150,4 +150,54 @@ final class ServeRegressorTests: XCTestCase {
             XCTAssertEqual((detail as? [String: Any])?["regressors"] as? [String], [])
         }
     }
+
+    /// Through the binaries: a store saved by a script, `fcast predict --future`, and
+    /// `fcast serve` answering raw HTTP with the regressors in the body: the same numbers.
+    func testFcastServeAndFcastPredictWithRegressorsGiveTheSameNumbers() throws {
+        let dir = TestSupport.temporaryDirectory()
+        let store = dir.appendingPathComponent("models/c.db").path
+        let data = TestSupport.exampleData("consumption.csv").path, futurePath = TestSupport.exampleData("consumption_future.csv").path
+        let script = try TestSupport.write("""
+            d = load("\(data)", regressors: ["income", "promo"])
+            fut = load("\(futurePath)", regressors: ["income", "promo"])
+            save(run(arima(order: [1, 0, 0]), d, horizon: 8, level: [80], future: fut), "\(store)")
+            """, to: "save.fc", in: dir)
+        let saved = try TestSupport.fcast(["run", script.path])
+        XCTAssertEqual(saved.status, 0, saved.stderr)
+        // Without the future values: refused, naming the series and the regressors.
+        let csvPath = dir.appendingPathComponent("f.csv").path
+        let refused = try TestSupport.fcast(["predict", store, "--horizon", "4", "--out", csvPath])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("series 'north': its model arima uses the regressors 'income', 'promo'"), refused.stderr)
+        let p = try TestSupport.fcast(["predict", store, "--horizon", "8", "--future", futurePath, "--out", csvPath])
+        XCTAssertEqual(p.status, 0, p.stderr)
+        let rows = try String(contentsOfFile: csvPath, encoding: .utf8).split(separator: "\n").dropFirst().map {
+            $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        }
+        XCTAssertEqual(rows.count, 2 * 8)
+        let future = try Self.load("consumption_future.csv")
+        let server = try ServerProcess(store: store)
+        defer { _ = server.stop() }
+        let body = #"{"ids": ["north", "south"], "horizon": 8, "regressors": {"north": \#(Self.values(future, 0)), "south": \#(Self.values(future, 1))}}"#
+        let r = try RawHTTP.request(port: server.port, "POST", "/v1/forecast", body: body)
+        XCTAssertEqual(r.status, 200, r.body)
+        let answer = try JSONDecoder().decode(ServeProcessTests.Answer.self, from: Data(r.body.utf8))
+        XCTAssertEqual(answer.forecasts.map(\.id), ["north", "south"])
+        var compared = 0
+        for f in answer.forecasts {
+            for (t, row) in rows.filter({ $0[0] == f.id }).enumerated() {
+                XCTAssertEqual(row[1], f.ds[t])
+                let expected = row[3...].map { Double($0)!.bitPattern }
+                XCTAssertEqual([f.mean[t], f.lo["80"]![t], f.hi["80"]![t]].map(\.bitPattern), expected, "\(f.id) step \(t + 1)")
+                compared += 1
+            }
+        }
+        XCTAssertEqual(compared, 16)
+        let short = try RawHTTP.request(port: server.port, "POST", "/v1/forecast",
+                                        body: #"{"ids": ["south"], "horizon": 8, "regressors": {"south": \#(Self.values(future, 1, count: 5))}}"#)
+        XCTAssertEqual(short.status, 422)
+        XCTAssertTrue(short.body.contains("series 'south': regressor 'income' has 5 future values; horizon 8 needs 8"), short.body)
+        let detail = try RawHTTP.request(port: server.port, "GET", "/v1/series/south")
+        XCTAssertTrue(detail.body.contains(#""regressors":["income","promo"]"#), detail.body)
+    }
 }
