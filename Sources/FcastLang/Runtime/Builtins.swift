@@ -377,7 +377,7 @@ extension BuiltinLibrary {
                 .init(name: "ids", positional: false, required: false,
                       help: "a model store's series to forecast: an id or a list (default: all)"),
                 .init(name: "future", positional: false, required: false,
-                      help: "a model store's regressors' future values: a data set with the same ids and regressor columns"),
+                      help: "the regressors' future values: a data set with the same ids and regressor columns"),
             ],
             summary: "Forecasts again from a run's fitted models, without refitting: any horizon, any levels.",
             example: "longer = predict(res, horizon: 36, level: [80])",
@@ -388,15 +388,14 @@ extension BuiltinLibrary {
             (`best(scores)`), it forecasts each series with its winning model only. Given a model store
             (`open("models/x.db")`), it forecasts from the stored models, `ids:` choosing series; a
             model whose plugin is missing or of another major version fails its series with a
-            warning, and the others forecast. Stored models that use regressors need their values
-            over the horizon: `future:` as in `run` (an error names the series and regressors
-            without it).
+            warning, and the others forecast. Models (a run's or stored) that use regressors need
+            their values over the horizon: `future:` as in `run` (an error names the series and
+            regressors without it).
             """,
             body: { interp, a in
                 let run: RunResult, tasks: [Int]?
                 if case .store(let s)? = a.values["run"]?.value { return try interp.predictFromStore(s, a) }
                 if a.has("ids") { throw Diagnostic("predict(): 'ids' chooses series of a model store", at: a.span("ids")) }
-                if a.has("future") { throw Diagnostic("predict(): 'future' gives a model store's regressors", at: a.span("future")) }
                 switch a.values["run"]?.value {
                 case .run(let r)?: (run, tasks) = (r, nil)
                 case .best(let b)?:
@@ -408,10 +407,11 @@ extension BuiltinLibrary {
                 let levels = try interp.levels(a) ?? run.levels
                 try interp.checkBudget(a, tasks: run.plan.taskCount, series: run.train.count, windows: run.plan.windows.count,
                                        horizon: horizon, levels: levels.count)
+                let future = try interp.regressorFuture(a, specs: run.models, data: run.train, horizon: horizon, needsFuture: true)
                 do {
                     return .run(try interp.host.predict(run, horizon: horizon, levels: levels, tasks: tasks,
                                                         workers: interp.defaultWorkers,
-                                                        cancel: CancelToken(parent: interp.interrupt)))
+                                                        cancel: CancelToken(parent: interp.interrupt), future: future))
                 } catch {
                     throw Diagnostic("predict(): \(errorText(error))", at: a.callSpan)
                 }
