@@ -225,15 +225,26 @@ extension BuiltinLibrary {
             }),
         Builtin(
             name: "describe",
-            parameters: [.init(name: "data", positional: true, required: true, help: "a data set")],
-            summary: "Summarises a data set: series, date range, frequency, lengths, gaps.",
+            parameters: [
+                .init(name: "data", positional: true, required: true, help: "a data set, or a run result"),
+                .init(name: "n", positional: false, required: false, help: "series rows shown for a run result (default 10)"),
+            ],
+            summary: "Summarises a data set (series, dates, frequency, lengths, gaps) or a run's fitted models and residual checks.",
             example: "describe(emp)",
             details: """
-            Prints the number of series and points, the frequency, the date range, the length
-            distribution, gaps (missing periods), missing values and constant series.
+            For a data set: the number of series and points, the frequency, the date range, the
+            length distribution, gaps (missing periods), missing values and constant series.
+            For a run result: per model, the fitted models and how many series' residuals fail the
+            Ljung-Box test at 5% (as `ljung_box`), then the first `n` series with each model's
+            fitted form and Ljung-Box p-value.
             """,
             body: { interp, a in
-                interp.output(TerminalText.escapeKeepingLines(try a.data("data").describe().description) + "\n")
+                if case .run(let run)? = a.values["data"]?.value {
+                    interp.output(try interp.describeRun(run, rows: try a.int("n", min: 0) ?? 10, a))
+                    return .none
+                }
+                guard case .data(let data)? = a.values["data"]?.value else { throw a.wrongType("data", "a data set or a run result") }
+                interp.output(TerminalText.escapeKeepingLines(data.describe().description) + "\n")
                 return .none
             }),
         Builtin(
