@@ -24,6 +24,10 @@ public final class Job: @unchecked Sendable {
     public var regressorCount: Int { data.regressors.count }
     /// The future regressors of the last window (`run(..., future:)`), when given.
     public let future: Panel?
+    /// Models (plan indices) whose tasks are only fitted (or loaded), without a forecast:
+    /// their forecast slots stay NaN. A model store refitted without the future values of
+    /// its models' regressors, or loaded for serving.
+    public let fitOnly: Set<Int>
     let modelSpecs: [String]
     let reuse: Reuse?
     /// The global models' fits (FC_CAP_GLOBAL), one per model and window, shared by the
@@ -49,7 +53,7 @@ public final class Job: @unchecked Sendable {
     }
 
     public init(plan: Plan, models: [ModelSpec], data: Panel, keep: KeepModels = .fitted, reuse: Reuse? = nil,
-                future: Panel? = nil, futureRegressors: [Double]? = nil) {
+                future: Panel? = nil, futureRegressors: [Double]? = nil, fitOnly: Set<Int> = []) {
         precondition(models.count == plan.models.count && data.count == plan.seriesCount,
                      "Job: the plan's models and series must match the resolved models and the data")
         let futurePanel = future, givenFutureX = futureRegressors
@@ -58,6 +62,7 @@ public final class Job: @unchecked Sendable {
         self.data = data
         self.keep = keep
         self.reuse = reuse
+        self.fitOnly = fitOnly
         modelSpecs = plan.models.map(\.canonicalSpec)
         configs = models.map { m in
             do { return .success(try m.algorithm.configure(Job.seasonOfTheAxis(m.values, m.algorithm, data.frequency))) } catch let f as TaskFailure {
@@ -188,6 +193,14 @@ public final class Job: @unchecked Sendable {
             }
             let base = (t.window * data.count + t.series) * h
             let k = regressorCount
+            if fitOnly.contains(t.model) {
+                let nb = nLevels * h
+                for i in (slot * h)..<(slot * h + h) { results.mean[i] = .nan }
+                for i in (slot * nb)..<(slot * nb + nb) { results.lo[i] = .nan; results.hi[i] = .nan }
+                results.descriptions[slot] = fitted.modelDescription
+                keepModel(fitted, config, slot: slot, into: results)
+                return .ok
+            }
             try futureDs.withUnsafeBufferPointer { future in
               try futureX.withUnsafeBufferPointer { fxAll in
                 let fds = UnsafeBufferPointer(rebasing: future[base..<(base + h)])
@@ -217,15 +230,7 @@ public final class Job: @unchecked Sendable {
                 return .failed(TaskFailure(.numeric, problem))
             }
             results.descriptions[slot] = fitted.modelDescription
-            switch keep {
-            case .none: break
-            case .fitted: results.kept[slot] = .fitted(fitted)
-            case .saved:
-                // A plugin that cannot save keeps nothing here; predict refits it.
-                if config.algorithm.capabilities.contains(.saveLoad), let bytes = try? fitted.save() {
-                    results.kept[slot] = .saved(bytes)
-                }
-            }
+            keepModel(fitted, config, slot: slot, into: results)
             return .ok
         } catch let f as TaskFailure {
             return .failed(f)
@@ -236,6 +241,19 @@ public final class Job: @unchecked Sendable {
 }
 
 extension Job {
+    /// Keeps a task's fitted model in `results` as `keep` says.
+    func keepModel(_ fitted: FittedModelHandle, _ config: ModelConfiguration, slot: Int, into results: ResultBuffers) {
+        switch keep {
+        case .none: break
+        case .fitted: results.kept[slot] = .fitted(fitted)
+        case .saved:
+            // A plugin that cannot save keeps nothing here; predict refits it.
+            if config.algorithm.capabilities.contains(.saveLoad), let bytes = try? fitted.save() {
+                results.kept[slot] = .saved(bytes)
+            }
+        }
+    }
+
     /// Whether a model is fitted once across all series (its algorithm offers FC_CAP_GLOBAL).
     func isGlobal(_ config: ModelConfiguration) -> Bool { config.algorithm.capabilities.contains(.global) }
 

@@ -225,15 +225,26 @@ extension BuiltinLibrary {
             }),
         Builtin(
             name: "describe",
-            parameters: [.init(name: "data", positional: true, required: true, help: "a data set")],
-            summary: "Summarises a data set: series, date range, frequency, lengths, gaps.",
+            parameters: [
+                .init(name: "data", positional: true, required: true, help: "a data set, or a run result"),
+                .init(name: "n", positional: false, required: false, help: "series rows shown for a run result (default 10)"),
+            ],
+            summary: "Summarises a data set (series, dates, frequency, lengths, gaps) or a run's fitted models and residual checks.",
             example: "describe(emp)",
             details: """
-            Prints the number of series and points, the frequency, the date range, the length
-            distribution, gaps (missing periods), missing values and constant series.
+            For a data set: the number of series and points, the frequency, the date range, the
+            length distribution, gaps (missing periods), missing values and constant series.
+            For a run result: per model, the fitted models and how many series' residuals fail the
+            Ljung-Box test at 5% (as `ljung_box`), then the first `n` series with each model's
+            fitted form and Ljung-Box p-value.
             """,
             body: { interp, a in
-                interp.output(TerminalText.escapeKeepingLines(try a.data("data").describe().description) + "\n")
+                if case .run(let run)? = a.values["data"]?.value {
+                    interp.output(try interp.describeRun(run, rows: try a.int("n", min: 0) ?? 10, a))
+                    return .none
+                }
+                guard case .data(let data)? = a.values["data"]?.value else { throw a.wrongType("data", "a data set or a run result") }
+                interp.output(TerminalText.escapeKeepingLines(data.describe().description) + "\n")
                 return .none
             }),
         Builtin(
@@ -377,6 +388,8 @@ extension BuiltinLibrary {
                       help: "prediction interval levels in percent (default: the run's)"),
                 .init(name: "ids", positional: false, required: false,
                       help: "a model store's series to forecast: an id or a list (default: all)"),
+                .init(name: "future", positional: false, required: false,
+                      help: "the regressors' future values: a data set with the same ids and regressor columns"),
             ],
             summary: "Forecasts again from a run's fitted models, without refitting: any horizon, any levels.",
             example: "longer = predict(res, horizon: 36, level: [80])",
@@ -387,7 +400,9 @@ extension BuiltinLibrary {
             (`best(scores)`), it forecasts each series with its winning model only. Given a model store
             (`open("models/x.db")`), it forecasts from the stored models, `ids:` choosing series; a
             model whose plugin is missing or of another major version fails its series with a
-            warning, and the others forecast.
+            warning, and the others forecast. Models (a run's or stored) that use regressors need
+            their values over the horizon: `future:` as in `run` (an error names the series and
+            regressors without it).
             """,
             body: { interp, a in
                 let run: RunResult, tasks: [Int]?
@@ -404,10 +419,11 @@ extension BuiltinLibrary {
                 let levels = try interp.levels(a) ?? run.levels
                 try interp.checkBudget(a, tasks: run.plan.taskCount, series: run.train.count, windows: run.plan.windows.count,
                                        horizon: horizon, levels: levels.count)
+                let future = try interp.regressorFuture(a, specs: run.models, data: run.train, horizon: horizon, needsFuture: true)
                 do {
                     return .run(try interp.host.predict(run, horizon: horizon, levels: levels, tasks: tasks,
                                                         workers: interp.defaultWorkers,
-                                                        cancel: CancelToken(parent: interp.interrupt)))
+                                                        cancel: CancelToken(parent: interp.interrupt), future: future))
                 } catch {
                     throw Diagnostic("predict(): \(errorText(error))", at: a.callSpan)
                 }
