@@ -147,7 +147,16 @@ public struct PlannedModel: Codable, Sendable, Hashable {
 /// A training window: each series is fitted on all but its last `cutoff` points.
 public struct Window: Codable, Sendable, Hashable {
     public var cutoff: Int
-    public init(cutoff: Int) { self.cutoff = cutoff }
+    /// Cross-validation without refitting (`refit: false` or every k windows): each series'
+    /// model is fitted on all but its last `fitCutoff` points (an earlier window's data) and
+    /// forwarded over this window's (its parameters kept, its states filtered through the
+    /// newer points) instead of fitted again. Nil: fitted on this window's own data. Left
+    /// out of the plan's JSON when nil, so plans without it keep their hash.
+    public var fitCutoff: Int?
+    public init(cutoff: Int, fitCutoff: Int? = nil) {
+        self.cutoff = cutoff
+        self.fitCutoff = fitCutoff
+    }
 }
 
 /// One task of a plan: a series, a model and a window, by index.

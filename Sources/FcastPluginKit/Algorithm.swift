@@ -135,6 +135,17 @@ extension ModelConfig {
     }
 }
 
+/// A configuration whose fitted models can forecast from new data without fitting again:
+/// the kit offers the "fcast.forward.v1" extension (fcast_forward.h) for it. `forward`
+/// applies `model` (fitted under this configuration) to `series`, the series it was
+/// fitted on continued by newer points: the same parameters, the states filtered through
+/// the new values, nothing re-estimated (statsforecast's `forward`). It must not change
+/// `model`: the host may forward one model to several series at once. A model with no
+/// parameters beyond its data (a naive forecast) may simply be fitted to `series`.
+public protocol ForwardingConfig: ModelConfig {
+    func forward(_ model: any FittedModel, to series: SeriesInput) throws -> any FittedModel
+}
+
 /// One algorithm: its schema and how to configure it.
 public protocol Algorithm: Sendable {
     var name: String { get }

@@ -63,6 +63,11 @@ public final class AlgorithmHandle: @unchecked Sendable {
     let specs: [fc_param_spec]
     /// Serialises every call into an algorithm that is not thread safe.
     let serial: NSLock?
+    /// The library's fc_library.get_extension, kept here: `library` is unowned, and a worker
+    /// process drops its registry (and the LoadedLibrary) once the job is resolved.
+    let getExtension: (@convention(c) (UnsafePointer<CChar>?) -> UnsafeRawPointer?)?
+    /// The library's ABI minor (fc_library.abi_minor), likewise kept.
+    let libraryABIMinor: Int
 
     /// Reads the plugin's fc_algorithm and its fc_param_specs by the struct_size rule;
     /// `position` ("algorithm 2 of 3") names it in a failure.
@@ -96,6 +101,14 @@ public final class AlgorithmHandle: @unchecked Sendable {
         self.specs = specs
         parameters = specs.map(ParameterSchema.init)
         serial = capabilities.contains(.threadSafe) ? nil : NSLock()
+        getExtension = library.table.get_extension
+        libraryABIMinor = library.abiMinor
+    }
+
+    /// The library's optional table called `name` (fc_library.get_extension), or nil.
+    public func libraryExtension(named name: String) -> UnsafeRawPointer? {
+        guard let getExtension else { return nil }
+        return name.withCString { getExtension($0) }
     }
 
     public func parameter(named name: String) -> ParameterSchema? { parameters.first { $0.name == name } }
@@ -236,7 +249,7 @@ public final class ModelConfiguration: @unchecked Sendable {
             throw TaskFailure(.unsupported, "\(algorithm.name) declares global models (FC_CAP_GLOBAL) but its table has no fit_global or predict_global")
         }
         guard !series.isEmpty else { throw TaskFailure(.notEnoughData, "a global model needs at least one series") }
-        let stride = algorithm.library.abiMinor >= 1 ? MemoryLayout<fc_series>.size : ABI10Size.series
+        let stride = algorithm.libraryABIMinor >= 1 ? MemoryLayout<fc_series>.size : ABI10Size.series
         let ids = series.map { strdup($0.id)! }
         let packed = UnsafeMutableRawPointer.allocate(byteCount: stride * series.count,
                                                       alignment: MemoryLayout<fc_series>.alignment)

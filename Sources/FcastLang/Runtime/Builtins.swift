@@ -345,6 +345,7 @@ extension BuiltinLibrary {
                       help: "\"model\" (default: the models' own) or \"conformal\" (from cross-validation errors; see calibrate)"),
                 .init(name: "windows", positional: false, required: false, help: "cross-validation windows of conformal intervals (default 4)"),
                 .init(name: "step", positional: false, required: false, help: "points between those windows (default: the horizon)"),
+                .init(name: "refit", positional: false, required: false, help: "refit of that cross-validation: true (default), false or k, as cv()'s"),
                 .init(name: "cv", positional: false, required: false, help: "a cross-validation (or its scores) of the same data to take conformal errors from instead of running one"),
                 .init(name: "future", positional: false, required: false,
                       help: "the regressors' future values: a data set with the same ids and regressor columns for the next `horizon` periods"),

@@ -265,3 +265,37 @@ final class ArimaFitted: FittedModel {
     func save() throws -> [UInt8] { fit.serialize() }
 }
 
+
+// MARK: Forecasting new data without fitting again (fcast.forward.v1)
+
+/// `model` (arima or auto_arima's) applied to `series`: the same orders and coefficients
+/// (regressors' included, and the Box-Cox lambda), the Kalman filter run through the new
+/// values (ArimaFit.forward).
+func forwardArima(_ model: any FittedModel, to series: SeriesInput, name: String) throws -> any FittedModel {
+    let wrapped = WrappedModel(model)
+    guard let core = wrapped.core as? ArimaFitted else { throw PluginError.unsupported("\(name): not a fitted ARIMA model") }
+    var y = try observedStretch(series)
+    if let lambda = wrapped.lambda {
+        y = try boxCox(y, .fixed(lambda), period: max(core.fit.spec.period, 1), model: name, series: series).0
+    }
+    let (xreg, pending) = try regressorStretch(series, model: name)
+    do throws(ArimaError) {
+        return MissingEndsModel.wrap(backTransformed(ArimaFitted(try core.fit.forward(y: y, xreg: xreg), pendingX: pending),
+                                                     wrapped.lambda),
+                                     series: series, missing: series.missing)
+    } catch {
+        throw pluginError(error)
+    }
+}
+
+extension ArimaConfig: ForwardingConfig {
+    func forward(_ model: any FittedModel, to series: SeriesInput) throws -> any FittedModel {
+        try forwardArima(model, to: series, name: "arima")
+    }
+}
+
+extension AutoArimaConfig: ForwardingConfig {
+    func forward(_ model: any FittedModel, to series: SeriesInput) throws -> any FittedModel {
+        try forwardArima(model, to: series, name: "auto_arima")
+    }
+}

@@ -309,6 +309,6 @@ nonisolated(unsafe) private let boostTable: UnsafeMutablePointer<fc_boost_ext> =
 }()
 
 private let globalExtension: @convention(c) (UnsafePointer<CChar>?) -> UnsafeRawPointer? = { name in
-    guard let name, String(cString: name) == FC_BOOST_EXTENSION else { return nil }
+    guard let name, String(cString: name) == FC_BOOST_EXTENSION else { return standardExtension(named: name) }
     return UnsafeRawPointer(boostTable)
 }
