@@ -143,16 +143,20 @@ final class RefitTests: XCTestCase {
     /// processes (each fitting what its tasks need) give inline's numbers, intervals included.
     func testThreadsAndProcessesGiveInlineNumbers() throws {
         let data = Self.six, models = try models()
-        let inline = try crossValidate(models, data, refit: .never, levels: [80])
-        let threads = try crossValidate(models, data, refit: .never, levels: [80], on: ThreadExecutor(workers: 4))
-        let processes = try crossValidate(models, data, refit: .never, levels: [80],
-                                          on: try ProcessExecutor(workers: 2, executable: TestSupport.fcastBinary))
-        for other in [threads, processes] {
-            XCTAssertEqual(other.run.outcomes.map(\.isFailure), inline.run.outcomes.map(\.isFailure))
-            XCTAssertEqual(other.run.mean, inline.run.mean, other.run.executor)
-            XCTAssertEqual(other.run.lo, inline.run.lo, other.run.executor)
-            XCTAssertEqual(other.run.hi, inline.run.hi, other.run.executor)
-            XCTAssertEqual(other.run.descriptions, inline.run.descriptions, other.run.executor)
+        for refit in [CrossValidation.Refit.never, .every(2)] {
+            let inline = try crossValidate(models, data, refit: refit, levels: [80])
+            let threads = try crossValidate(models, data, refit: refit, levels: [80], on: ThreadExecutor(workers: 4))
+            let processes = try crossValidate(models, data, refit: refit, levels: [80],
+                                              on: try ProcessExecutor(workers: 2, executable: TestSupport.fcastBinary))
+            XCTAssertTrue(inline.failures.isEmpty)
+            for other in [threads, processes] {
+                let what = "\(other.run.executor), refit: \(refit)"
+                XCTAssertEqual(other.run.outcomes.map(\.isFailure), inline.run.outcomes.map(\.isFailure), what)
+                XCTAssertEqual(other.run.mean, inline.run.mean, what)
+                XCTAssertEqual(other.run.lo, inline.run.lo, what)
+                XCTAssertEqual(other.run.hi, inline.run.hi, what)
+                XCTAssertEqual(other.run.descriptions, inline.run.descriptions, what)
+            }
         }
     }
 
