@@ -103,7 +103,7 @@ let package = Package(
 
         // Paths, processes and C-plugin compilation for the tests.
         .target(name: "CPseudoTerminal"),
-        .target(name: "FcastTestSupport", dependencies: ["CPseudoTerminal"]),
+        .target(name: "FcastTestSupport", dependencies: ["CPseudoTerminal", "FcastCore", "FcastPlugins"]),
 
         .testTarget(name: "FcastCoreTests", dependencies: ["FcastCore"]),
         .testTarget(name: "FcastEventsTests", dependencies: ["FcastEvents", "FcastCore", "FcastTestSupport"]),

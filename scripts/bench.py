@@ -646,6 +646,19 @@ daily = aggregate(trips, every: "day", value: count(), tz: "America/New_York")
 
 
 
+def run_captured(script):
+    """Runs a script, its output captured; returns (wall seconds, the finished process)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".fc", delete=False) as f:
+        f.write(script)
+    t0 = time.perf_counter()
+    p = subprocess.run([FCAST, "run", f.name], cwd=ROOT, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    os.unlink(f.name)
+    if p.returncode != 0:
+        sys.exit(f"bench: fcast failed:\n{p.stderr}")
+    return wall, p
+
+
 def bench_cv():
     """cv: the issue-13 flow (choosing per series on rolling-origin cross-validation). Per data
     set: cross-validate auto_arima (FCAST_CV_ARIMA=0 leaves it out), ets, theta, snaive and
@@ -688,14 +701,7 @@ write(evaluate(calibrate(res, folds, scores: "pooled"), test, season: {season}),
 write(summary(evaluate(calibrate(every, folds, scores: "series"), test, season: {season})), "{out}/every_series.csv")
 write(summary(evaluate(calibrate(every, folds, scores: "pooled"), test, season: {season})), "{out}/every_pooled.csv")
 """
-        with tempfile.NamedTemporaryFile("w", suffix=".fc", delete=False) as f:
-            f.write(script)
-        t0 = time.perf_counter()
-        p = subprocess.run([FCAST, "run", f.name], cwd=ROOT, capture_output=True, text=True)
-        wall = time.perf_counter() - t0
-        os.unlink(f.name)
-        if p.returncode != 0:
-            sys.exit(f"bench: fcast failed:\n{p.stderr}")
+        wall, p = run_captured(script)
         # The runs in order: the cross-validation, the choice's run, the run of every model.
         # fcast prints "2.40s", "4m54s" or "1h2m3s".
         stages = [sum(float(v or 0) * k for v, k in zip(m, (3600, 60, 1)))
@@ -759,14 +765,7 @@ d = load("{path}")
 {take}folds = cv(grid({models}, season: {season}), d, horizon: {h}, windows: {windows}, refit: {refit})
 write(summary(evaluate(folds)), "{out}/summary.csv")
 """
-            with tempfile.NamedTemporaryFile("w", suffix=".fc", delete=False) as f:
-                f.write(script)
-            t0 = time.perf_counter()
-            p = subprocess.run([FCAST, "run", f.name], cwd=ROOT, capture_output=True, text=True)
-            wall = time.perf_counter() - t0
-            os.unlink(f.name)
-            if p.returncode != 0:
-                sys.exit(f"bench: fcast failed:\n{p.stderr}")
+            wall, p = run_captured(script)
             with open(f"{out}/summary.csv") as f:
                 for r in csv.DictReader(f):
                     rows.append([refit, f"{wall:.1f}", r["model"], r["failed"], f"{float(r['mase']):.4f}",

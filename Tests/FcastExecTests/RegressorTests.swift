@@ -13,18 +13,10 @@ import XCTest
 /// hash that regressors change. Data: examples/data/consumption.csv (quarterly, two series,
 /// income and promo) and consumption_future.csv (the next 8 quarters).
 final class RegressorTests: XCTestCase {
-    static let registry: PluginRegistry = {
-        let r = PluginRegistry()
-        for name in ["naive", "arima", "prophet"] {
-            _ = try? r.load(path: TestSupport.buildDir.appendingPathComponent("libfcast_\(name).so").path)
-        }
-        return r
-    }()
+    static let registry = TestSupport.registry(["naive", "arima", "prophet"])
 
     static func load(_ file: String, regressors: [String] = ["income", "promo"]) throws -> Panel {
-        var o = LongCSVOptions()
-        o.regressors = regressors
-        return try LongCSV.load(path: TestSupport.exampleData(file).path, options: o)
+        try TestSupport.consumption(file, regressors: regressors)
     }
 
     func spec(_ algorithm: String, _ values: [String: ParameterValue] = [:]) throws -> ModelSpec {

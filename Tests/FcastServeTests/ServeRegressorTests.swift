@@ -16,19 +16,9 @@ import XCTest
 /// missing, short or non-numeric values are refused naming the series and regressor. Data:
 /// examples/data/consumption.csv and consumption_future.csv (income, promo; 8 quarters).
 final class ServeRegressorTests: XCTestCase {
-    static let registry: PluginRegistry = {
-        let r = PluginRegistry()
-        for name in ["naive", "arima", "prophet"] {
-            _ = try? r.load(path: TestSupport.buildDir.appendingPathComponent("libfcast_\(name).so").path)
-        }
-        return r
-    }()
+    static let registry = TestSupport.registry(["naive", "arima", "prophet"])
 
-    static func load(_ file: String) throws -> Panel {
-        var o = LongCSVOptions()
-        o.regressors = ["income", "promo"]
-        return try LongCSV.load(path: TestSupport.exampleData(file).path, options: o)
-    }
+    static func load(_ file: String) throws -> Panel { try TestSupport.consumption(file) }
 
     /// run([arima(order: [1, 0, 0]), prophet(), naive()], consumption, horizon: 8, level: [80, 95], future:).
     static let fixture: Result<(RunResult, Panel), StoreError> = {
