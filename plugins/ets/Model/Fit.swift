@@ -197,7 +197,77 @@ struct Layout {
 /// better on both shared sets (plugins/ets/README.md).
 public enum Optimizer: String, Sendable { case nelderMead = "nelder_mead", bobyqa }
 
-func fitModel(_ y: [Double], _ spec: EtsSpec, optimizer: Optimizer = .bobyqa,
+/// NLopt's `optimizer` from x0 within the box; throws when cancelled.
+func minimize(_ objective: @escaping (UnsafePointer<Double>) -> Double, _ x0: [Double], _ lb: [Double], _ ub: [Double],
+              _ steps: [Double], optimizer: Optimizer, maxeval: Int, ftol: Double = 1e-8, xtol: Double = 1e-7,
+              cancel: @escaping () -> Bool) throws(EtsError) -> [Double] {
+    let dim = x0.count
+    let box = Objective(f: objective, cancel: cancel)
+    var x = x0
+    var fmin = 0.0
+    // BOBYQA needs two dimensions at least
+    let algorithm = optimizer == .bobyqa && dim >= 2 ? NLOPT_LN_BOBYQA : NLOPT_LN_NELDERMEAD
+    if let opt = nlopt_create(algorithm, UInt32(dim)) {
+        defer { nlopt_destroy(opt) }
+        box.opt = opt
+        let ptr = Unmanaged.passUnretained(box).toOpaque()
+        nlopt_set_min_objective(opt, nloptObjective, ptr)
+        nlopt_set_lower_bounds(opt, lb)
+        nlopt_set_upper_bounds(opt, ub)
+        nlopt_set_initial_step(opt, steps)
+        nlopt_set_ftol_rel(opt, ftol)
+        nlopt_set_xtol_rel(opt, xtol)
+        nlopt_set_maxeval(opt, Int32(maxeval))
+        _ = withExtendedLifetime(box) { x.withUnsafeMutableBufferPointer { nlopt_optimize(opt, $0.baseAddress, &fmin) } }
+    }
+    if box.cancelled { throw EtsError(.cancelled, "cancelled") }
+    evalCounter.add(box.evals)
+    return x
+}
+
+nonisolated(unsafe) public var outerFtol = Double(ProcessInfo.processInfo.environment["ETS_FTOL"] ?? "") ?? 1e-8
+nonisolated(unsafe) public var outerXtol = Double(ProcessInfo.processInfo.environment["ETS_XTOL"] ?? "") ?? 1e-7
+nonisolated(unsafe) public var innerTol = Double(ProcessInfo.processInfo.environment["ETS_ITOL"] ?? "") ?? 1e-10
+nonisolated(unsafe) public var profileApproximate = ProcessInfo.processInfo.environment["ETS_APPROX"] != nil
+
+/// Objective evaluations, for measuring (ets-bench prints them).
+public final class EvalCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0, innerCount = 0
+    public func add(_ n: Int, inner: Int = 0) { lock.lock(); count += n; innerCount += inner; lock.unlock() }
+    public var total: Int { lock.lock(); defer { lock.unlock() }; return count }
+    public var inner: Int { lock.lock(); defer { lock.unlock() }; return innerCount }
+}
+public let evalCounter = EvalCounter()
+
+/// The smoothing parameters optimised with the initial states profiled out (Profile.swift);
+/// the result in the joint layout (parameters, then the free initial states).
+func profiledOptimum(_ ys: [Double], _ spec: EtsSpec, _ lay: Layout, _ x0: [Double], optimizer: Optimizer,
+                     cancel: @escaping () -> Bool) throws(EtsError) -> [Double] {
+    let np = lay.nPar
+    let prof = Profiler(y: ys, spec: spec, start: Array(x0[np...]))
+    prof.approximate = profileApproximate && ys.allSatisfy { $0 > 0 }
+    let objective: (UnsafePointer<Double>) -> Double = { x in
+        let p = lay.params(x)
+        guard admissible(p, spec) else { return 1e12 }
+        let v = prof.solve(p)
+        return v.isFinite ? v : 1e12
+    }
+    var lb = [Double](repeating: lowerP.alpha, count: np), ub = [Double](repeating: upperP.alpha, count: np)
+    var steps = [Double](repeating: 0.05, count: np)
+    if spec.damped { lb[np - 1] = lowerP.phi; ub[np - 1] = upperP.phi; steps[np - 1] = 0.02 }
+    let xp = try minimize(objective, Array(x0[..<np]), lb, ub, steps, optimizer: optimizer, maxeval: 2000,
+                            ftol: outerFtol, xtol: outerXtol, cancel: cancel)
+    prof.approximate = false
+    prof.exactInner = true
+    evalCounter.add(0, inner: prof.innerIterations)
+    // the states at the optimum
+    let v = xp.withUnsafeBufferPointer { objective($0.baseAddress!) }
+    guard v < 1e12 else { return x0 }
+    return xp + prof.theta
+}
+
+func fitModel(_ y: [Double], _ spec: EtsSpec, optimizer: Optimizer = .bobyqa, profile: Bool = true,
               cancel: @escaping () -> Bool) throws(EtsError) -> EtsFit {
     let n = y.count
     // Scale to mean |y| = 1: the optimiser then sees the same problem at any magnitude.
@@ -240,24 +310,12 @@ func fitModel(_ y: [Double], _ spec: EtsSpec, optimizer: Optimizer = .bobyqa,
         let v = ys.withUnsafeBufferPointer { likelihood($0, spec, p, st) }
         return v.isFinite ? v : 1e12
     }
-    let box = Objective(f: objective, cancel: cancel)
-    var x = x0
-    var fmin = 0.0
-    let algorithm = optimizer == .bobyqa ? NLOPT_LN_BOBYQA : NLOPT_LN_NELDERMEAD
-    if let opt = nlopt_create(algorithm, UInt32(dim)) {
-        defer { nlopt_destroy(opt) }
-        box.opt = opt
-        let ptr = Unmanaged.passUnretained(box).toOpaque()
-        nlopt_set_min_objective(opt, nloptObjective, ptr)
-        nlopt_set_lower_bounds(opt, lb)
-        nlopt_set_upper_bounds(opt, ub)
-        nlopt_set_initial_step(opt, steps)
-        nlopt_set_ftol_rel(opt, 1e-8)
-        nlopt_set_xtol_rel(opt, 1e-7)
-        nlopt_set_maxeval(opt, Int32(max(2000, 150 * dim)))
-        _ = withExtendedLifetime(box) { x.withUnsafeMutableBufferPointer { nlopt_optimize(opt, $0.baseAddress, &fmin) } }
+    var x: [Double]
+    if spec.trend != .multiplicative && profile {
+        x = try profiledOptimum(ys, spec, lay, x0, optimizer: optimizer, cancel: cancel)
+    } else {
+        x = try minimize(objective, x0, lb, ub, steps, optimizer: optimizer, maxeval: max(2000, 150 * dim), cancel: cancel)
     }
-    if box.cancelled { throw EtsError(.cancelled, "cancelled") }
     // A fallback: NLopt failed to move or returned a worse point than the start.
     let f0 = x0.withUnsafeBufferPointer { objective($0.baseAddress!) }
     var fx = x.withUnsafeBufferPointer { objective($0.baseAddress!) }
@@ -308,6 +366,9 @@ public struct EtsOptions: Sendable {
     public var ic: Criterion = .aicc
     public var allowMultiplicativeTrend = false
     public var optimizer = Optimizer.bobyqa
+    /// Profile the initial states out (Profile.swift); false: optimise them jointly with the
+    /// smoothing parameters (the earlier method, kept for measuring and multiplicative trends).
+    public var profile = true
     public init() {}
 
     /// "ZZZ", "MAdM", "AAN", "ANN"... (R's model string; "d" after the trend marks damping).
@@ -376,13 +437,13 @@ public enum Ets {
                 throw EtsError(.notEnoughData, "\(c?.description ?? "this model") needs more than \(c.map { $0.shortDataParameters + 4 } ?? 0) observations; series has \(n)")
             }
             let simple = EtsSpec(error: positive ? (o.error ?? .additive) : .additive, trend: .none, season: .none, damped: false, period: 1)
-            return try fitModel(y, simple, optimizer: o.optimizer, cancel: cancel)
+            return try fitModel(y, simple, optimizer: o.optimizer, profile: o.profile, cancel: cancel)
         }
         var best: EtsFit? = nil
         var lastError: EtsError? = nil
         for spec in fitting {
             do {
-                let f = try fitModel(y, spec, optimizer: o.optimizer, cancel: cancel)
+                let f = try fitModel(y, spec, optimizer: o.optimizer, profile: o.profile, cancel: cancel)
                 let v = f.ic(o.ic)
                 if v.isFinite && (best == nil || v < best!.ic(o.ic)) { best = f }
             } catch {
