@@ -225,9 +225,10 @@ func minimize(_ objective: @escaping (UnsafePointer<Double>) -> Double, _ x0: [D
     return x
 }
 
-nonisolated(unsafe) public var outerFtol = Double(ProcessInfo.processInfo.environment["ETS_FTOL"] ?? "") ?? 1e-8
-nonisolated(unsafe) public var outerXtol = Double(ProcessInfo.processInfo.environment["ETS_XTOL"] ?? "") ?? 1e-7
+nonisolated(unsafe) public var outerFtol = Double(ProcessInfo.processInfo.environment["ETS_FTOL"] ?? "") ?? 1e-6
+nonisolated(unsafe) public var outerXtol = Double(ProcessInfo.processInfo.environment["ETS_XTOL"] ?? "") ?? 1e-5
 nonisolated(unsafe) public var innerTol = Double(ProcessInfo.processInfo.environment["ETS_ITOL"] ?? "") ?? 1e-10
+nonisolated(unsafe) public var warmStarts = ProcessInfo.processInfo.environment["ETS_WARM"] != nil
 nonisolated(unsafe) public var profileApproximate = ProcessInfo.processInfo.environment["ETS_APPROX"] != nil
 
 /// Objective evaluations, for measuring (ets-bench prints them).
@@ -243,7 +244,7 @@ public let evalCounter = EvalCounter()
 /// The smoothing parameters optimised with the initial states profiled out (Profile.swift);
 /// the result in the joint layout (parameters, then the free initial states).
 func profiledOptimum(_ ys: [Double], _ spec: EtsSpec, _ lay: Layout, _ x0: [Double], optimizer: Optimizer,
-                     cancel: @escaping () -> Bool) throws(EtsError) -> [Double] {
+                     starts: [Params] = [], tight: Bool = true, cancel: @escaping () -> Bool) throws(EtsError) -> [Double] {
     let np = lay.nPar
     let prof = Profiler(y: ys, spec: spec, start: Array(x0[np...]))
     prof.approximate = profileApproximate && ys.allSatisfy { $0 > 0 }
@@ -256,8 +257,22 @@ func profiledOptimum(_ ys: [Double], _ spec: EtsSpec, _ lay: Layout, _ x0: [Doub
     var lb = [Double](repeating: lowerP.alpha, count: np), ub = [Double](repeating: upperP.alpha, count: np)
     var steps = [Double](repeating: 0.05, count: np)
     if spec.damped { lb[np - 1] = lowerP.phi; ub[np - 1] = upperP.phi; steps[np - 1] = 0.02 }
-    let xp = try minimize(objective, Array(x0[..<np]), lb, ub, steps, optimizer: optimizer, maxeval: 2000,
-                            ftol: outerFtol, xtol: outerXtol, cancel: cancel)
+    // the start: R's initparam, or the best of the other models' smoothing parameters
+    var start = Array(x0[..<np])
+    if !starts.isEmpty {
+        var best = start.withUnsafeBufferPointer { objective($0.baseAddress!) }
+        for q in starts {
+            var x = [q.alpha]
+            if spec.trend != .none { x.append(q.beta / q.alpha) }
+            if spec.season != .none { x.append(q.gamma / (1 - q.alpha)) }
+            if spec.damped { x.append(q.phi < 1 ? q.phi : upperP.phi) }
+            for i in 0..<np { x[i] = min(max(x[i], lb[i]), ub[i]) }
+            let v = x.withUnsafeBufferPointer { objective($0.baseAddress!) }
+            if v < best { best = v; start = x }
+        }
+    }
+    let xp = try minimize(objective, start, lb, ub, steps, optimizer: optimizer, maxeval: 2000,
+                            ftol: tight ? 1e-8 : outerFtol, xtol: tight ? 1e-7 : outerXtol, cancel: cancel)
     prof.approximate = false
     prof.exactInner = true
     evalCounter.add(0, inner: prof.innerIterations)
@@ -268,7 +283,7 @@ func profiledOptimum(_ ys: [Double], _ spec: EtsSpec, _ lay: Layout, _ x0: [Doub
 }
 
 func fitModel(_ y: [Double], _ spec: EtsSpec, optimizer: Optimizer = .bobyqa, profile: Bool = true,
-              cancel: @escaping () -> Bool) throws(EtsError) -> EtsFit {
+              starts: [Params] = [], tight: Bool = true, cancel: @escaping () -> Bool) throws(EtsError) -> EtsFit {
     let n = y.count
     // Scale to mean |y| = 1: the optimiser then sees the same problem at any magnitude.
     var scale = y.reduce(0) { $0 + abs($1) } / Double(n)
@@ -312,7 +327,7 @@ func fitModel(_ y: [Double], _ spec: EtsSpec, optimizer: Optimizer = .bobyqa, pr
     }
     var x: [Double]
     if spec.trend != .multiplicative && profile {
-        x = try profiledOptimum(ys, spec, lay, x0, optimizer: optimizer, cancel: cancel)
+        x = try profiledOptimum(ys, spec, lay, x0, optimizer: optimizer, starts: starts, tight: tight, cancel: cancel)
     } else {
         x = try minimize(objective, x0, lb, ub, steps, optimizer: optimizer, maxeval: max(2000, 150 * dim), cancel: cancel)
     }
@@ -419,7 +434,7 @@ public enum Ets {
         if o.trend == .multiplicative && !positive { throw EtsError(.invalidArgument, "a multiplicative trend needs strictly positive data") }
         let errors: [Component] = o.error.map { [$0] } ?? [.additive, .multiplicative]
         let trends: [Component] = o.trend.map { [$0] } ?? (o.allowMultiplicativeTrend ? [.none, .additive, .multiplicative] : [.none, .additive])
-        let dampings: [Bool] = o.damped.map { [$0] } ?? [true, false]
+        let dampings: [Bool] = o.damped.map { [$0] } ?? [false, true]
         var candidates: [EtsSpec] = []
         for e in errors { for t in trends { for s in seasons { for d in dampings {
             if t == .none && d { continue }
@@ -441,9 +456,17 @@ public enum Ets {
         }
         var best: EtsFit? = nil
         var lastError: EtsError? = nil
+        var fitted: [EtsFit] = []
         for spec in fitting {
             do {
-                let f = try fitModel(y, spec, optimizer: o.optimizer, profile: o.profile, cancel: cancel)
+                // other starting points: the smoothing parameters of the models fitted so far
+                // with the same trend and season (the other error type, damped or not)
+                let starts = warmStarts ? fitted.filter { $0.spec.trend == spec.trend && $0.spec.season == spec.season }.map(\.params) : []
+                // the search stops the optimiser earlier (ftol 1e-6); the chosen model is then
+                // refitted from its optimum at the fixed-model tolerance (1e-8), below
+                let f = try fitModel(y, spec, optimizer: o.optimizer, profile: o.profile, starts: starts,
+                                     tight: fitting.count == 1, cancel: cancel)
+                fitted.append(f)
                 let v = f.ic(o.ic)
                 if v.isFinite && (best == nil || v < best!.ic(o.ic)) { best = f }
             } catch {
@@ -451,7 +474,14 @@ public enum Ets {
                 lastError = error
             }
         }
-        guard let best else { throw lastError ?? EtsError(.numeric, "no ETS model could be fitted") }
+        guard var best else { throw lastError ?? EtsError(.numeric, "no ETS model could be fitted") }
+        if fitting.count > 1 && o.profile && best.spec.trend != .multiplicative {
+            if let polished = try? fitModel(y, best.spec, optimizer: o.optimizer, starts: [best.params], cancel: cancel),
+               polished.loglik > best.loglik {
+                best = polished
+            }
+            if cancel() { throw EtsError(.cancelled, "cancelled") }
+        }
         return best
     }
 }

@@ -35,6 +35,8 @@ final class Profiler {
     let dl: UnsafeMutablePointer<Double>, db: UnsafeMutablePointer<Double>
     let ring: UnsafeMutablePointer<Double>, dring: UnsafeMutablePointer<Double>, zt: UnsafeMutablePointer<Double>
     let df: UnsafeMutablePointer<Double>, invf: UnsafeMutablePointer<Double>
+    let vl: UnsafeMutablePointer<SIMD4<Double>>, vb: UnsafeMutablePointer<SIMD4<Double>>
+    let vs: UnsafeMutablePointer<SIMD4<Double>>, zr: UnsafeMutablePointer<SIMD4<Double>>
     var trial: [Double]
     var bestL = Double.infinity
     var bestTheta: [Double]
@@ -67,10 +69,18 @@ final class Profiler {
         dl = buffer(k); db = buffer(k)
         ring = buffer(m); dring = buffer(m * k); zt = buffer(3 * n)
         df = buffer(n); invf = buffer(n)
+        let chunks = spec.season == .multiplicative ? (k + 3) / 4 : 0
+        func vbuffer(_ c: Int) -> UnsafeMutablePointer<SIMD4<Double>> {
+            let b = UnsafeMutablePointer<SIMD4<Double>>.allocate(capacity: max(c, 1))
+            b.initialize(repeating: SIMD4<Double>(), count: max(c, 1))
+            return b
+        }
+        vl = vbuffer(chunks); vb = vbuffer(chunks); vs = vbuffer(m * chunks); zr = vbuffer(n * chunks)
         trial = [Double](repeating: 0, count: k)
     }
 
     deinit {
+        for b in [vl, vb, vs, zr] { b.deallocate() }
         for b in [f, e, w2, ftrial, yp, z, gram, chol, rhs, step, v, a, dl, db, ring, dring, zt, df, invf] { b.deallocate() }
     }
 
@@ -92,6 +102,7 @@ final class Profiler {
     /// The forecasts f and their derivatives z (column j: ∂f/∂θ_j, column-major) at p, θ.
     func propagate(_ p: Params, _ th: [Double]) -> Bool {
         guard let x0 = state(th) else { return false }
+        if spec.season == .multiplicative { return propagateMultiplicative(p, x0) }
         let n = self.n, m = self.m
         let trend = spec.trend, season = spec.season
         let alpha = p.alpha, betaA = trend == .none ? 0 : p.beta / p.alpha, gamma = p.gamma
@@ -195,6 +206,64 @@ final class Profiler {
                 return true
     }
 
+    /// `propagate` for a multiplicative season: all k columns, four at a time (SIMD4), the
+    /// derivatives stored by time (zr) and then transposed into z.
+    private func propagateMultiplicative(_ p: Params, _ x0: State) -> Bool {
+        typealias V = SIMD4<Double>
+        let n = self.n, m = self.m, k = self.k, chunks = (k + 3) / 4
+        let hasB = spec.trend != .none
+        let alpha = p.alpha, betaA = hasB ? p.beta / p.alpha : 0, gamma = p.gamma
+        let phi = spec.damped ? p.phi : 1
+        let y = yp, f = self.f, s = ring, dl = vl, db = vb, ds = vs, zr = self.zr
+        for j in 0..<m { s[j] = x0.seas[j] }
+        for c in 0..<chunks { dl[c] = V(); db[c] = V() }
+        for c in 0..<(m * chunks) { ds[c] = V() }
+        // directions: l0, b0, seasonal slot j (+1) with the last slot (-1)
+        var col = 0
+        func set(_ base: UnsafeMutablePointer<V>, _ j: Int, _ v: Double) { base[j / 4][j % 4] = v }
+        set(dl, col, 1); col += 1
+        if hasB { set(db, col, 1); col += 1 }
+        for j in 0..<(m - 1) { set(ds + j * chunks, col, 1); set(ds + (m - 1) * chunks, col, -1); col += 1 }
+        var l = x0.l, b = x0.b, head = 0
+        for t in 0..<n {
+            let last = head == 0 ? m - 1 : head - 1
+            let old = s[last]
+            let phib = hasB ? phi * b : 0
+            let q = l + phib
+            let ft = q * old
+            if !ft.isFinite { return false }
+            f[t] = ft
+            let yt = y[t]
+            let cpp = -yt / (old * old), ct = -yt / (q * q)
+            let sl = ds + last * chunks, zt = zr + t * chunks
+            for c in 0..<chunks {
+                let dlc = dl[c], dbc = db[c]
+                let dq: V = hasB ? dlc + phi * dbc : dlc
+                let dold = sl[c]
+                zt[c] = dq * old + q * dold
+                let dln: V = dq + alpha * (cpp * dold - dq)
+                if hasB { db[c] = phi * dbc + betaA * (dln - dlc - phi * dbc) }
+                dl[c] = dln
+                sl[c] = dold + gamma * (ct * dq - dold)
+            }
+            let pp = abs(old) < tol ? hugeN : yt / old
+            let oldl = l
+            l = q + alpha * (pp - q)
+            if hasB { b = phib + betaA * ((l - oldl) - phib) }
+            let tt = abs(q) < tol ? hugeN : yt / q
+            s[last] = old + gamma * (tt - old)
+            head = last
+        }
+        let z = self.z
+        let raw = UnsafeMutableRawPointer(zr).assumingMemoryBound(to: Double.self)
+        let stride = chunks * 4
+        for j in 0..<k {
+            let zc = z + j * n
+            for t in 0..<n { zc[t] = raw[t * stride + j] }
+        }
+        return true
+    }
+
     /// R's lik for forecasts f (the errors into e).
     func criterion(_ f: UnsafeMutablePointer<Double>) -> Double {
         var sse = 0.0, logf = 0.0, prod = 1.0
@@ -254,9 +323,10 @@ final class Profiler {
         var lik = criterion(f)
         guard lik.isFinite else { return .infinity }
         let y = yp, f = self.f, z = self.z, e = self.e, w2 = self.w2, a = self.a
-        // With a nonlinear state (multiplicative season) z is propagated at the start and
-        // then kept (a chord method: exact errors, the Jacobian from the first iterate) until
-        // a step fails; `exactInner` propagates it at every iterate (the final solve).
+        // A chord method: J'J is formed and factored at the first iterate and kept until a
+        // step fails. With a linear state the gradient J'r stays exact (z does not depend on
+        // θ); with a nonlinear one (multiplicative season) z is also kept from the first
+        // iterate. `exactInner` refreshes both at every iterate (the final solve).
         var fresh = true
         for _ in 0..<60 {
             innerIterations += 1
@@ -291,9 +361,11 @@ final class Profiler {
                 scale *= 0.5
             }
             if !accepted {
-                if fresh || linearState { break }
-                guard propagate(p, th) else { return .infinity }
-                lik = criterion(f)
+                if fresh { break }
+                if !linearState {
+                    guard propagate(p, th) else { return .infinity }
+                    lik = criterion(f)
+                }
                 fresh = true
                 continue
             }
@@ -301,7 +373,10 @@ final class Profiler {
             th = trial
             lik = newLik
             if linearState {
+                // z is exact (it does not depend on θ): the next iterations keep the factor
+                // of J'J and recompute J'r, so they converge to the exact stationary point
                 applyStep(scale: scale)
+                fresh = exactInner
             } else if exactInner {
                 guard propagate(p, th) else { return .infinity }
                 lik = criterion(f)
