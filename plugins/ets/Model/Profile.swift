@@ -34,7 +34,7 @@ final class Profiler {
     let step: UnsafeMutablePointer<Double>, v: UnsafeMutablePointer<Double>, a: UnsafeMutablePointer<Double>
     let dl: UnsafeMutablePointer<Double>, db: UnsafeMutablePointer<Double>
     let ring: UnsafeMutablePointer<Double>, dring: UnsafeMutablePointer<Double>, zt: UnsafeMutablePointer<Double>
-    let df: UnsafeMutablePointer<Double>, invf: UnsafeMutablePointer<Double>
+    let df: UnsafeMutablePointer<Double>, invf: UnsafeMutablePointer<Double>, u: UnsafeMutablePointer<Double>
     let vl: UnsafeMutablePointer<SIMD4<Double>>, vb: UnsafeMutablePointer<SIMD4<Double>>
     let vs: UnsafeMutablePointer<SIMD4<Double>>, zr: UnsafeMutablePointer<SIMD4<Double>>
     var trial: [Double]
@@ -68,7 +68,7 @@ final class Profiler {
         gram = buffer(k * k); chol = buffer(k * k); rhs = buffer(k); step = buffer(k); v = buffer(k); a = buffer(k)
         dl = buffer(k); db = buffer(k)
         ring = buffer(m); dring = buffer(m * k); zt = buffer(3 * n)
-        df = buffer(n); invf = buffer(n)
+        df = buffer(n); invf = buffer(n); u = buffer(n * k)
         let chunks = spec.season == .multiplicative ? (k + 3) / 4 : 0
         func vbuffer(_ c: Int) -> UnsafeMutablePointer<SIMD4<Double>> {
             let b = UnsafeMutablePointer<SIMD4<Double>>.allocate(capacity: max(c, 1))
@@ -81,7 +81,7 @@ final class Profiler {
 
     deinit {
         for b in [vl, vb, vs, zr] { b.deallocate() }
-        for b in [f, e, w2, ftrial, yp, z, gram, chol, rhs, step, v, a, dl, db, ring, dring, zt, df, invf] { b.deallocate() }
+        for b in [f, e, w2, ftrial, yp, z, gram, chol, rhs, step, v, a, dl, db, ring, dring, zt, df, invf, u] { b.deallocate() }
     }
 
     /// The full initial state for θ (nil: a multiplicative season's last state is negative).
@@ -347,7 +347,9 @@ final class Profiler {
                 formNormal(weighted: true, a: multError ? a : nil, sse: sse)
                 guard factor() else { break }
             } else {
-                for i in 0..<k { v[i] = dot(z + i * n, w2, e, n) }
+                let we = ftrial   // scratch until the trials
+                for t in 0..<n { we[t] = w2[t] * e[t] }
+                for i in 0..<k { v[i] = dot(z + i * n, we, n) }
                 for i in 0..<k { rhs[i] = -(v[i] + (multError ? sse * a[i] : 0)) }
             }
             guard backSolve() else { break }
@@ -429,9 +431,17 @@ final class Profiler {
         let n = self.n, k = self.k, z = self.z, e = self.e, w = self.w2, v = self.v, gram = self.gram
         if weighted {
             // v = Z'W e, then W squared in place
-            for i in 0..<k { v[i] = dot(z + i * n, w, e, n) }
+            let we = ftrial   // scratch
+            for t in 0..<n { we[t] = w[t] * e[t] }
+            for i in 0..<k { v[i] = dot(z + i * n, we, n) }
             for t in 0..<n { w[t] *= w[t] }
-            for i in 0..<k { for j in 0...i { gram[i * k + j] = dot(z + i * n, z + j * n, w, n) } }
+            // u_i = W² z_i once, then Z'W²Z by plain dot products
+            let u = self.u
+            for i in 0..<k {
+                let ui = u + i * n, zi = z + i * n
+                for t in 0..<n { ui[t] = w[t] * zi[t] }
+            }
+            for i in 0..<k { for j in 0...i { gram[i * k + j] = dot(u + i * n, z + j * n, n) } }
         } else {
             for i in 0..<k { v[i] = dot(z + i * n, e, n) }
             for i in 0..<k { for j in 0...i { gram[i * k + j] = dot(z + i * n, z + j * n, n) } }
