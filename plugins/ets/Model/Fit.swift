@@ -225,11 +225,9 @@ func minimize(_ objective: @escaping (UnsafePointer<Double>) -> Double, _ x0: [D
     return x
 }
 
-nonisolated(unsafe) public var outerFtol = Double(ProcessInfo.processInfo.environment["ETS_FTOL"] ?? "") ?? 1e-6
-nonisolated(unsafe) public var outerXtol = Double(ProcessInfo.processInfo.environment["ETS_XTOL"] ?? "") ?? 1e-5
-nonisolated(unsafe) public var innerTol = Double(ProcessInfo.processInfo.environment["ETS_ITOL"] ?? "") ?? 1e-10
-nonisolated(unsafe) public var warmStarts = ProcessInfo.processInfo.environment["ETS_WARM"] != nil
-nonisolated(unsafe) public var profileApproximate = ProcessInfo.processInfo.environment["ETS_APPROX"] != nil
+/// The search over models stops each optimisation at these tolerances (the chosen model is
+/// then refitted at ftol 1e-8, xtol 1e-7, as a fixed model is).
+let searchFtol = 1e-6, searchXtol = 1e-5
 
 /// Objective evaluations, for measuring (ets-bench prints them).
 public final class EvalCounter: @unchecked Sendable {
@@ -247,7 +245,6 @@ func profiledOptimum(_ ys: [Double], _ spec: EtsSpec, _ lay: Layout, _ x0: [Doub
                      starts: [Params] = [], tight: Bool = true, cancel: @escaping () -> Bool) throws(EtsError) -> [Double] {
     let np = lay.nPar
     let prof = Profiler(y: ys, spec: spec, start: Array(x0[np...]))
-    prof.approximate = profileApproximate && ys.allSatisfy { $0 > 0 }
     let objective: (UnsafePointer<Double>) -> Double = { x in
         let p = lay.params(x)
         guard admissible(p, spec) else { return 1e12 }
@@ -257,7 +254,7 @@ func profiledOptimum(_ ys: [Double], _ spec: EtsSpec, _ lay: Layout, _ x0: [Doub
     var lb = [Double](repeating: lowerP.alpha, count: np), ub = [Double](repeating: upperP.alpha, count: np)
     var steps = [Double](repeating: 0.05, count: np)
     if spec.damped { lb[np - 1] = lowerP.phi; ub[np - 1] = upperP.phi; steps[np - 1] = 0.02 }
-    // the start: R's initparam, or the best of the other models' smoothing parameters
+    // the start: R's initparam, or the best of `starts` (the refit of a chosen model)
     var start = Array(x0[..<np])
     if !starts.isEmpty {
         var best = start.withUnsafeBufferPointer { objective($0.baseAddress!) }
@@ -272,8 +269,7 @@ func profiledOptimum(_ ys: [Double], _ spec: EtsSpec, _ lay: Layout, _ x0: [Doub
         }
     }
     let xp = try minimize(objective, start, lb, ub, steps, optimizer: optimizer, maxeval: 2000,
-                            ftol: tight ? 1e-8 : outerFtol, xtol: tight ? 1e-7 : outerXtol, cancel: cancel)
-    prof.approximate = false
+                            ftol: tight ? 1e-8 : searchFtol, xtol: tight ? 1e-7 : searchXtol, cancel: cancel)
     prof.exactInner = true
     evalCounter.add(0, inner: prof.innerIterations)
     // the states at the optimum
@@ -456,17 +452,12 @@ public enum Ets {
         }
         var best: EtsFit? = nil
         var lastError: EtsError? = nil
-        var fitted: [EtsFit] = []
         for spec in fitting {
             do {
-                // other starting points: the smoothing parameters of the models fitted so far
-                // with the same trend and season (the other error type, damped or not)
-                let starts = warmStarts ? fitted.filter { $0.spec.trend == spec.trend && $0.spec.season == spec.season }.map(\.params) : []
                 // the search stops the optimiser earlier (ftol 1e-6); the chosen model is then
                 // refitted from its optimum at the fixed-model tolerance (1e-8), below
-                let f = try fitModel(y, spec, optimizer: o.optimizer, profile: o.profile, starts: starts,
+                let f = try fitModel(y, spec, optimizer: o.optimizer, profile: o.profile,
                                      tight: fitting.count == 1, cancel: cancel)
-                fitted.append(f)
                 let v = f.ic(o.ic)
                 if v.isFinite && (best == nil || v < best!.ic(o.ic)) { best = f }
             } catch {

@@ -42,9 +42,6 @@ final class Profiler {
     var bestTheta: [Double]
     /// Inner iterations in all (for measuring).
     var innerIterations = 0
-    /// Multiplicative error, linear state: θ by weighted least squares (weights 1/y²: the
-    /// relative errors measured against y instead of f) in one step, instead of iterating.
-    var approximate = false
     /// Multiplicative season: propagate the Jacobian at every Gauss-Newton iterate.
     var exactInner = false
 
@@ -308,18 +305,6 @@ final class Profiler {
             note(lik, th)
             return lik
         }
-        if approximate && multError && linearState {
-            for t in 0..<n { e[t] = (yp[t] - f[t]) / yp[t]; w2[t] = -1 / yp[t] }
-            formNormal(weighted: true, a: nil, sse: 0)
-            guard choleskySolve() else { return .infinity }
-            for j in 0..<k { th[j] += step[j] }
-            direction()
-            applyStep(scale: 1)
-            let lik = criterion(f)
-            theta = th
-            note(lik, th)
-            return lik
-        }
         var lik = criterion(f)
         guard lik.isFinite else { return .infinity }
         let y = yp, f = self.f, z = self.z, e = self.e, w2 = self.w2, a = self.a
@@ -386,7 +371,7 @@ final class Profiler {
                 f.update(from: ftrial, count: n)   // e holds the trial's errors
                 fresh = false
             }
-            if gain <= innerTol * max(1, abs(lik)) { break }
+            if gain <= 1e-10 * max(1, abs(lik)) { break }
         }
         theta = th
         note(lik, th)
