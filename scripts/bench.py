@@ -726,6 +726,47 @@ write(pick, "{out}/wins.csv")
         for n in notes:
             print(n)
 
+def bench_refit():
+    """cv(refit:): one cross-validation of auto_arima (FCAST_CV_ARIMA=0 leaves it out), ets and
+    theta per refit setting (true, 2, false), 4 windows of the hold-out's length: wall time,
+    the task seconds per model (fits, and forwards of the first fit over later windows) and
+    the CV MASE. FCAST_CV_SETS=visnights (or employment) runs one set; FCAST_BENCH_LIMIT=N
+    takes the first N series; FCAST_CV_WINDOWS=k other windows."""
+    import csv
+    limit = int(os.environ.get("FCAST_BENCH_LIMIT", "0"))
+    arima = os.environ.get("FCAST_CV_ARIMA", "1") != "0"
+    sets = os.environ.get("FCAST_CV_SETS", "visnights,employment").split(",")
+    windows = int(os.environ.get("FCAST_CV_WINDOWS", "4"))
+    for label, file, h, season in [("visnights", "visnights.csv", 8, 4), ("employment", "us_employment.csv", 24, 12)]:
+        if label not in sets:
+            continue
+        path = os.path.join(ROOT, "examples/data", file)
+        take = f"d = take(d, {limit})\n" if limit else ""
+        models = ("auto_arima(), " if arima else "") + "ets(), theta()"
+        rows = []
+        for refit in ["true", "2", "false"]:
+            out = tempfile.mkdtemp()
+            script = f"""
+d = load("{path}")
+{take}folds = cv(grid({models}, season: {season}), d, horizon: {h}, windows: {windows}, refit: {refit})
+write(summary(evaluate(folds)), "{out}/summary.csv")
+"""
+            with tempfile.NamedTemporaryFile("w", suffix=".fc", delete=False) as f:
+                f.write(script)
+            t0 = time.perf_counter()
+            p = subprocess.run([FCAST, "run", f.name], cwd=ROOT, capture_output=True, text=True)
+            wall = time.perf_counter() - t0
+            os.unlink(f.name)
+            if p.returncode != 0:
+                sys.exit(f"bench: fcast failed:\n{p.stderr}")
+            with open(f"{out}/summary.csv") as f:
+                for r in csv.DictReader(f):
+                    rows.append([refit, f"{wall:.1f}", r["model"], r["failed"], f"{float(r['mase']):.4f}",
+                                 f"{float(r['seconds']):.1f}"])
+        table(f"cv(refit:) on {label} ({'first ' + str(limit) if limit else 'all'} series, h {h}, {windows} windows)",
+              ["refit", "wall s", "model", "failed", "CV MASE", "task s"], rows)
+
+
 def bench_fuzz():
     """Issue 18: one minute of scripts/fuzz (language and CSV loader) on the release binary:
     inputs tried, crashes, hangs and errors without a location (all must be 0)."""
@@ -785,7 +826,7 @@ summary(evaluate(res, test))
 
 
 SUITES = {"fuzz": bench_fuzz, "global": bench_global, "cv": bench_cv, "naive": bench_naive, "arima": bench_arima, "prophet": bench_prophet, "theta": bench_theta, "ets": bench_ets, "startup": bench_startup, "plot": bench_plot,
-          "executors": bench_executors, "serve": bench_serve, "events": bench_events}
+          "executors": bench_executors, "serve": bench_serve, "events": bench_events, "refit": bench_refit}
 
 if __name__ == "__main__":
     wanted = sys.argv[1:] or list(SUITES)

@@ -382,6 +382,12 @@ struct LongCSVReader {
         var columns = [Int]()
         for (role, column) in wanted {
             let matches = header.indices.filter { header[$0] == column }
+            // A data set of future regressors (run(..., future:)) has no values: with
+            // regressors named, an absent value column is all missing.
+            if matches.isEmpty && role == "value" && !options.regressors.isEmpty && options.value == "y" {
+                columns.append(-1)
+                continue
+            }
             guard let first = matches.first else {
                 var message = "no column '\(column)' (the \(role) column) in the header; the columns are: "
                     + header.map { "'\($0)'" }.joined(separator: ", ")
@@ -510,12 +516,12 @@ struct LongCSVReader {
                 }
 
                 // Value: a number or a missing value; never an infinity or an overflow.
-                let valueField = spans[valueColumn]
+                let valueField = valueColumn >= 0 ? spans[valueColumn] : FieldSpan()
                 var vs = valueField.start, ve = valueField.end
                 while vs < ve && (base[vs] == SPACE || base[vs] == TAB) { vs += 1 }
                 while ve > vs && (base[ve - 1] == SPACE || base[ve - 1] == TAB) { ve -= 1 }
                 let parsed: Double? = valueField.escaped ? nil : NumberParser.parseValue(base + vs, ve - vs)
-                if rowError == nil {
+                if rowError == nil && valueColumn >= 0 {
                     if let parsed {
                         if parsed.isInfinite {
                             rowError = error(Self.isInfinityWord(base + vs, ve - vs)

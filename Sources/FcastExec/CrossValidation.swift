@@ -10,9 +10,53 @@ import Foundation
 /// cutoff. Every window is a window of the plan (tasks series x model x window), so the
 /// windows run in parallel on any executor.
 public enum CrossValidation {
-    /// The plan's windows, oldest first: the points each window holds back.
-    public static func windows(horizon: Int, count: Int, step: Int) -> [Window] {
-        (0..<count).map { Window(cutoff: horizon + (count - 1 - $0) * step) }
+    /// When the models are fitted, as statsforecast's `refit`: at every window (`true`, the
+    /// default), at the first only (`false`: later windows forecast from the first window's
+    /// fit, forwarded over their newer data), or at every k-th (windows 1, k + 1, 2k + 1, ...
+    /// counting from the oldest; the others forward the last fit before them).
+    public enum Refit: Sendable, Equatable, CustomStringConvertible {
+        case always, never, every(Int)
+
+        /// Whether window w (0 = oldest) is fitted on its own data.
+        public func fits(window w: Int) -> Bool {
+            switch self {
+            case .always: true
+            case .never: w == 0
+            case .every(let k): k <= 1 || w % k == 0
+            }
+        }
+
+        public var description: String {
+            switch self {
+            case .always: "true"
+            case .never: "false"
+            case .every(let k): k <= 1 ? "true" : String(k)
+            }
+        }
+    }
+
+    /// The plan's windows, oldest first: the points each window holds back, and for a
+    /// window that is not fitted again (`refit`), the cutoff of the window whose fit it
+    /// forwards.
+    public static func windows(horizon: Int, count: Int, step: Int, refit: Refit = .always) -> [Window] {
+        var fitCutoff = 0
+        return (0..<count).map { w in
+            let cutoff = horizon + (count - 1 - w) * step
+            if refit.fits(window: w) {
+                fitCutoff = cutoff
+                return Window(cutoff: cutoff)
+            }
+            return Window(cutoff: cutoff, fitCutoff: fitCutoff)
+        }
+    }
+
+    /// The refit rule of a plan's windows (`windows(...)` read back).
+    public static func refit(of windows: [Window]) -> Refit {
+        let fitted = windows.indices.filter { windows[$0].fitCutoff == nil }
+        if fitted.count == windows.count { return .always }
+        if fitted == [0] { return .never }
+        let k = fitted.count > 1 ? fitted[1] - fitted[0] : windows.count
+        return .every(k)
     }
 
     /// How many windows fit a series of `length` points (at least one training point each).
@@ -52,14 +96,34 @@ public enum CrossValidation {
     /// Runs the cross-validation of `models` on `data`: the plan with the CV windows, on the
     /// executor given. Levels give each window's model-based intervals (for coverage and the
     /// Winkler score).
+    ///
+    /// With `refit` other than `.always`, windows that are not fitted again forward the fit
+    /// of the last fitted window before them (`Window.fitCutoff`): every model must be able
+    /// to (`RefitUnsupported` names those that cannot).
     public static func job(_ models: [ModelSpec], on data: Panel, dataName: String = "", horizon: Int, windows: Int,
-                           step: Int? = nil, levels: [Double] = [], seed: UInt64 = 1) throws -> Job {
+                           step: Int? = nil, refit: Refit = .always, levels: [Double] = [], seed: UInt64 = 1) throws -> Job {
         let step = step ?? horizon
         try check(data, horizon: horizon, windows: windows, step: step)
         let plan = Runner.plan(models, on: data, dataName: dataName,
                                options: RunOptions(horizon: horizon, levels: levels, seed: seed),
-                               windows: self.windows(horizon: horizon, count: windows, step: step))
-        return Job(plan: plan, models: models, data: data, keep: .none)
+                               windows: self.windows(horizon: horizon, count: windows, step: step, refit: refit))
+        let job = Job(plan: plan, models: models, data: data, keep: .none)
+        if plan.windows.contains(where: { $0.fitCutoff != nil }) {
+            let cannot = job.modelsWithoutForward
+            if !cannot.isEmpty { throw RefitUnsupported(refit: refit, models: cannot) }
+        }
+        return job
+    }
+}
+
+/// Cross-validation without refitting asked of models whose plugins cannot forecast from
+/// new data with a model fitted before (no "fcast.forward.v1" extension for them).
+public struct RefitUnsupported: Error, Sendable, CustomStringConvertible {
+    public var refit: CrossValidation.Refit
+    public var models: [String]
+    public var description: String {
+        let names = models.count == 1 ? models[0] : models.dropLast().joined(separator: ", ") + " and " + models.last!
+        return "refit: \(refit) needs models that can forecast from new data without fitting again; \(names) cannot"
     }
 }
 
@@ -77,6 +141,8 @@ public struct CVResult: Sendable {
     }
 
     public var windowCount: Int { run.plan.windows.count }
+    /// When the models were fitted (the plan's windows say it).
+    public var refit: CrossValidation.Refit { CrossValidation.refit(of: run.plan.windows) }
     public var horizon: Int { run.horizon }
     public var data: Panel { run.train }
 

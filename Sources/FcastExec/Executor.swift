@@ -170,9 +170,10 @@ public enum Runner {
 
     /// The plan of a grid over a panel: the models as plain data, the data by fingerprint.
     public static func plan(_ models: [ModelSpec], on data: Panel, dataName: String = "", options: RunOptions,
-                            windows: [Window] = [Window(cutoff: 0)]) -> Plan {
+                            windows: [Window] = [Window(cutoff: 0)], future: Panel? = nil) -> Plan {
         Plan(data: DataReference(data, name: dataName), models: models.map(\.planned), horizon: options.horizon,
-             levels: options.levels, seed: options.seed, windows: windows)
+             levels: options.levels, seed: options.seed, windows: windows,
+             future: future.map { DataReference($0, name: $0.name) })
     }
 }
 

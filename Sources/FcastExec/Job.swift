@@ -16,11 +16,27 @@ public final class Job: @unchecked Sendable {
     let configs: [Result<ModelConfiguration, TaskFailure>]
     /// (window, series) x horizon.
     let futureDs: [Int64]
+    /// The data's regressors row-major (fc_series.x), and each (window, series)'s future
+    /// regressors, horizon x count (fc_predict_request.x; NaN where unknown). Empty
+    /// without regressors.
+    let historyX: [Double]
+    let futureX: [Double]
+    public var regressorCount: Int { data.regressors.count }
+    /// The future regressors of the last window (`run(..., future:)`), when given.
+    public let future: Panel?
+    /// Models (plan indices) whose tasks are only fitted (or loaded), without a forecast:
+    /// their forecast slots stay NaN. A model store refitted without the future values of
+    /// its models' regressors, or loaded for serving.
+    public let fitOnly: Set<Int>
     let modelSpecs: [String]
     let reuse: Reuse?
     /// The global models' fits (FC_CAP_GLOBAL), one per model and window, shared by the
     /// tasks of every series.
     let globalFits = GlobalFits()
+    /// Cross-validation without refitting: the fits that later windows forward (see
+    /// `Window.fitCutoff`), one per model, series and fitting cutoff, shared by the tasks
+    /// of this process that need them.
+    let seriesFits: SeriesFits
 
     public enum KeepModels: Sendable { case none, fitted, saved }
 
@@ -36,14 +52,17 @@ public final class Job: @unchecked Sendable {
         }
     }
 
-    public init(plan: Plan, models: [ModelSpec], data: Panel, keep: KeepModels = .fitted, reuse: Reuse? = nil) {
+    public init(plan: Plan, models: [ModelSpec], data: Panel, keep: KeepModels = .fitted, reuse: Reuse? = nil,
+                future: Panel? = nil, futureRegressors: [Double]? = nil, fitOnly: Set<Int> = []) {
         precondition(models.count == plan.models.count && data.count == plan.seriesCount,
                      "Job: the plan's models and series must match the resolved models and the data")
+        let futurePanel = future, givenFutureX = futureRegressors
         self.plan = plan
         self.models = models
         self.data = data
         self.keep = keep
         self.reuse = reuse
+        self.fitOnly = fitOnly
         modelSpecs = plan.models.map(\.canonicalSpec)
         configs = models.map { m in
             do { return .success(try m.algorithm.configure(Job.seasonOfTheAxis(m.values, m.algorithm, data.frequency))) } catch let f as TaskFailure {
@@ -63,6 +82,21 @@ public final class Job: @unchecked Sendable {
             }
         }
         futureDs = future
+        self.future = futurePanel
+        historyX = Regressors.rows(data)
+        futureX = givenFutureX ?? Regressors.future(data: data, future: futurePanel, windows: plan.windows, horizon: h, futureDs: future).values
+        seriesFits = SeriesFits(windows: plan.windows)
+    }
+
+    /// The models (by name) whose fits cannot be forwarded over later windows: neither
+    /// global (predict_global forecasts any series from one fit) nor offering the
+    /// "fcast.forward.v1" extension. A model its plugin refused to configure is left out
+    /// (its tasks fail with that reason).
+    public var modelsWithoutForward: [String] {
+        models.indices.compactMap { m in
+            guard case .success(let c) = configs[m], !isGlobal(c), !c.canForward else { return nil }
+            return models[m].name
+        }
     }
 
     /// A plugin derives its default season from the ABI's unit and step (fc_default_season),
@@ -84,14 +118,19 @@ public final class Job: @unchecked Sendable {
     }
 
     /// The series of a task as its plugin sees it: the window's part of the panel, no copy.
-    func withSeries<T>(_ t: TaskRef, _ body: (SeriesRef) throws -> T) throws -> T {
+    func withSeries<T>(_ t: TaskRef, cutoff: Int? = nil, _ body: (SeriesRef) throws -> T) throws -> T {
         let full = data.range(t.series)
-        let range = full.lowerBound..<max(full.lowerBound, full.upperBound - plan.windows[t.window].cutoff)
+        let range = full.lowerBound..<max(full.lowerBound, full.upperBound - (cutoff ?? plan.windows[t.window].cutoff))
+        let k = regressorCount
         return try data.y.withUnsafeBufferPointer { y in
             try data.ds.withUnsafeBufferPointer { ds in
-                try body(SeriesRef(id: data.ids[t.series], y: UnsafeBufferPointer(rebasing: y[range]),
-                                   ds: UnsafeBufferPointer(rebasing: ds[range]),
-                                   frequencyUnit: data.frequency.pluginUnit, frequencyStep: Int32(data.frequency.step), endOfPeriod: data.frequency.endOfMonth))
+                try historyX.withUnsafeBufferPointer { x in
+                    try body(SeriesRef(id: data.ids[t.series], y: UnsafeBufferPointer(rebasing: y[range]),
+                                       ds: UnsafeBufferPointer(rebasing: ds[range]),
+                                       frequencyUnit: data.frequency.pluginUnit, frequencyStep: Int32(data.frequency.step), endOfPeriod: data.frequency.endOfMonth,
+                                       x: k > 0 ? UnsafeBufferPointer(rebasing: x[(range.lowerBound * k)..<(range.upperBound * k)]) : nil,
+                                       regressorCount: k))
+                }
             }
         }
     }
@@ -131,17 +170,41 @@ public final class Job: @unchecked Sendable {
             case .saved(let bytes)?: fitted = try config.load(bytes, global: isGlobal(config))
             // Not kept (a worker process's model that its plugin cannot save): fit it again.
             case nil:
+                let window = plan.windows[t.window]
                 if isGlobal(config) {
-                    fitted = try globalFits.fit(model: t.model, window: t.window, waited: &waited) {
-                        try self.fitGlobal(config, window: t.window)
+                    // Without refitting, a later window forecasts its series from the fit of
+                    // an earlier window's data (predict_global takes the series).
+                    let cutoff = window.fitCutoff ?? window.cutoff
+                    fitted = try globalFits.fit(model: t.model, cutoff: cutoff, waited: &waited) {
+                        try self.fitGlobal(config, cutoff: cutoff)
+                    }
+                } else if let fitCutoff = window.fitCutoff, fitCutoff != window.cutoff {
+                    let base = try seriesFits.fit(model: t.model, series: t.series, cutoff: fitCutoff, waited: &waited) {
+                        try self.withSeries(t, cutoff: fitCutoff) { series in try config.fit(series) }
+                    }
+                    fitted = try withSeries(t) { series in try config.forward(base, to: series) }
+                } else if seriesFits.isShared(cutoff: window.cutoff) {
+                    fitted = try seriesFits.fit(model: t.model, series: t.series, cutoff: window.cutoff, waited: &waited) {
+                        try self.withSeries(t) { series in try config.fit(series) }
                     }
                 } else {
                     fitted = try withSeries(t) { series in try config.fit(series) }
                 }
             }
             let base = (t.window * data.count + t.series) * h
+            let k = regressorCount
+            if fitOnly.contains(t.model) {
+                let nb = nLevels * h
+                for i in (slot * h)..<(slot * h + h) { results.mean[i] = .nan }
+                for i in (slot * nb)..<(slot * nb + nb) { results.lo[i] = .nan; results.hi[i] = .nan }
+                results.descriptions[slot] = fitted.modelDescription
+                keepModel(fitted, config, slot: slot, into: results)
+                return .ok
+            }
             try futureDs.withUnsafeBufferPointer { future in
+              try futureX.withUnsafeBufferPointer { fxAll in
                 let fds = UnsafeBufferPointer(rebasing: future[base..<(base + h)])
+                let fx = k > 0 ? UnsafeBufferPointer(rebasing: fxAll[(base * k)..<((base + h) * k)]) : nil
                 let seed = seed(series: t.series, model: t.model)
                 let mean = results.mean.baseAddress! + slot * h
                 let lo = nLevels > 0 ? results.lo.baseAddress! + slot * nLevels * h : nil
@@ -149,11 +212,13 @@ public final class Job: @unchecked Sendable {
                 if fitted.isGlobal {
                     try withSeries(t) { series in
                         try fitted.predictGlobal(series: series, horizon: h, futureDs: fds, levels: plan.levels, seed: seed,
-                                                 mean: mean, lo: lo, hi: hi)
+                                                 futureX: fx, mean: mean, lo: lo, hi: hi)
                     }
                 } else {
-                    try fitted.predict(horizon: h, futureDs: fds, levels: plan.levels, seed: seed, mean: mean, lo: lo, hi: hi)
+                    try fitted.predict(horizon: h, futureDs: fds, levels: plan.levels, seed: seed, futureX: fx, regressorCount: k,
+                                       mean: mean, lo: lo, hi: hi)
                 }
+              }
             }
             let nb = nLevels * h
             if let problem = ForecastCheck.problem(
@@ -165,15 +230,7 @@ public final class Job: @unchecked Sendable {
                 return .failed(TaskFailure(.numeric, problem))
             }
             results.descriptions[slot] = fitted.modelDescription
-            switch keep {
-            case .none: break
-            case .fitted: results.kept[slot] = .fitted(fitted)
-            case .saved:
-                // A plugin that cannot save keeps nothing here; predict refits it.
-                if config.algorithm.capabilities.contains(.saveLoad), let bytes = try? fitted.save() {
-                    results.kept[slot] = .saved(bytes)
-                }
-            }
+            keepModel(fitted, config, slot: slot, into: results)
             return .ok
         } catch let f as TaskFailure {
             return .failed(f)
@@ -184,15 +241,29 @@ public final class Job: @unchecked Sendable {
 }
 
 extension Job {
+    /// Keeps a task's fitted model in `results` as `keep` says.
+    func keepModel(_ fitted: FittedModelHandle, _ config: ModelConfiguration, slot: Int, into results: ResultBuffers) {
+        switch keep {
+        case .none: break
+        case .fitted: results.kept[slot] = .fitted(fitted)
+        case .saved:
+            // A plugin that cannot save keeps nothing here; predict refits it.
+            if config.algorithm.capabilities.contains(.saveLoad), let bytes = try? fitted.save() {
+                results.kept[slot] = .saved(bytes)
+            }
+        }
+    }
+
     /// Whether a model is fitted once across all series (its algorithm offers FC_CAP_GLOBAL).
     func isGlobal(_ config: ModelConfiguration) -> Bool { config.algorithm.capabilities.contains(.global) }
 
     /// Fits a global model across every series of a window (each cut at the window's cutoff;
     /// a series with nothing left is left out).
-    func fitGlobal(_ config: ModelConfiguration, window w: Int) throws(TaskFailure) -> FittedModelHandle {
-        let cutoff = plan.windows[w].cutoff
+    func fitGlobal(_ config: ModelConfiguration, cutoff: Int) throws(TaskFailure) -> FittedModelHandle {
+        let k = regressorCount
         let result: Result<FittedModelHandle, TaskFailure> = data.y.withUnsafeBufferPointer { y in
             data.ds.withUnsafeBufferPointer { ds in
+              historyX.withUnsafeBufferPointer { x in
                 var series: [SeriesRef] = []
                 for s in 0..<data.count {
                     let full = data.range(s)
@@ -201,9 +272,12 @@ extension Job {
                     series.append(SeriesRef(id: data.ids[s], y: UnsafeBufferPointer(rebasing: y[range]),
                                             ds: UnsafeBufferPointer(rebasing: ds[range]),
                                             frequencyUnit: data.frequency.pluginUnit, frequencyStep: Int32(data.frequency.step),
-                                            endOfPeriod: data.frequency.endOfMonth))
+                                            endOfPeriod: data.frequency.endOfMonth,
+                                            x: k > 0 ? UnsafeBufferPointer(rebasing: x[(range.lowerBound * k)..<(range.upperBound * k)]) : nil,
+                                            regressorCount: k))
                 }
                 return taskResult { try config.fitGlobal(series) }
+              }
             }
         }
         return try result.get()
@@ -219,9 +293,9 @@ func taskResult<T>(_ body: () throws -> T) -> Result<T, TaskFailure> {
     }
 }
 
-/// One fit per (model, window) of the global models: the first task of a model and window
-/// fits it across all series, the others wait for it and forecast their own series from it.
-/// A failed fit fails every task of that model and window with the same message.
+/// One fit per (model, window cutoff) of the global models: the first task of a model and
+/// window fits it across all series, the others wait for it and forecast their own series
+/// from it. A failed fit fails every task of that model and window with the same message.
 final class GlobalFits: @unchecked Sendable {
     private final class Cell: @unchecked Sendable {
         let lock = NSLock()
@@ -231,8 +305,8 @@ final class GlobalFits: @unchecked Sendable {
     private var cells: [Int64: Cell] = [:]
 
     /// `waited`: the seconds this call spent on another task's fit (0 for the task that fits).
-    func fit(model: Int, window: Int, waited: inout Double, _ body: () throws -> FittedModelHandle) throws(TaskFailure) -> FittedModelHandle {
-        let key = Int64(model) << 32 | Int64(window)
+    func fit(model: Int, cutoff: Int, waited: inout Double, _ body: () throws -> FittedModelHandle) throws(TaskFailure) -> FittedModelHandle {
+        let key = Int64(model) << 32 | Int64(cutoff)
         lock.lock()
         let cell = cells[key] ?? Cell()
         cells[key] = cell
@@ -249,6 +323,74 @@ final class GlobalFits: @unchecked Sendable {
             cell.result = result
         }
         return try cell.result!.get()
+    }
+}
+
+/// The per-series fits of cross-validation without refitting: the model of a series fitted
+/// on a fitting window's data (`cutoff` points held back), shared by that window's task and
+/// the later windows' tasks that forward it (`Window.fitCutoff`). The first task to need a
+/// fit makes it and the others wait for it; a failed fit fails them all with its message (a
+/// cancelled one is not remembered). A fit is dropped once every window that uses it has
+/// taken it, so a run holds the fits of the series in flight, not of all series. Each
+/// process has its own: a worker process that gets only some windows of a series fits that
+/// series again from the same data, which gives the same model (fits are deterministic).
+final class SeriesFits: @unchecked Sendable {
+    private final class Cell: @unchecked Sendable {
+        let lock = NSLock()
+        var result: Result<FittedModelHandle, TaskFailure>?
+        var remaining: Int
+        init(users: Int) { remaining = users }
+    }
+    private let lock = NSLock()
+    private var cells: [Key: Cell] = [:]
+    /// Windows that use the fit of each fitting cutoff: the fitting window and its followers.
+    private let users: [Int: Int]
+
+    private struct Key: Hashable {
+        var model: Int, series: Int, cutoff: Int
+    }
+
+    init(windows: [Window]) {
+        var users: [Int: Int] = [:]
+        for w in windows { if let c = w.fitCutoff, c != w.cutoff { users[c, default: 0] += 1 } }
+        for w in windows where w.fitCutoff == nil && users[w.cutoff] != nil { users[w.cutoff, default: 0] += 1 }
+        self.users = users
+    }
+
+    /// Whether later windows forward the fit of this cutoff (its own window shares it).
+    func isShared(cutoff: Int) -> Bool { users[cutoff] != nil }
+
+    /// `waited`: the seconds spent waiting for another task's fit (0 for the one that fits).
+    func fit(model: Int, series: Int, cutoff: Int, waited: inout Double,
+             _ body: () throws -> FittedModelHandle) throws(TaskFailure) -> FittedModelHandle {
+        let key = Key(model: model, series: series, cutoff: cutoff)
+        lock.lock()
+        let cell = cells[key] ?? Cell(users: users[cutoff] ?? 1)
+        cells[key] = cell
+        lock.unlock()
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        cell.lock.lock()
+        let result: Result<FittedModelHandle, TaskFailure>
+        if let known = cell.result {
+            waited = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            result = known
+        } else {
+            result = taskResult(body)
+            if case .failure(let f) = result, f.kind == .cancelled {
+                cell.lock.unlock()
+                throw f
+            }
+            cell.result = result
+        }
+        cell.remaining -= 1
+        let done = cell.remaining <= 0
+        cell.lock.unlock()
+        if done {
+            lock.lock()
+            if cells[key] === cell { cells[key] = nil }
+            lock.unlock()
+        }
+        return try result.get()
     }
 }
 
@@ -310,6 +452,12 @@ extension DataReference {
         hasher.update(panel.offsets)
         hasher.update(panel.ds)
         hasher.update(panel.y)
+        // Regressors change what a model sees: they change the fingerprint (a panel
+        // without them hashes as before).
+        for (name, column) in zip(panel.regressorNames, panel.regressors) {
+            hasher.update("regressor:" + name)
+            hasher.update(column)
+        }
         self.init(name: name, fingerprint: hasher.finalizeHex(), seriesCount: panel.count, points: panel.totalPoints,
                   frequency: panel.frequency.description)
     }

@@ -167,6 +167,14 @@ extension Plan {
         }
         if seed != old.seed { out.append("seed \(seed), was \(old.seed)") }
         if windows != old.windows { out.append("windows \(windows.map(\.cutoff)), was \(old.windows.map(\.cutoff))") }
+        switch (future, old.future) {
+        case (nil, nil): break
+        case (let f?, nil): out.append("the run has future regressors (\(f.name.isEmpty ? "a future: data set" : f.name)), it had none")
+        case (nil, _?): out.append("the run has no future regressors, it had a future: data set")
+        case (let f?, let o?) where f.fingerprint != o.fingerprint:
+            out.append("the future regressors changed (fingerprint \(f.fingerprint.prefix(12)), was \(o.fingerprint.prefix(12)))")
+        default: break
+        }
         if out.isEmpty && format != old.format { out.append("plan format \(format), was \(old.format)") }
         if out.isEmpty && hash != old.hash { out.append("the plan's canonical form changed") }
         return out

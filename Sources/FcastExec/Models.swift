@@ -176,8 +176,10 @@ extension RunResult {
     /// levels the numbers are the run's: the same models, the same seeds.
     ///
     /// `tasks` limits it to some tasks (the winners of `best`); the others stay `.notRun`.
+    /// `future` gives the regressors' values over the horizon (checked by the caller with
+    /// `Regressors.checkFuture`), for models that use regressors.
     public func predict(horizon h: Int, levels: [Double], tasks: [Int]? = nil, on executor: any Executor = InlineExecutor(),
-                        cancel: CancelToken = CancelToken()) throws -> RunResult {
+                        cancel: CancelToken = CancelToken(), future: Panel? = nil) throws -> RunResult {
         if let c = models.first(where: { $0.combination != nil }) {
             throw PlanError("\(c.name) is a combination, which keeps no fitted model: run() it again")
         }
@@ -185,7 +187,7 @@ extension RunResult {
         plan.horizon = h
         plan.levels = levels
         let job = Job(plan: plan, models: models, data: train, keep: .fitted,
-                      reuse: Job.Reuse(kept: kept, outcomes: outcomes))
+                      reuse: Job.Reuse(kept: kept, outcomes: outcomes), future: train.regressors.isEmpty ? nil : future)
         return try Runner.run(job, tasks: tasks, on: executor, cancel: cancel, progress: .none, progressOutput: .silent)
     }
 }

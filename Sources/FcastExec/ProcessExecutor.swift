@@ -77,7 +77,8 @@ public struct ProcessExecutor: Executor {
         }
         do {
             return try WorkerProtocol.encode(.job(WorkerJob(plan: Array(job.plan.canonicalJSON()), libraries: libraries,
-                                                            keepModels: job.keep != .none, data: job.data)))
+                                                            keepModels: job.keep != .none, data: job.data,
+                                                            futureRegressors: job.futureX)))
         } catch {
             throw ProcessExecutorError(error.description)
         }

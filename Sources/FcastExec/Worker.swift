@@ -155,7 +155,11 @@ public enum Worker {
               data.frequency.description == plan.data.frequency else {
             return .failure(WorkerProtocolError("the data the worker received is not the plan's: \(data.count) series, \(data.totalPoints) points, \(data.frequency) where the plan has \(plan.seriesCount), \(plan.data.points), \(plan.data.frequency)"))
         }
-        return .success(Job(plan: plan, models: models, data: data, keep: setup.keepModels ? .saved : .none))
+        guard setup.futureRegressors.count == plan.windows.count * data.count * plan.horizon * data.regressors.count else {
+            return .failure(WorkerProtocolError("JOB: \(setup.futureRegressors.count) future regressor values where the plan needs \(plan.windows.count * data.count * plan.horizon * data.regressors.count)"))
+        }
+        return .success(Job(plan: plan, models: models, data: data, keep: setup.keepModels ? .saved : .none,
+                            futureRegressors: setup.futureRegressors))
     }
 
     /// Runs chunk after chunk through one result slot, sending each task's RESULT before the

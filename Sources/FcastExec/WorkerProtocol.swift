@@ -20,7 +20,10 @@ import Foundation
 ///   the frequency's description (string), the timestamp style (`u8` 0 date, 1 date-time;
 ///   for date-time the separator as a string and `u8` seconds), the series ids (list of
 ///   strings), the offsets (`u32` count = series + 1, then `u64` each), the timestamps
-///   (`u64` count, then `i64` each) and the values (`u64` count, then doubles).
+///   (`u64` count, then `i64` each) and the values (`u64` count, then doubles); then the
+///   regressors (version 2): their count (`u32`), each a name (string) and a column (`u64`
+///   count, then doubles), and the future regressors of every task (`u64` count, then
+///   doubles: (window, series) x horizon x regressors, as `Job` lays them out).
 /// - `TASKS` (0x02): a chunk id (`u32`) and task indices (`u32` count, `u32` each), which
 ///   the worker runs one after another in that order.
 /// - `CANCEL` (0x03), empty: cancel the task running (the plugin's should_cancel answers
@@ -50,7 +53,7 @@ import Foundation
 /// without a RESULT.
 public enum WorkerProtocol {
     /// Bumped whenever a frame's layout changes.
-    public static let version: UInt32 = 1
+    public static let version: UInt32 = 2
     /// The largest payload a frame may carry (1 GiB): a JOB's panel of about 60 million points.
     public static let maxPayload = 1 << 30
     /// Length (4 bytes) and type (1 byte).
@@ -105,6 +108,14 @@ public enum WorkerProtocol {
             w.raw(p.ds)
             w.u64(UInt64(p.y.count))
             w.raw(p.y)
+            w.u32(UInt32(p.regressors.count))
+            for (name, column) in zip(p.regressorNames, p.regressors) {
+                w.string(name)
+                w.u64(UInt64(column.count))
+                w.raw(column)
+            }
+            w.u64(UInt64(job.futureRegressors.count))
+            w.raw(job.futureRegressors)
         case .tasks(let chunk, let tasks):
             w.u32(chunk)
             w.u32(UInt32(tasks.count))
@@ -249,8 +260,20 @@ public enum WorkerProtocol {
             guard offsets.first == 0, offsets.last == ds.count, zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }) else {
                 throw WorkerProtocolError("JOB: the series offsets do not cover the \(ds.count) points in order")
             }
-            let panel = Panel(ids: ids, offsets: offsets, ds: ds, y: y, frequency: frequency, timestampStyle: style)
-            frame = .job(WorkerJob(version: version, plan: plan, libraries: libraries, keepModels: keep, data: panel))
+            var panel = Panel(ids: ids, offsets: offsets, ds: ds, y: y, frequency: frequency, timestampStyle: style)
+            let nRegressors = try r.count(elementSize: 12)
+            for _ in 0..<nRegressors {
+                let name = try r.string()
+                let column: [Double] = try r.array(count: try r.count64(elementSize: 8))
+                guard column.count == y.count else {
+                    throw WorkerProtocolError("JOB: regressor '\(name)' has \(column.count) values for \(y.count) points")
+                }
+                panel.regressorNames.append(name)
+                panel.regressors.append(column)
+            }
+            let futureRegressors: [Double] = try r.array(count: try r.count64(elementSize: 8))
+            frame = .job(WorkerJob(version: version, plan: plan, libraries: libraries, keepModels: keep, data: panel,
+                                   futureRegressors: futureRegressors))
         case .tasks:
             let chunk = try r.u32()
             let n = try r.count(elementSize: 4)
@@ -312,6 +335,7 @@ public enum WorkerFrame: Sendable {
         case .job(let j):
             return 64 + j.plan.count + j.libraries.reduce(0) { $0 + $1.utf8.count + 4 }
                 + j.data.ids.reduce(0) { $0 + $1.utf8.count + 4 } + 8 * j.data.offsets.count + 16 * j.data.y.count
+                + 8 * (j.data.regressors.count * j.data.y.count + j.futureRegressors.count)
         case .tasks(_, let tasks): return 16 + 4 * tasks.count
         case .result(let r):
             return 64 + r.description.utf8.count + 8 * (r.mean.count + r.lo.count + r.hi.count) + (r.model?.count ?? 0)
@@ -346,8 +370,12 @@ public struct WorkerJob: Sendable {
     /// Send each task's fitted model back as the plugin's saved bytes.
     public var keepModels: Bool
     public var data: Panel
+    /// Every task's future regressors, as `Job` lays them out (empty without regressors).
+    public var futureRegressors: [Double]
 
-    public init(version: UInt32 = WorkerProtocol.version, plan: [UInt8], libraries: [String], keepModels: Bool, data: Panel) {
+    public init(version: UInt32 = WorkerProtocol.version, plan: [UInt8], libraries: [String], keepModels: Bool, data: Panel,
+                futureRegressors: [Double] = []) {
+        self.futureRegressors = futureRegressors
         self.version = version
         self.plan = plan
         self.libraries = libraries

@@ -20,9 +20,13 @@ public struct Plan: Codable, Sendable, Equatable {
     public var seed: UInt64
     /// Training windows; one window of cutoff 0 fits each series on all of its data.
     public var windows: [Window]
+    /// The future regressors' data set (`run(..., future:)`), by fingerprint: other future
+    /// values are another plan. Absent (and not in the JSON) without one.
+    public var future: DataReference?
 
     public init(data: DataReference, models: [PlannedModel], horizon: Int, levels: [Double] = [], seed: UInt64 = 1,
-                windows: [Window] = [Window(cutoff: 0)]) {
+                windows: [Window] = [Window(cutoff: 0)], future: DataReference? = nil) {
+        self.future = future
         format = Plan.currentFormat
         self.data = data
         self.models = models
@@ -143,7 +147,16 @@ public struct PlannedModel: Codable, Sendable, Hashable {
 /// A training window: each series is fitted on all but its last `cutoff` points.
 public struct Window: Codable, Sendable, Hashable {
     public var cutoff: Int
-    public init(cutoff: Int) { self.cutoff = cutoff }
+    /// Cross-validation without refitting (`refit: false` or every k windows): each series'
+    /// model is fitted on all but its last `fitCutoff` points (an earlier window's data) and
+    /// forwarded over this window's (its parameters kept, its states filtered through the
+    /// newer points) instead of fitted again. Nil: fitted on this window's own data. Left
+    /// out of the plan's JSON when nil, so plans without it keep their hash.
+    public var fitCutoff: Int?
+    public init(cutoff: Int, fitCutoff: Int? = nil) {
+        self.cutoff = cutoff
+        self.fitCutoff = fitCutoff
+    }
 }
 
 /// One task of a plan: a series, a model and a window, by index.

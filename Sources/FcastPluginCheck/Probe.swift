@@ -38,7 +38,7 @@ public struct LibraryInfo: Codable, Sendable {
 public enum Checks {
     public static let all = ["schema", "basic", "nan", "inf", "empty", "constant", "short", "huge-values",
                              "long-series", "h0", "large-h", "intervals", "many-levels", "determinism",
-                             "threads", "save-load", "memory", "cancellation", "timing"]
+                             "threads", "save-load", "forward", "memory", "cancellation", "timing"]
     /// Seconds a check may take before it counts as hung (memory and long series get more).
     public static func timeout(_ check: String, base: Double) -> Double {
         switch check {
@@ -153,6 +153,7 @@ public struct Probe: Sendable {
             case "determinism": return try determinism()
             case "threads": return try threads()
             case "save-load": return try saveLoad()
+            case "forward": return try forwardCheck()
             case "memory": return try memory()
             case "cancellation": return try cancellation()
             case "timing": return try timing()
@@ -436,6 +437,39 @@ public struct Probe: Sendable {
             if (try? config.load(Array(bytes.prefix(cut)))) == nil { damaged = "refused" }
         }
         return (.pass, "\(bytes.count) bytes; the loaded model forecasts the same; truncated bytes \(damaged) without a crash")
+    }
+
+    /// The "fcast.forward.v1" extension (cv(refit: false)): a model fitted on 96 points and
+    /// forwarded to those same points forecasts as the fitted model; forwarded to all 120 it
+    /// gives a finite forecast with ordered bounds; and the model it was given is unchanged.
+    func forwardCheck() throws -> (CheckResult.Status, String) {
+        let config = try configure()
+        guard config.canForward else { return (.skip, "no fcast.forward.v1 for this configuration") }
+        let full = CheckSeries.seasonal(n: 120)
+        let part = full.with(y: Array(full.y.prefix(96)), id: full.id)
+        let model = try fit(config, part)
+        let own = try predict(model, part, h: 12, levels: levels, seed: 5).get()
+        func forward(to s: CheckSeries) throws(TaskFailure) -> FittedModelHandle {
+            try s.y.withUnsafeBufferPointer { yb throws(TaskFailure) in
+                try s.ds.withUnsafeBufferPointer { db throws(TaskFailure) in
+                    try config.forward(model, to: SeriesRef(id: s.id, y: yb, ds: db, frequencyUnit: Int32(FC_FREQ_MONTH),
+                                                            frequencyStep: 1))
+                }
+            }
+        }
+        let again = try predict(try forward(to: part), part, h: 12, levels: levels, seed: 5).get()
+        guard same(own, again, tolerance: 1e-6) else {
+            return (.fail, "forwarded to the series it was fitted on, the model forecasts \(again.mean.prefix(3)) where it gave \(own.mean.prefix(3))")
+        }
+        let on = try predict(try forward(to: full), full, h: 12, levels: levels, seed: 5).get()
+        guard on.mean.allSatisfy(\.isFinite) else { return (.fail, "forwarded 24 points on, the forecast is not finite: \(on.mean.prefix(3))") }
+        for (l, h) in zip(on.lo, on.hi) where zip(l, h).contains(where: { !($0 <= $1) }) {
+            return (.fail, "forwarded 24 points on, an interval has lo above hi")
+        }
+        guard same(own, try predict(model, part, h: 12, levels: levels, seed: 5).get()) else {
+            return (.fail, "forward changed the model it was given: its forecast is not the same afterwards")
+        }
+        return (.pass, "forwarded to its own 96 points the model forecasts as fitted; 24 points on, a finite forecast; the given model unchanged")
     }
 
     func memory() throws -> (CheckResult.Status, String) {

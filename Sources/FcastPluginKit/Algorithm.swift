@@ -29,16 +29,28 @@ public struct SeriesInput {
     /// Calendar timestamps on the last day of their period (month-end data, "ME"/"QE"/"YE"):
     /// fc_series.freq_anchor is FC_ANCHOR_PERIOD_END. Always false under a 1.0 host.
     public let endOfPeriod: Bool
+    /// Exogenous regressors (fc_series.x): count x regressorCount values, row-major; empty
+    /// when the host passes none (an algorithm gets them only with FC_CAP_EXOGENOUS).
+    public let x: UnsafeBufferPointer<Double>
+    public let regressorCount: Int
     public var count: Int { y.count }
 
     public init(id: String, y: UnsafeBufferPointer<Double>, ds: UnsafeBufferPointer<Int64>,
-                frequencyUnit: fc_frequency_unit, frequencyStep: Int, endOfPeriod: Bool = false) {
+                frequencyUnit: fc_frequency_unit, frequencyStep: Int, endOfPeriod: Bool = false,
+                x: UnsafeBufferPointer<Double> = UnsafeBufferPointer(start: nil, count: 0), regressorCount: Int = 0) {
         self.id = id
         self.y = y
         self.ds = ds
         self.frequencyUnit = frequencyUnit
         self.frequencyStep = frequencyStep
         self.endOfPeriod = endOfPeriod
+        self.x = x
+        self.regressorCount = x.count == y.count * regressorCount ? regressorCount : 0
+    }
+
+    /// The regressors as columns (one array of `count` values per regressor).
+    public var regressorColumns: [[Double]] {
+        (0..<regressorCount).map { k in (0..<count).map { x[$0 * regressorCount + k] } }
     }
 
     /// The usual season length for the data's frequency: 4 quarterly, 12 monthly, 52
@@ -63,11 +75,22 @@ public struct ForecastRequest: Sendable {
     /// Interval levels in percent (80, 95).
     public var levels: [Double]
     public var seed: UInt64
-    public init(horizon: Int, futureDs: [Int64] = [], levels: [Double] = [], seed: UInt64 = 0) {
+    /// Future regressors (fc_predict_request.x): horizon x regressorCount, row-major.
+    public var futureX: [Double]
+    public var regressorCount: Int
+    public init(horizon: Int, futureDs: [Int64] = [], levels: [Double] = [], seed: UInt64 = 0,
+                futureX: [Double] = [], regressorCount: Int = 0) {
         self.horizon = horizon
         self.futureDs = futureDs
         self.levels = levels
         self.seed = seed
+        self.futureX = futureX
+        self.regressorCount = futureX.count == horizon * regressorCount ? regressorCount : 0
+    }
+
+    /// The future regressors as columns (one array of `horizon` values per regressor).
+    public var futureColumns: [[Double]] {
+        (0..<regressorCount).map { k in (0..<horizon).map { futureX[$0 * regressorCount + k] } }
     }
 }
 
@@ -110,6 +133,17 @@ extension ModelConfig {
     public func load(_ bytes: [UInt8]) throws -> any FittedModel {
         throw PluginError.unsupported("this model cannot be loaded")
     }
+}
+
+/// A configuration whose fitted models can forecast from new data without fitting again:
+/// the kit offers the "fcast.forward.v1" extension (fcast_forward.h) for it. `forward`
+/// applies `model` (fitted under this configuration) to `series`, the series it was
+/// fitted on continued by newer points: the same parameters, the states filtered through
+/// the new values, nothing re-estimated (statsforecast's `forward`). It must not change
+/// `model`: the host may forward one model to several series at once. A model with no
+/// parameters beyond its data (a naive forecast) may simply be fitted to `series`.
+public protocol ForwardingConfig: ModelConfig {
+    func forward(_ model: any FittedModel, to series: SeriesInput) throws -> any FittedModel
 }
 
 /// One algorithm: its schema and how to configure it.

@@ -22,7 +22,10 @@ public final class PluginLibrary: @unchecked Sendable {
     private let table: UnsafeMutablePointer<fc_library>
     private let algorithms: [any Algorithm]
 
-    /// `extensions`: the library's fc_library.get_extension (a C function), or nil for none.
+    /// `extensions`: the library's fc_library.get_extension (a C function); nil gives the
+    /// kit's own (`standardExtension(named:)`: "fcast.forward.v1" for configurations that
+    /// conform to `ForwardingConfig`). A library's own function answers its names and
+    /// passes the others to `standardExtension(named:)`.
     public init(name: String, version: String, description: String, algorithms: [any Algorithm],
                 extensions: (@convention(c) (UnsafePointer<CChar>?) -> UnsafeRawPointer?)? = nil) {
         self.algorithms = algorithms
@@ -35,7 +38,7 @@ public final class PluginLibrary: @unchecked Sendable {
             struct_size: UInt32(MemoryLayout<fc_library>.size),
             abi_major: UInt32(FC_ABI_MAJOR), abi_minor: UInt32(FC_ABI_MINOR),
             name: permanent(name), version: permanent(version), description: permanent(description),
-            n_algorithms: algorithms.count, algorithms: UnsafePointer(list), get_extension: extensions))
+            n_algorithms: algorithms.count, algorithms: UnsafePointer(list), get_extension: extensions ?? kitExtensions))
     }
 
     /// The body of the entry point: refuses a host of another major version.
@@ -216,7 +219,8 @@ private func series(_ v: fc_series) -> SeriesInput {
         y: UnsafeBufferPointer(start: v.y, count: v.n),
         ds: UnsafeBufferPointer(start: v.ds, count: v.ds == nil ? 0 : v.n),
         frequencyUnit: v.freq_unit, frequencyStep: Int(v.freq_step),
-        endOfPeriod: v.freq_anchor == Int32(FC_ANCHOR_PERIOD_END))
+        endOfPeriod: v.freq_anchor == Int32(FC_ANCHOR_PERIOD_END),
+        x: UnsafeBufferPointer(start: v.x, count: v.x == nil ? 0 : v.n * v.n_x), regressorCount: v.x == nil ? 0 : v.n_x)
 }
 
 private let fitThunk: @convention(c) (
@@ -278,7 +282,9 @@ private func writeForecast(_ reqPtr: UnsafePointer<fc_predict_request>, _ outPtr
         horizon: r.h,
         futureDs: r.future_ds == nil ? [] : Array(UnsafeBufferPointer(start: r.future_ds, count: r.h)),
         levels: r.levels == nil ? [] : Array(UnsafeBufferPointer(start: r.levels, count: r.n_levels)),
-        seed: r.seed)
+        seed: r.seed,
+        futureX: r.x == nil ? [] : Array(UnsafeBufferPointer(start: r.x, count: r.h * r.n_x)),
+        regressorCount: r.x == nil ? 0 : r.n_x)
     let f = try PluginHost.withCallContext(r.call_context) { try body(request) }
     let h = r.h
     guard f.mean.count == h else {
@@ -375,3 +381,46 @@ public func fittedModel(fromHandle p: UnsafeRawPointer) -> any FittedModel { mod
 public func reportingErrors(_ err: UnsafeMutablePointer<fc_error>?, _ body: () throws -> Void) -> fc_status {
     guarded(err, body)
 }
+
+// MARK: - The kit's extensions
+
+/// The tables the kit offers every library, by name (fc_library.get_extension): the
+/// "fcast.forward.v1" table (fcast_forward.h), whose can_forward answers for configurations
+/// that conform to `ForwardingConfig`. Nil for other names.
+public func standardExtension(named name: UnsafePointer<CChar>?) -> UnsafeRawPointer? {
+    guard let name, String(cString: name) == FC_FORWARD_EXTENSION else { return nil }
+    return UnsafeRawPointer(forwardTable)
+}
+
+private let kitExtensions: @convention(c) (UnsafePointer<CChar>?) -> UnsafeRawPointer? = { name in
+    standardExtension(named: name)
+}
+
+private let canForwardThunk: @convention(c) (UnsafeRawPointer?) -> Int32 = { configPtr in
+    guard let configPtr else { return 0 }
+    return Unmanaged<ConfigBox>.fromOpaque(configPtr).takeUnretainedValue().config is any ForwardingConfig ? 1 : 0
+}
+
+private let forwardThunk: @convention(c) (
+    UnsafeRawPointer?, UnsafeRawPointer?, UnsafePointer<fc_series>?, UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+    UnsafeMutablePointer<fc_error>?
+) -> fc_status = { configPtr, modelPtr, seriesPtr, out, err in
+    guarded(err) {
+        guard let configPtr, let modelPtr, let seriesPtr, let out else {
+            throw PluginError(fc_status(FC_ERR_INTERNAL), "forward called with a null argument")
+        }
+        guard let config = Unmanaged<ConfigBox>.fromOpaque(configPtr).takeUnretainedValue().config as? any ForwardingConfig else {
+            throw PluginError.unsupported("this model cannot forecast from new data without fitting again")
+        }
+        let s: fc_series = ABIStruct.read(seriesPtr)
+        let forwarded = try PluginHost.withCallContext(s.call_context) { try config.forward(model(modelPtr), to: series(s)) }
+        out.pointee = Unmanaged.passRetained(ModelBox(forwarded)).toOpaque()
+    }
+}
+
+nonisolated(unsafe) private let forwardTable: UnsafeMutablePointer<fc_forward_ext> = {
+    let t = UnsafeMutablePointer<fc_forward_ext>.allocate(capacity: 1)
+    t.initialize(to: fc_forward_ext(struct_size: UInt32(MemoryLayout<fc_forward_ext>.size),
+                                    can_forward: canForwardThunk, forward: forwardThunk))
+    return t
+}()

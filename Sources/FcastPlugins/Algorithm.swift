@@ -63,6 +63,11 @@ public final class AlgorithmHandle: @unchecked Sendable {
     let specs: [fc_param_spec]
     /// Serialises every call into an algorithm that is not thread safe.
     let serial: NSLock?
+    /// The library's fc_library.get_extension, kept here: `library` is unowned, and a worker
+    /// process drops its registry (and the LoadedLibrary) once the job is resolved.
+    let getExtension: (@convention(c) (UnsafePointer<CChar>?) -> UnsafeRawPointer?)?
+    /// The library's ABI minor (fc_library.abi_minor), likewise kept.
+    let libraryABIMinor: Int
 
     /// Reads the plugin's fc_algorithm and its fc_param_specs by the struct_size rule;
     /// `position` ("algorithm 2 of 3") names it in a failure.
@@ -96,6 +101,14 @@ public final class AlgorithmHandle: @unchecked Sendable {
         self.specs = specs
         parameters = specs.map(ParameterSchema.init)
         serial = capabilities.contains(.threadSafe) ? nil : NSLock()
+        getExtension = library.table.get_extension
+        libraryABIMinor = library.abiMinor
+    }
+
+    /// The library's optional table called `name` (fc_library.get_extension), or nil.
+    public func libraryExtension(named name: String) -> UnsafeRawPointer? {
+        guard let getExtension else { return nil }
+        return name.withCString { getExtension($0) }
     }
 
     public func parameter(named name: String) -> ParameterSchema? { parameters.first { $0.name == name } }
@@ -167,21 +180,30 @@ public struct SeriesRef {
     /// Calendar timestamps on the last day of their period (month-end data): the plugin
     /// sees fc_series.freq_anchor = FC_ANCHOR_PERIOD_END.
     public var endOfPeriod: Bool
+    /// Exogenous regressors, y.count x regressorCount row-major (fc_series.x); passed only to
+    /// an algorithm that declares FC_CAP_EXOGENOUS.
+    public var x: UnsafeBufferPointer<Double>?
+    public var regressorCount: Int
     public init(id: String, y: UnsafeBufferPointer<Double>, ds: UnsafeBufferPointer<Int64>,
-                frequencyUnit: Int32, frequencyStep: Int32, endOfPeriod: Bool = false) {
+                frequencyUnit: Int32, frequencyStep: Int32, endOfPeriod: Bool = false,
+                x: UnsafeBufferPointer<Double>? = nil, regressorCount: Int = 0) {
         self.id = id
         self.y = y
         self.ds = ds
         self.frequencyUnit = frequencyUnit
         self.frequencyStep = frequencyStep
         self.endOfPeriod = endOfPeriod
+        self.x = x
+        self.regressorCount = regressorCount
     }
 
     /// The fc_series of this series: `id` must live for the call.
-    func cSeries(id: UnsafePointer<CChar>, callContext: UnsafeMutableRawPointer?) -> fc_series {
-        fc_series(struct_size: UInt32(MemoryLayout<fc_series>.size), id: id,
+    func cSeries(id: UnsafePointer<CChar>, callContext: UnsafeMutableRawPointer?, exogenous: Bool) -> fc_series {
+        let withX = exogenous && regressorCount > 0 && x != nil && x!.count == y.count * regressorCount
+        return fc_series(struct_size: UInt32(MemoryLayout<fc_series>.size), id: id,
                   y: y.baseAddress, ds: ds.baseAddress, n: y.count,
-                  freq_unit: frequencyUnit, freq_step: frequencyStep, x: nil, n_x: 0,
+                  freq_unit: frequencyUnit, freq_step: frequencyStep,
+                  x: withX ? x!.baseAddress : nil, n_x: withX ? regressorCount : 0,
                   freq_anchor: Int32(endOfPeriod ? FC_ANCHOR_PERIOD_END : FC_ANCHOR_NONE),
                   call_context: callContext)
     }
@@ -198,12 +220,16 @@ public final class ModelConfiguration: @unchecked Sendable {
     }
     deinit { algorithm.fns.free_config?(pointer) }
 
+    /// The algorithm uses exogenous regressors (FC_CAP_EXOGENOUS): only then does the host
+    /// fill fc_series.x and fc_predict_request.x.
+    var exogenous: Bool { algorithm.capabilities.contains(.exogenous) }
+
     public func fit(_ series: SeriesRef) throws(TaskFailure) -> FittedModelHandle {
         var errbuf = ErrorBuffer()
         var model: UnsafeMutableRawPointer?
         let fit = algorithm.fns.fit!
         let status: fc_status = series.id.withCString { cid in
-            var s = series.cSeries(id: cid, callContext: HostServices.callContext())
+            var s = series.cSeries(id: cid, callContext: HostServices.callContext(), exogenous: exogenous)
             return algorithm.locked { fit(pointer, &s, &model, &errbuf.err) }
         }
         guard Int(status) == FC_OK, let model else {
@@ -223,7 +249,7 @@ public final class ModelConfiguration: @unchecked Sendable {
             throw TaskFailure(.unsupported, "\(algorithm.name) declares global models (FC_CAP_GLOBAL) but its table has no fit_global or predict_global")
         }
         guard !series.isEmpty else { throw TaskFailure(.notEnoughData, "a global model needs at least one series") }
-        let stride = algorithm.library.abiMinor >= 1 ? MemoryLayout<fc_series>.size : ABI10Size.series
+        let stride = algorithm.libraryABIMinor >= 1 ? MemoryLayout<fc_series>.size : ABI10Size.series
         let ids = series.map { strdup($0.id)! }
         let packed = UnsafeMutableRawPointer.allocate(byteCount: stride * series.count,
                                                       alignment: MemoryLayout<fc_series>.alignment)
@@ -233,7 +259,7 @@ public final class ModelConfiguration: @unchecked Sendable {
         }
         let context = HostServices.callContext()
         for (i, s) in series.enumerated() {
-            var c = s.cSeries(id: ids[i], callContext: context)
+            var c = s.cSeries(id: ids[i], callContext: context, exogenous: exogenous)
             c.struct_size = UInt32(stride)
             withUnsafeBytes(of: &c) { packed.advanced(by: i * stride).copyMemory(from: $0.baseAddress!, byteCount: stride) }
         }
@@ -296,6 +322,7 @@ public final class FittedModelHandle: @unchecked Sendable {
 
     /// Forecasts into caller-owned buffers: `mean` holds h values, `lo`/`hi` levels.count x h.
     public func predict(horizon h: Int, futureDs: UnsafeBufferPointer<Int64>, levels: [Double], seed: UInt64,
+                        futureX: UnsafeBufferPointer<Double>? = nil, regressorCount: Int = 0,
                         mean: UnsafeMutablePointer<Double>, lo: UnsafeMutablePointer<Double>?,
                         hi: UnsafeMutablePointer<Double>?) throws(TaskFailure) {
         let algorithm = config.algorithm
@@ -303,21 +330,27 @@ public final class FittedModelHandle: @unchecked Sendable {
             throw TaskFailure(.unsupported, "this \(algorithm.name) model was fitted across series: forecast it per series with predictGlobal")
         }
         let predict = algorithm.fns.predict!
-        try callPredict(horizon: h, futureDs: futureDs, levels: levels, seed: seed, mean: mean, lo: lo, hi: hi) {
+        try callPredict(horizon: h, futureDs: futureDs, levels: levels, seed: seed, futureX: futureX, regressorCount: regressorCount,
+                        mean: mean, lo: lo, hi: hi) {
             predict(pointer, $0, $1, $2)
         }
     }
 
-    public func predict(horizon h: Int, futureDs: [Int64], levels: [Double], seed: UInt64 = 0) throws(TaskFailure) -> ForecastValues {
+    public func predict(horizon h: Int, futureDs: [Int64], levels: [Double], seed: UInt64 = 0,
+                        futureX: [Double] = [], regressorCount: Int = 0) throws(TaskFailure) -> ForecastValues {
         try Self.collect(horizon: h, futureDs: futureDs, levels: levels) { fds, m, l, u throws(TaskFailure) in
-            try predict(horizon: h, futureDs: fds, levels: levels, seed: seed, mean: m, lo: l, hi: u)
+            try futureX.withUnsafeBufferPointer { fx throws(TaskFailure) in
+                try predict(horizon: h, futureDs: fds, levels: levels, seed: seed, futureX: futureX.isEmpty ? nil : fx,
+                            regressorCount: regressorCount, mean: m, lo: l, hi: u)
+            }
         }
     }
 
     /// Forecasts `series` from a model fitted by `ModelConfiguration.fitGlobal`, into
     /// caller-owned buffers as `predict`.
     public func predictGlobal(series: SeriesRef, horizon h: Int, futureDs: UnsafeBufferPointer<Int64>, levels: [Double],
-                              seed: UInt64, mean: UnsafeMutablePointer<Double>, lo: UnsafeMutablePointer<Double>?,
+                              seed: UInt64, futureX: UnsafeBufferPointer<Double>? = nil,
+                              mean: UnsafeMutablePointer<Double>, lo: UnsafeMutablePointer<Double>?,
                               hi: UnsafeMutablePointer<Double>?) throws(TaskFailure) {
         let algorithm = config.algorithm
         guard isGlobal else {
@@ -328,8 +361,9 @@ public final class FittedModelHandle: @unchecked Sendable {
         }
         let id = strdup(series.id)!
         defer { free(id) }
-        var s = series.cSeries(id: id, callContext: HostServices.callContext())
-        try callPredict(horizon: h, futureDs: futureDs, levels: levels, seed: seed, mean: mean, lo: lo, hi: hi) {
+        var s = series.cSeries(id: id, callContext: HostServices.callContext(), exogenous: algorithm.capabilities.contains(.exogenous))
+        try callPredict(horizon: h, futureDs: futureDs, levels: levels, seed: seed, futureX: futureX,
+                        regressorCount: series.regressorCount, mean: mean, lo: lo, hi: hi) {
             predictGlobal(pointer, &s, $0, $1, $2)
         }
     }
@@ -343,6 +377,7 @@ public final class FittedModelHandle: @unchecked Sendable {
 
     /// One predict or predict_global call: the request, the output buffers, the error.
     private func callPredict(horizon h: Int, futureDs: UnsafeBufferPointer<Int64>, levels: [Double], seed: UInt64,
+                             futureX: UnsafeBufferPointer<Double>?, regressorCount: Int,
                              mean: UnsafeMutablePointer<Double>, lo: UnsafeMutablePointer<Double>?,
                              hi: UnsafeMutablePointer<Double>?,
                              _ call: (UnsafePointer<fc_predict_request>, UnsafeMutablePointer<fc_forecast>,
@@ -352,10 +387,11 @@ public final class FittedModelHandle: @unchecked Sendable {
             throw TaskFailure(.unsupported, "\(algorithm.name) gives no prediction intervals")
         }
         var errbuf = ErrorBuffer()
+        let withX = config.exogenous && regressorCount > 0 && futureX != nil && futureX!.count == h * regressorCount
         let status: fc_status = levels.withUnsafeBufferPointer { lv in
             var req = fc_predict_request(struct_size: UInt32(MemoryLayout<fc_predict_request>.size), h: h,
                                          future_ds: futureDs.baseAddress, levels: lv.baseAddress, n_levels: lv.count,
-                                         seed: seed, x: nil, n_x: 0,
+                                         seed: seed, x: withX ? futureX!.baseAddress : nil, n_x: withX ? regressorCount : 0,
                                          call_context: HostServices.callContext())
             var out = fc_forecast(struct_size: UInt32(MemoryLayout<fc_forecast>.size), mean: mean,
                                   lo: levels.isEmpty ? nil : lo, hi: levels.isEmpty ? nil : hi)

@@ -5,7 +5,7 @@ import FcastABI
 /// round, for tuners whose promoted trials continue instead of starting again.
 extension FittedModelHandle {
     private var boostTable: fc_boost_ext? {
-        guard let p = config.algorithm.library.extension(named: FC_BOOST_EXTENSION) else { return nil }
+        guard let p = config.algorithm.libraryExtension(named: FC_BOOST_EXTENSION) else { return nil }
         let t: fc_boost_ext = ABIStruct.read(p.assumingMemoryBound(to: fc_boost_ext.self))
         return t.boost_to == nil ? nil : t
     }

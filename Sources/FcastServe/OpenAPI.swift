@@ -45,7 +45,8 @@ public enum OpenAPIDocument {
           "200": {"description": "Forecasts of the known series that could forecast; the others in errors", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ForecastResponse"}}}},
           "400": {"$ref": "#/components/responses/Error"},
           "404": {"$ref": "#/components/responses/Error"},
-          "413": {"$ref": "#/components/responses/Error"}
+          "413": {"$ref": "#/components/responses/Error"},
+          "422": {"$ref": "#/components/responses/Error"}
         }
       }
     },
@@ -67,10 +68,11 @@ public enum OpenAPIDocument {
         "properties": {"status": {"type": "string", "enum": ["ok"]}, "version": {"type": "integer"}, "series": {"type": "integer"}, "models": {"type": "integer"}}
       },
       "SeriesSummary": {
-        "type": "object", "required": ["id", "model", "description", "score", "metric"],
+        "type": "object", "required": ["id", "model", "description", "score", "metric", "regressors"],
         "properties": {
           "id": {"type": "string"}, "model": {"type": "string"}, "description": {"type": "string"},
           "score": {"type": "number", "nullable": true}, "metric": {"type": "string", "nullable": true},
+          "regressors": {"type": "array", "items": {"type": "string"}, "description": "The exogenous regressors the model uses: a forecast needs their future values (empty: none)"},
           "error": {"type": "string"}
         }
       },
@@ -93,10 +95,11 @@ public enum OpenAPIDocument {
         }
       },
       "SeriesDetail": {
-        "type": "object", "required": ["id", "model", "description", "score", "metric", "stored"],
+        "type": "object", "required": ["id", "model", "description", "score", "metric", "regressors", "stored"],
         "properties": {
           "id": {"type": "string"}, "model": {"type": "string"}, "description": {"type": "string"},
           "score": {"type": "number", "nullable": true}, "metric": {"type": "string", "nullable": true},
+          "regressors": {"type": "array", "items": {"type": "string"}, "description": "The exogenous regressors the model uses: a forecast needs their future values (empty: none)"},
           "error": {"type": "string"}, "stored": {"$ref": "#/components/schemas/StoredForecast"}
         }
       },
@@ -106,7 +109,13 @@ public enum OpenAPIDocument {
         "properties": {
           "ids": {"type": "array", "minItems": 1, "maxItems": 1000, "items": {"type": "string"}},
           "horizon": {"type": "integer", "minimum": 1, "maximum": 1000},
-          "level": {"type": "array", "maxItems": 10, "items": {"type": "number", "minimum": 0.000001, "maximum": 99.999999}}
+          "level": {"type": "array", "maxItems": 10, "items": {"type": "number", "minimum": 0.000001, "maximum": 99.999999}},
+          "regressors": {
+            "type": "object",
+            "description": "Future values of the regressors, per series id (each in ids), per regressor name: at least horizon numbers, the first horizon used. Needed for every asked series whose model uses regressors (GET /v1/series/{id} lists them; 422 naming the series and regressor when missing or short); not used for a series whose model uses none.",
+            "example": {"north": {"income": [0.52, 0.40, 1.2, 2.2], "promo": [0, 0, 1, 0]}},
+            "additionalProperties": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "number"}}}
+          }
         }
       },
       "Forecast": {

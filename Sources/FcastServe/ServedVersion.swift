@@ -17,8 +17,11 @@ public final class ServedVersion: @unchecked Sendable {
         public var description: String
         public var score: Double?
         public var metric: String?
-        /// The forecast made at save time: mean (stored horizon), then lo and hi per level.
+        /// The forecast made at save time: mean (stored horizon), then lo and hi per level;
+        /// empty when none was made (a refit without the regressors' future values).
         public var storedForecast: [Double]
+        /// The regressors the model uses, in its order: a forecast needs their future values.
+        public var regressors: [String]
         /// The loaded model, or why this series cannot forecast here.
         var state: State
         /// The series' last timestamp: forecasts start one step after it.
@@ -55,7 +58,9 @@ public final class ServedVersion: @unchecked Sendable {
         // One model per series: a store saved from a whole run serves each series' first model.
         var seen = Set<String>()
         let entries = version.entries.filter { seen.insert($0.seriesID).inserted }
-        let (job, tasks, failures) = try version.forecastJob(entries, horizon: 1, levels: [], registry: registry)
+        // Models that use regressors are loaded without a forecast: a request brings their values.
+        let (job, tasks, failures) = try version.forecastJob(entries, horizon: 1, levels: [], registry: registry,
+                                                             forecastRegressorModels: false)
         let buffers = ResultBuffers(tasks: job.plan.taskCount, horizon: 1, levels: 0)
         let cancel = CancelToken()
         if !tasks.isEmpty {
@@ -96,7 +101,7 @@ public final class ServedVersion: @unchecked Sendable {
             let last = s.map { data.ds[data.offsets[$0 + 1] - 1] } ?? 0
             if s == nil { state = .failed("the store has no data for this series") }
             out.append(Series(id: e.seriesID, model: e.model.name, description: e.description, score: e.score,
-                              metric: e.metric, storedForecast: e.forecast, state: state, last: last))
+                              metric: e.metric, storedForecast: e.forecast, regressors: e.regressors, state: state, last: last))
         }
         number = version.number
         created = version.created
@@ -121,13 +126,17 @@ public final class ServedVersion: @unchecked Sendable {
     func format(_ t: Int64) -> String { Timestamp.format(t, style: timestampStyle) }
 
     /// Forecasts series `s` from its loaded model: the numbers `predict(open(store), ...)` gives.
-    func forecast(_ s: Series, horizon h: Int, levels: [Double]) -> Result<(ds: [Int64], values: ForecastValues), ServeFailure> {
+    /// `futureX` holds the future values of the model's regressors, horizon x `s.regressors`
+    /// row-major (empty when it uses none).
+    func forecast(_ s: Series, horizon h: Int, levels: [Double],
+                  futureX: [Double] = []) -> Result<(ds: [Int64], values: ForecastValues), ServeFailure> {
         guard case .ready(let handle, let seed) = s.state else {
             return .failure(ServeFailure(s.failure ?? "cannot forecast"))
         }
         let ds = future(after: s.last, horizon: h)
         do {
-            let v = try handle.predict(horizon: h, futureDs: ds, levels: levels, seed: seed)
+            let v = try handle.predict(horizon: h, futureDs: ds, levels: levels, seed: seed, futureX: futureX,
+                                       regressorCount: futureX.isEmpty ? 0 : s.regressors.count)
             // The checks a run makes: finite means and bounds, lo <= hi, nested levels.
             if let problem = ForecastCheck.problem(model: s.model, levels: levels, values: v) {
                 return .failure(ServeFailure(problem))

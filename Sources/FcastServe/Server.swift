@@ -170,6 +170,9 @@ public enum ServeRoutes {
         w.raw(",")
         w.key("metric")
         if let m = s.metric { w.string(m) } else { w.raw("null") }
+        w.raw(",")
+        w.key("regressors")
+        w.strings(s.regressors)
         if let f = s.failure {
             w.raw(",")
             w.key("error")
@@ -195,7 +198,9 @@ public enum ServeRoutes {
         w.key("level")
         w.numbers(v.storedLevels)
         w.raw(",")
-        w.forecastFields(ds: v.future(after: s.last, horizon: v.storedHorizon).map(v.format), flat: s.storedForecast,
+        // No forecast was stored for a model refitted without its regressors' future values.
+        w.forecastFields(ds: s.storedForecast.isEmpty ? [] : v.future(after: s.last, horizon: v.storedHorizon).map(v.format),
+                         flat: s.storedForecast,
                          horizon: v.storedHorizon, levels: v.storedLevels)
         w.raw("}}")
         return json(.ok, w.out)
@@ -205,8 +210,10 @@ public enum ServeRoutes {
         var ids: [String]
         var horizon: Int
         var level: [Double]?
+        /// Per series id, per regressor name, its future values (at least `horizon`).
+        var regressors: [String: [String: [Double]]]
 
-        enum CodingKeys: String, CodingKey { case ids, horizon, level }
+        enum CodingKeys: String, CodingKey { case ids, horizon, level, regressors }
 
         init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -219,6 +226,7 @@ public enum ServeRoutes {
             horizon = Int(h)
             // Absent: the stored run's levels; null is an error, as for the other fields.
             level = c.contains(.level) ? try c.decode([Double].self, forKey: .level) : nil
+            regressors = c.contains(.regressors) ? try c.decode([String: [String: [Double]]].self, forKey: .regressors) : [:]
         }
     }
 
@@ -237,8 +245,12 @@ public enum ServeRoutes {
         case .typeMismatch(_, let c):
             if c.codingPath.isEmpty { return "the body must be a JSON object" }
             let field = path(c.codingPath)
-            let want = ["ids": "a list of strings", "horizon": "an integer", "level": "a list of numbers"][field]
-                ?? (field.hasPrefix("ids[") ? "a string" : field.hasPrefix("level[") ? "a number" : "of another type")
+            let want = ["ids": "a list of strings", "horizon": "an integer", "level": "a list of numbers",
+                        "regressors": "an object: per series id, per regressor, a list of numbers"][field]
+                ?? (field.hasPrefix("ids[") ? "a string" : field.hasPrefix("level[") ? "a number"
+                    : field.hasPrefix("regressors.") ? (field.hasSuffix("]") ? "a number" : field.filter { $0 == "." }.count == 1
+                        ? "an object: per regressor, a list of numbers" : "a list of numbers")
+                    : "of another type")
             return "field '\(field)' must be \(want)"
         case .valueNotFound(_, let c):
             return c.codingPath.isEmpty ? "the body must be a JSON object" : "field '\(path(c.codingPath))' must not be null"
@@ -248,6 +260,49 @@ public enum ServeRoutes {
         @unknown default:
             return "the body is not valid JSON"
         }
+    }
+
+    /// The future regressors of the asked series whose models use them, horizon x regressor
+    /// row-major in the model's order. Values for a series not asked for, or an unknown
+    /// regressor of one that uses regressors, are refused (400); a missing series or
+    /// regressor, or fewer values than the horizon, too (422), naming them. Values for a
+    /// series whose model uses none are not used.
+    static func regressorValues(_ request: ForecastRequest, found: [(String, ServedVersion.Series?)],
+                                horizon h: Int) throws -> [String: [Double]] {
+        let asked = Set(request.ids)
+        for id in request.regressors.keys.sorted() where !asked.contains(id) {
+            throw ClientError("field 'regressors': series '\(id)' is not in 'ids'")
+        }
+        var out: [String: [Double]] = [:]
+        for (id, s) in found {
+            guard let s, !s.regressors.isEmpty, s.failure == nil else { continue }
+            let names = s.regressors.map { "'\($0)'" }.joined(separator: ", ")
+            guard let given = request.regressors[id] else {
+                throw ClientError(.unprocessableContent, "series '\(id)': its model \(s.model) uses the regressors \(names): "
+                                  + "give their \(h) future values in field 'regressors', e.g. {\"\(id)\": {\"\(s.regressors[0])\": [...]}}")
+            }
+            for name in given.keys.sorted() where !s.regressors.contains(name) {
+                throw ClientError("field 'regressors.\(id)': series '\(id)' has no regressor '\(name)'; its model uses \(names)")
+            }
+            let k = s.regressors.count
+            var x = [Double](repeating: .nan, count: h * k)
+            for (j, name) in s.regressors.enumerated() {
+                guard let values = given[name] else {
+                    throw ClientError(.unprocessableContent, "series '\(id)': no future values of regressor '\(name)' (its model uses \(names))")
+                }
+                guard values.count >= h else {
+                    throw ClientError(.unprocessableContent, "series '\(id)': regressor '\(name)' has \(values.count) future value\(values.count == 1 ? "" : "s"); horizon \(h) needs \(h)")
+                }
+                for t in 0..<h {
+                    guard values[t].isFinite else {
+                        throw ClientError("field 'regressors.\(id).\(name)[\(t)]' must be a finite number")
+                    }
+                    x[t * k + j] = values[t]
+                }
+            }
+            out[id] = x
+        }
+        return out
     }
 
     static func forecast(_ v: ServedVersion, body: ByteBuffer, options: ServeOptions) throws -> Response {
@@ -286,6 +341,7 @@ public enum ServeRoutes {
             throw ClientError(.notFound, request.ids.count == 1 ? unknown(v, request.ids[0])
                 : "the store has none of the \(request.ids.count) series asked for (first: '\(request.ids[0])')")
         }
+        let futureX = try regressorValues(request, found: found, horizon: h)
         var w = JSONWriter(capacity: request.ids.count * (64 + h * 24 * (1 + 2 * levels.count)))
         var errors = JSONWriter()
         w.raw("{\"forecasts\":[")
@@ -305,7 +361,7 @@ public enum ServeRoutes {
                 addError(id, unknown(v, id))
                 continue
             }
-            switch v.forecast(s, horizon: h, levels: levels) {
+            switch v.forecast(s, horizon: h, levels: levels, futureX: futureX[id] ?? []) {
             case .failure(let f): addError(id, f.message)
             case .success(let (ds, values)):
                 if !first { w.raw(",") }

@@ -13,13 +13,17 @@ import GRDB
 /// JSON and hash, the data's fingerprint, source, metric), `series` (per version, each
 /// series' training data: its timestamps and values as little-endian blobs), `entries` (per
 /// version, series and model: the model as canonical JSON, the fitted model in the host's
-/// envelope, its description and score, and the forecast made at save time).
+/// envelope, its description and score, and the forecast made at save time). Schema 2 adds
+/// the exogenous regressors: their names per version (`versions.regressors`, a JSON list),
+/// each series' values (`series.x`, row-major: a row per point, a column per regressor) and
+/// per entry the regressors its model uses (`entries.regressors`); a schema-1 store reads as
+/// one without regressors, and is migrated when opened for writing.
 public final class SQLiteModelStore: ModelStore, @unchecked Sendable {
     public let location: String
     private let db: DatabasePool
 
     public static let application = "fcast model store"
-    public static let schemaVersion = 1
+    public static let schemaVersion = 2
 
     /// Opens (creating with `create`) the store at `path`. Read-only stores are for serving.
     public init(path: String, readOnly: Bool = false, create: Bool = true) throws {
@@ -117,7 +121,15 @@ public final class SQLiteModelStore: ModelStore, @unchecked Sendable {
                 CREATE INDEX entries_by_series ON entries (version_id, series_id);
                 """)
             try db.execute(sql: "INSERT INTO store_info (key, value) VALUES ('application', ?), ('schema', ?)",
-                           arguments: [application, String(schemaVersion)])
+                           arguments: [application, "1"])
+        }
+        m.registerMigration("v2 regressors") { db in
+            try db.execute(sql: """
+                ALTER TABLE versions ADD COLUMN regressors TEXT NOT NULL DEFAULT '[]';
+                ALTER TABLE series ADD COLUMN x BLOB;
+                ALTER TABLE entries ADD COLUMN regressors TEXT NOT NULL DEFAULT '[]';
+                UPDATE store_info SET value = '2' WHERE key = 'schema';
+                """)
         }
         return m
     }()
@@ -129,27 +141,39 @@ public final class SQLiteModelStore: ModelStore, @unchecked Sendable {
             return try db.write { db -> Int in
                 try db.execute(sql: """
                     INSERT INTO versions (created, plan_json, plan_hash, data_fingerprint, source, metric, fcast_version,
-                                          frequency, timestamp_style)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                          frequency, timestamp_style, regressors)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [version.created, version.planJSON, version.planHash, plan.data.fingerprint,
                                      version.source, version.metric, version.fcastVersion,
-                                     version.data.frequency.description, version.data.timestampStyle.storeCode])
+                                     version.data.frequency.description, version.data.timestampStyle.storeCode,
+                                     Names.json(version.data.regressorNames)])
                 let id = Int(db.lastInsertedRowID)
                 let data = version.data
-                let seriesInsert = try db.makeStatement(sql: "INSERT INTO series (version_id, position, id, ds, y) VALUES (?, ?, ?, ?, ?)")
+                let k = data.regressors.count
+                let seriesInsert = try db.makeStatement(sql: "INSERT INTO series (version_id, position, id, ds, y, x) VALUES (?, ?, ?, ?, ?, ?)")
                 for s in 0..<data.count {
                     let range = data.range(s)
+                    var x: Data? = nil
+                    if k > 0 {
+                        var rows = [Double](repeating: .nan, count: range.count * k)
+                        for (r, i) in range.enumerated() {
+                            for j in 0..<k { rows[r * k + j] = data.regressors[j][i] }
+                        }
+                        x = Blob.of(rows)
+                    }
                     try seriesInsert.execute(arguments: [id, s, data.ids[s], Blob.of(Array(data.ds[range])),
-                                                         Blob.of(Array(data.y[range]))])
+                                                         Blob.of(Array(data.y[range])), x])
                 }
                 let entryInsert = try db.makeStatement(sql: """
-                    INSERT INTO entries (version_id, position, series_id, model_json, envelope, description, score, metric, forecast)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO entries (version_id, position, series_id, model_json, envelope, description, score, metric, forecast,
+                                         regressors)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
                 for (i, e) in version.entries.enumerated() {
                     let modelJSON = String(decoding: Plan.canonicalJSON(e.model), as: UTF8.self)
                     try entryInsert.execute(arguments: [id, i, e.seriesID, modelJSON, e.envelope.map { Data($0) },
-                                                        e.description, e.score, e.metric, Blob.of(e.forecast)])
+                                                        e.description, e.score, e.metric, Blob.of(e.forecast),
+                                                        Names.json(e.regressors)])
                 }
                 return id
             }
@@ -181,12 +205,23 @@ public final class SQLiteModelStore: ModelStore, @unchecked Sendable {
                 guard let style = TimestampStyle(storeCode: styleText) else {
                     throw StoreError("\(location): version \(id) has an unknown timestamp style '\(styleText)'")
                 }
+                // A schema-1 store (read-only, not migrated) has no regressor columns: none.
+                let regressorNames = try Names.parse(v["regressors"] as String?, in: location)
+                let k = regressorNames.count
                 var series: [(id: String, ds: [Int64], y: [Double])] = []
-                for row in try Row.fetchAll(db, sql: "SELECT id, ds, y FROM series WHERE version_id = ? ORDER BY position",
+                var columns = [[Double]](repeating: [], count: k)
+                for row in try Row.fetchAll(db, sql: "SELECT * FROM series WHERE version_id = ? ORDER BY position",
                                             arguments: [id]) {
                     let ds: [Int64] = try Blob.array(row["ds"], what: "timestamps", in: location)
                     let y: [Double] = try Blob.array(row["y"], what: "values", in: location)
                     guard ds.count == y.count else { throw StoreError("\(location): series \(row["id"] as String) is damaged") }
+                    if k > 0 {
+                        let x: [Double] = try Blob.array(row["x"] as Data?, what: "regressors", in: location)
+                        guard x.count == y.count * k else {
+                            throw StoreError("\(location): the regressors of series \(row["id"] as String) are damaged")
+                        }
+                        for j in 0..<k { columns[j] += stride(from: j, to: x.count, by: k).map { x[$0] } }
+                    }
                     series.append((row["id"], ds, y))
                 }
                 var entries: [StoredEntry] = []
@@ -200,12 +235,15 @@ public final class SQLiteModelStore: ModelStore, @unchecked Sendable {
                     let envelope: Data? = row["envelope"]
                     entries.append(StoredEntry(seriesID: row["series_id"], model: model, envelope: envelope.map { Array($0) },
                                                description: row["description"], score: row["score"], metric: row["metric"],
-                                               forecast: try Blob.array(row["forecast"], what: "forecast", in: location)))
+                                               forecast: try Blob.array(row["forecast"], what: "forecast", in: location),
+                                               regressors: try Names.parse(row["regressors"] as String?, in: location)))
                 }
+                var data = Panel(series: series, frequency: frequency, timestampStyle: style)
+                data.regressorNames = regressorNames
+                data.regressors = columns
                 return StoreVersion(number: id, created: v["created"], planJSON: v["plan_json"], planHash: v["plan_hash"],
                                     source: v["source"], metric: v["metric"], fcastVersion: v["fcast_version"],
-                                    data: Panel(series: series, frequency: frequency, timestampStyle: style),
-                                    entries: entries)
+                                    data: data, entries: entries)
             }
         } catch let e as StoreError {
             throw e
@@ -216,6 +254,20 @@ public final class SQLiteModelStore: ModelStore, @unchecked Sendable {
 
     static func message(_ error: any Error) -> String {
         (error as? DatabaseError)?.message ?? "\(error)"
+    }
+}
+
+/// Lists of names (regressors) as JSON text; absent (a schema-1 store): none.
+enum Names {
+    static func json(_ names: [String]) -> String {
+        String(decoding: (try? JSONEncoder().encode(names)) ?? Data("[]".utf8), as: UTF8.self)
+    }
+
+    static func parse(_ text: String?, in location: String) throws -> [String] {
+        guard let text else { return [] }
+        do { return try JSONDecoder().decode([String].self, from: Data(text.utf8)) } catch {
+            throw StoreError("\(location): stored regressor names are damaged")
+        }
     }
 }
 

@@ -40,12 +40,20 @@ extension StoreVersion {
             case nil: payload = nil
             }
             var forecast = Array(run.meanSlice(model: t.model, series: t.series))
-            for l in run.levels.indices { forecast += run.loSlice(model: t.model, series: t.series, level: l) }
-            for l in run.levels.indices { forecast += run.hiSlice(model: t.model, series: t.series, level: l) }
+            // A task fitted without a forecast (Job.fitOnly) stores none.
+            if forecast.allSatisfy(\.isNaN) {
+                forecast = []
+            } else {
+                for l in run.levels.indices { forecast += run.loSlice(model: t.model, series: t.series, level: l) }
+                for l in run.levels.indices { forecast += run.hiSlice(model: t.model, series: t.series, level: l) }
+            }
+            // A model whose plugin takes regressors was fitted with the data's.
+            let regressors = spec.algorithm.capabilities.contains(.exogenous) ? run.train.regressorNames : []
             entries.append(StoredEntry(
                 seriesID: run.train.ids[t.series], model: planned,
                 envelope: payload.map { SavedModel(model: planned, abi: FcastVersion.abi, payload: $0).encoded() },
-                description: run.descriptions[k], score: score, metric: scoreMetric, forecast: forecast))
+                description: run.descriptions[k], score: score, metric: scoreMetric, forecast: forecast,
+                regressors: regressors))
         }
         let formatter = ISO8601DateFormatter()
         self.init(created: formatter.string(from: created), planJSON: String(decoding: run.plan.canonicalJSON(), as: UTF8.self),
@@ -70,18 +78,53 @@ extension StoreVersion {
         return out
     }
 
+    /// Checks the future regressors of a forecast from `entries` before any work, as a run
+    /// does (`Regressors.checkFuture`): every series whose model uses regressors needs `future`
+    /// rows with all of them for the whole horizon. Returns notes: `future` given while no model
+    /// uses regressors, or models that forecast from y alone.
+    public func checkFuture(_ entries: [StoredEntry], future: Panel?, horizon: Int) throws -> [String] {
+        let users = entries.filter { !$0.regressors.isEmpty }
+        guard !users.isEmpty else {
+            return future == nil ? [] : ["the stored models use no regressors: future: is not used"]
+        }
+        guard let future else {
+            let first = users[0]
+            let count = Set(users.map(\.seriesID)).count
+            throw StoreError("series '\(first.seriesID)': its model \(first.model.name) uses the regressors "
+                             + first.regressors.map { "'\($0)'" }.joined(separator: ", ")
+                             + ": a forecast needs their future values; give future: a data set with the same ids and those columns for the next \(horizon) periods"
+                             + (count > 1 ? " (\(count) series need them)" : ""))
+        }
+        var seen = Set<String>()
+        let indices = users.compactMap { e in seen.insert(e.seriesID).inserted ? data.index(of: e.seriesID) : nil }
+        var need = data.subset(indices)
+        let used = regressorsUsed
+        need.regressors = used.map { need.regressors[need.regressorNames.firstIndex(of: $0)!] }
+        need.regressorNames = used
+        try Regressors.checkFuture(data: need, future: future, horizon: horizon)
+        var others = Set<String>()
+        let names = entries.filter { $0.regressors.isEmpty }.map(\.model.name).filter { others.insert($0).inserted }
+        guard !names.isEmpty else { return [] }
+        return ["\(names.joined(separator: ", ")) use\(names.count == 1 ? "s" : "") no regressors: "
+                + "\(names.count == 1 ? "it forecasts" : "they forecast") from y alone"]
+    }
+
     /// A job that forecasts `entries` from their stored models: the stored plan's seed and
     /// data, the models resolved against `registry` (each on its own: one that cannot be
     /// resolved fails only its series), models with saved bytes loaded, the others fitted
     /// again from the stored data. For the saved horizon and levels the numbers are the run's.
+    /// Models that use regressors take their future values from `future` (see `checkFuture`);
+    /// with `forecastRegressorModels` false they are only loaded (or fitted), not forecast.
     public func forecastJob(_ entries: [StoredEntry], horizon: Int, levels: [Double],
-                            registry: PluginRegistry) throws -> (job: Job, tasks: [Int], failures: [StoredModelFailure]) {
+                            registry: PluginRegistry, future: Panel? = nil,
+                            forecastRegressorModels: Bool = true) throws -> (job: Job, tasks: [Int], failures: [StoredModelFailure]) {
         let original = try plan()
         var models: [ModelSpec] = []
         var modelIndex: [String: Int] = [:]
         var unresolved: [String: String] = [:]
         var failures: [StoredModelFailure] = []
         var wanted: [(entry: StoredEntry, model: Int)] = []
+        var fitOnly = Set<Int>()
         for e in entries {
             let key = e.model.canonicalSpec
             if modelIndex[key] == nil && unresolved[key] == nil {
@@ -95,6 +138,7 @@ extension StoreVersion {
             }
             if let m = modelIndex[key] {
                 wanted.append((e, m))
+                if !forecastRegressorModels && !e.regressors.isEmpty { fitOnly.insert(m) }
             } else {
                 failures.append(StoredModelFailure(seriesID: e.seriesID, model: e.model.name, message: unresolved[key]!))
             }
@@ -118,17 +162,42 @@ extension StoreVersion {
             }
         }
         let job = Job(plan: plan, models: models, data: data, keep: .fitted,
-                      reuse: Job.Reuse(kept: kept, outcomes: [TaskOutcome](repeating: .ok, count: plan.taskCount)))
+                      reuse: Job.Reuse(kept: kept, outcomes: [TaskOutcome](repeating: .ok, count: plan.taskCount)),
+                      future: data.regressors.isEmpty ? nil : future, fitOnly: fitOnly)
         return (job, tasks, failures)
     }
 
     /// A job that fits the stored models again on `newData` (the series it shares with the
-    /// store), for `refit`: its run becomes the store's next version.
-    public func refitJob(on newData: Panel, registry: PluginRegistry) throws -> (job: Job, tasks: [Int]) {
+    /// store), for `refit`: its run becomes the store's next version. The new data needs the
+    /// regressor columns the stored models use; it keeps the stored data's regressors only
+    /// (others would change what a model sees: a note names them). The models that use
+    /// regressors forecast with `future` (checked as a run's), or without it are only fitted:
+    /// the new version has no forecast made at save time for them (`unforecast` counts them).
+    public func refitJob(on given: Panel, registry: PluginRegistry, future: Panel? = nil)
+        throws -> (job: Job, tasks: [Int], notes: [String], unforecast: Int) {
         let original = try plan()
+        let used = regressorsUsed
+        let absent = used.filter { !given.regressorNames.contains($0) }
+        if !absent.isEmpty {
+            let list = absent.map { "'\($0)'" }.joined(separator: ", ")
+            throw StoreError("the stored models use the regressor\(absent.count == 1 ? "" : "s") \(list) and the new data has "
+                             + (given.regressorNames.isEmpty ? "no regressors: load it with regressors: [\(used.map { "\"\($0)\"" }.joined(separator: ", "))]"
+                                : "no column \(list) (it has \(given.regressorNames.map { "'\($0)'" }.joined(separator: ", ")))"))
+        }
+        var notes: [String] = []
+        var newData = given
+        let kept = data.regressorNames.filter { given.regressorNames.contains($0) }
+        let dropped = given.regressorNames.filter { !kept.contains($0) }
+        if !dropped.isEmpty {
+            notes.append("the stored models were fitted without the regressor\(dropped.count == 1 ? "" : "s") "
+                         + dropped.map { "'\($0)'" }.joined(separator: ", ") + ": left out")
+        }
+        newData.regressors = kept.map { given.regressors[given.regressorNames.firstIndex(of: $0)!] }
+        newData.regressorNames = kept
         var models: [ModelSpec] = []
         var modelIndex: [String: Int] = [:]
         var pairs: [(series: Int, model: Int)] = []
+        var users = Set<Int>(), userSeries: [Int] = []
         for e in entries {
             guard let s = newData.index(of: e.seriesID) else { continue }
             let key = e.model.canonicalSpec
@@ -139,6 +208,10 @@ extension StoreVersion {
                 modelIndex[key] = models.count - 1
             }
             pairs.append((s, modelIndex[key]!))
+            if !e.regressors.isEmpty {
+                users.insert(modelIndex[key]!)
+                userSeries.append(s)
+            }
         }
         guard !pairs.isEmpty else {
             throw StoreError("the new data has none of the store's \(Set(entries.map(\.seriesID)).count) series")
@@ -146,6 +219,22 @@ extension StoreVersion {
         let plan = Plan(data: DataReference(newData, name: original.data.name), models: models.map(\.planned),
                         horizon: original.horizon, levels: original.levels, seed: original.seed)
         let tasks = pairs.map { plan.taskIndex(TaskRef(series: $0.series, model: $0.model)) }
-        return (Job(plan: plan, models: models, data: newData, keep: .fitted), tasks)
+        var fitOnly = Set<Int>()
+        if !users.isEmpty {
+            if let future {
+                var need = newData.subset(Array(Set(userSeries)).sorted())
+                need.regressors = used.map { need.regressors[need.regressorNames.firstIndex(of: $0)!] }
+                need.regressorNames = used
+                try Regressors.checkFuture(data: need, future: future, horizon: original.horizon)
+            } else {
+                fitOnly = users
+            }
+        } else if future != nil {
+            notes.append("the stored models use no regressors: future: is not used")
+        }
+        let unforecast = pairs.filter { fitOnly.contains($0.model) }.count
+        let job = Job(plan: plan, models: models, data: newData, keep: .fitted,
+                      future: newData.regressors.isEmpty || !fitOnly.isEmpty ? nil : future, fitOnly: fitOnly)
+        return (job, tasks, notes, unforecast)
     }
 }

@@ -44,6 +44,15 @@ public struct StoreVersion: Sendable, Equatable {
             && a.entries == b.entries && a.data.ids == b.data.ids && a.data.offsets == b.data.offsets
             && a.data.ds == b.data.ds && a.data.y.elementsEqual(b.data.y, by: { $0.bitPattern == $1.bitPattern })
             && a.data.frequency == b.data.frequency && a.data.timestampStyle == b.data.timestampStyle
+            && a.data.regressorNames == b.data.regressorNames
+            && a.data.regressors.count == b.data.regressors.count
+            && zip(a.data.regressors, b.data.regressors).allSatisfy { $0.elementsEqual($1, by: { $0.bitPattern == $1.bitPattern }) }
+    }
+
+    /// The regressors the stored models use (the data's, in its order), empty when none does.
+    public var regressorsUsed: [String] {
+        let used = Set(entries.flatMap(\.regressors))
+        return data.regressorNames.filter { used.contains($0) }
     }
 }
 
@@ -60,11 +69,16 @@ public struct StoredEntry: Sendable, Equatable {
     /// The score it won with, and the metric.
     public var score: Double?
     public var metric: String?
-    /// The forecast made when it was saved: mean (horizon), then lo and hi per level.
+    /// The forecast made when it was saved: mean (horizon), then lo and hi per level; empty
+    /// when none was made (a refit of a model with regressors without their future values).
     public var forecast: [Double]
+    /// The exogenous regressors the model was fitted with (the stored data's columns), empty
+    /// when it uses none: a forecast from it needs their future values.
+    public var regressors: [String]
 
     public init(seriesID: String, model: PlannedModel, envelope: [UInt8]?, description: String, score: Double?,
-                metric: String?, forecast: [Double]) {
+                metric: String?, forecast: [Double], regressors: [String] = []) {
+        self.regressors = regressors
         self.seriesID = seriesID
         self.model = model
         self.envelope = envelope
@@ -76,7 +90,7 @@ public struct StoredEntry: Sendable, Equatable {
 
     public static func == (a: StoredEntry, b: StoredEntry) -> Bool {
         a.seriesID == b.seriesID && a.model == b.model && a.envelope == b.envelope && a.description == b.description
-            && a.score?.bitPattern == b.score?.bitPattern && a.metric == b.metric
+            && a.score?.bitPattern == b.score?.bitPattern && a.metric == b.metric && a.regressors == b.regressors
             && a.forecast.elementsEqual(b.forecast, by: { $0.bitPattern == $1.bitPattern })
     }
 }

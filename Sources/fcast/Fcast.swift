@@ -4,6 +4,7 @@ import FcastLang
 import FcastREPL
 import FcastPlugins
 import FcastServe
+import FcastStore
 import Foundation
 
 @main
@@ -157,6 +158,9 @@ struct Predict: ParsableCommand {
     @Option(name: .long, help: "The CSV file to write: unique_id,ds,model,yhat,lo<L>,hi<L>.")
     var out: String
 
+    @Option(name: .long, help: "A CSV file of the regressors' future values (unique_id, ds and the stored regressor columns), for stored models that use regressors.")
+    var future: String?
+
     @Option(name: .long, help: "Worker threads (default: all cores).")
     var workers: Int?
 
@@ -181,6 +185,13 @@ struct Predict: ParsableCommand {
         if let ids {
             interp.bind("ids", .list(ids.split(separator: ",").map { .string(String($0).trimmingCharacters(in: .whitespaces)) }))
             args += ", ids: ids"
+        }
+        if let future {
+            // The future file's columns are the store's regressors.
+            let names = (try? SQLiteModelStore(path: store, readOnly: true).latest()?.data.regressorNames) ?? nil
+            interp.bind("future_path", .string(future))
+            interp.bind("future_regressors", .list((names ?? []).map { .string($0) }))
+            args += ", future: load(future_path, regressors: future_regressors)"
         }
         let source = Source(name: "fcast predict", text: "write(predict(open(store_path), \(args)), out_path)\n")
         try runToCompletion(source, in: interp)

@@ -22,7 +22,7 @@ final class BuiltInPluginCheckTests: XCTestCase {
         XCTAssertEqual(r.status, 0, file: file, line: line)
         XCTAssertTrue(report.passed, file: file, line: line)
         XCTAssertEqual(Set(report.results.map(\.algorithm)), Set(algorithms), file: file, line: line)
-        XCTAssertEqual(report.results.count, 19 * algorithms.count, file: file, line: line)
+        XCTAssertEqual(report.results.count, 20 * algorithms.count, file: file, line: line)
     }
 
     func plugin(_ name: String) -> URL { TestSupport.buildDir.appendingPathComponent("libfcast_\(name).so") }

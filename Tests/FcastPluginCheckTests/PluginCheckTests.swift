@@ -94,6 +94,7 @@ final class PluginCheckTests: XCTestCase {
         XCTAssertEqual(result.failed, [])
         // Not thread... it is thread safe and has intervals; it cannot save.
         XCTAssertEqual(result.status("save-load"), "skip")
+        XCTAssertEqual(result.status("forward"), "skip")    // no fcast.forward.v1 extension
         XCTAssertEqual(result.status("threads"), "pass")
         XCTAssertTrue(result.detail("memory").hasPrefix("10000 fits"), result.detail("memory"))
     }
@@ -106,7 +107,16 @@ final class PluginCheckTests: XCTestCase {
         XCTAssertEqual(Set(result.failed), ["empty", "short"], out)
         XCTAssertTrue(result.detail("short").contains("SIGSEGV"), result.detail("short"))
         XCTAssertEqual(result.status("long-series"), "pass")
-        XCTAssertEqual(result.results.count, 19)
+        XCTAssertEqual(result.results.count, 20)
+    }
+
+    /// The built-in plugins that offer fcast.forward.v1 pass its check; prophet has none.
+    func testTheForwardCheckOnTheBuiltInPlugins() throws {
+        for (name, expected) in [("ets", "pass"), ("arima", "pass"), ("theta", "pass"), ("naive", "pass"), ("prophet", "skip")] {
+            let (_, result, out) = try check(TestSupport.buildDir.appendingPathComponent("libfcast_\(name).so"), ["--checks", "forward"])
+            XCTAssertFalse(result.results.isEmpty, out)
+            for r in result.results { XCTAssertEqual(r.status, expected, "\(r.algorithm): \(r.detail)") }
+        }
     }
 
     func testAHangIsStoppedAndReported() throws {

@@ -149,7 +149,7 @@ final class ModelStoreTests: XCTestCase {
         _ = try SQLiteModelStore(path: future)
         try DatabaseQueue(path: future).write { db in try db.execute(sql: "UPDATE store_info SET value = '9' WHERE key = 'schema'") }
         XCTAssertThrowsError(try SQLiteModelStore(path: future)) { e in
-            XCTAssertTrue("\(e)".contains("a model store of schema 9; this fcast reads schema 1"), "\(e)")
+            XCTAssertTrue("\(e)".contains("a model store of schema 9; this fcast reads schema 2"), "\(e)")
         }
     }
 }

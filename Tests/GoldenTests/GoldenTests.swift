@@ -102,6 +102,8 @@ enum GoldenNormaliser {
             line.replace(#/ in [0-9.hms]+ \([0-9.]+/s\) on /#, with: " in <t>s (<r>/s) on ")
             // A run shown: `  2 of 2 tasks done in 0.0013s on 2 workers, 0 failed`.
             line.replace(#/ tasks done in [0-9.]+s on /#, with: " tasks done in <t>s on ")
+            // A model store shown: `version 1 (saved 2026-12-03T14:16:12Z by fcast 0.1.0)`.
+            line.replace(#/\(saved \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ by fcast [^)]+\)/#, with: "(saved <when> by fcast <version>)")
             return line
         }
         lines = maskColumn("seconds", in: lines)

@@ -281,3 +281,10 @@ final class NaiveModel: FittedModel {
                           fitted: Array(values[(header + nh)...]), observed: observed, gap: gap)
     }
 }
+
+/// The naive family has no parameters beyond its data (the last value, the season's last
+/// values, the mean, the line from first to last): forecasting new data from a fitted
+/// model is fitting the new data, as statsforecast's `forward` of these models does.
+extension NaiveConfig: ForwardingConfig {
+    func forward(_ model: any FittedModel, to series: SeriesInput) throws -> any FittedModel { try fit(series) }
+}

@@ -225,15 +225,26 @@ extension BuiltinLibrary {
             }),
         Builtin(
             name: "describe",
-            parameters: [.init(name: "data", positional: true, required: true, help: "a data set")],
-            summary: "Summarises a data set: series, date range, frequency, lengths, gaps.",
+            parameters: [
+                .init(name: "data", positional: true, required: true, help: "a data set, or a run result"),
+                .init(name: "n", positional: false, required: false, help: "series rows shown for a run result (default 10)"),
+            ],
+            summary: "Summarises a data set (series, dates, frequency, lengths, gaps) or a run's fitted models and residual checks.",
             example: "describe(emp)",
             details: """
-            Prints the number of series and points, the frequency, the date range, the length
-            distribution, gaps (missing periods), missing values and constant series.
+            For a data set: the number of series and points, the frequency, the date range, the
+            length distribution, gaps (missing periods), missing values and constant series.
+            For a run result: per model, the fitted models and how many series' residuals fail the
+            Ljung-Box test at 5% (as `ljung_box`), then the first `n` series with each model's
+            fitted form and Ljung-Box p-value.
             """,
             body: { interp, a in
-                interp.output(TerminalText.escapeKeepingLines(try a.data("data").describe().description) + "\n")
+                if case .run(let run)? = a.values["data"]?.value {
+                    interp.output(try interp.describeRun(run, rows: try a.int("n", min: 0) ?? 10, a))
+                    return .none
+                }
+                guard case .data(let data)? = a.values["data"]?.value else { throw a.wrongType("data", "a data set or a run result") }
+                interp.output(TerminalText.escapeKeepingLines(data.describe().description) + "\n")
                 return .none
             }),
         Builtin(
@@ -334,7 +345,10 @@ extension BuiltinLibrary {
                       help: "\"model\" (default: the models' own) or \"conformal\" (from cross-validation errors; see calibrate)"),
                 .init(name: "windows", positional: false, required: false, help: "cross-validation windows of conformal intervals (default 4)"),
                 .init(name: "step", positional: false, required: false, help: "points between those windows (default: the horizon)"),
+                .init(name: "refit", positional: false, required: false, help: "refit of that cross-validation: true (default), false or k, as cv()'s"),
                 .init(name: "cv", positional: false, required: false, help: "a cross-validation (or its scores) of the same data to take conformal errors from instead of running one"),
+                .init(name: "future", positional: false, required: false,
+                      help: "the regressors' future values: a data set with the same ids and regressor columns for the next `horizon` periods"),
             ],
             summary: "Fits every model to every series in parallel and forecasts `horizon` steps.",
             example: "res = run(g, train, horizon: 24, level: [80, 95])",
@@ -357,7 +371,12 @@ extension BuiltinLibrary {
             `memory:` (a cap per worker, "2G") apply. `journal: "runs/x.db"` records each finished
             task in an SQLite file: the same run started again after Ctrl-C, kill -9 or a power cut
             skips the finished tasks ("resumed N of M tasks") with identical results; a journal of
-            another plan is refused, saying what changed.
+            another plan is refused, saying what changed. When the data has regressors
+            (`load(..., regressors: [...])`), the models that use them (arima, auto_arima, prophet)
+            need their values over the horizon: `future:` a data set with the same ids and those
+            columns for the next `horizon` periods (its `y` column may be absent); a missing series,
+            regressor or period is an error naming them. Models that use no regressors forecast
+            from y alone, said in a note.
             """,
             body: { interp, a in try interp.runGrid(a) }),
         Builtin(
@@ -369,6 +388,8 @@ extension BuiltinLibrary {
                       help: "prediction interval levels in percent (default: the run's)"),
                 .init(name: "ids", positional: false, required: false,
                       help: "a model store's series to forecast: an id or a list (default: all)"),
+                .init(name: "future", positional: false, required: false,
+                      help: "the regressors' future values: a data set with the same ids and regressor columns"),
             ],
             summary: "Forecasts again from a run's fitted models, without refitting: any horizon, any levels.",
             example: "longer = predict(res, horizon: 36, level: [80])",
@@ -379,7 +400,9 @@ extension BuiltinLibrary {
             (`best(scores)`), it forecasts each series with its winning model only. Given a model store
             (`open("models/x.db")`), it forecasts from the stored models, `ids:` choosing series; a
             model whose plugin is missing or of another major version fails its series with a
-            warning, and the others forecast.
+            warning, and the others forecast. Models (a run's or stored) that use regressors need
+            their values over the horizon: `future:` as in `run` (an error names the series and
+            regressors without it).
             """,
             body: { interp, a in
                 let run: RunResult, tasks: [Int]?
@@ -396,10 +419,11 @@ extension BuiltinLibrary {
                 let levels = try interp.levels(a) ?? run.levels
                 try interp.checkBudget(a, tasks: run.plan.taskCount, series: run.train.count, windows: run.plan.windows.count,
                                        horizon: horizon, levels: levels.count)
+                let future = try interp.regressorFuture(a, specs: run.models, data: run.train, horizon: horizon, needsFuture: true)
                 do {
                     return .run(try interp.host.predict(run, horizon: horizon, levels: levels, tasks: tasks,
                                                         workers: interp.defaultWorkers,
-                                                        cancel: CancelToken(parent: interp.interrupt)))
+                                                        cancel: CancelToken(parent: interp.interrupt), future: future))
                 } catch {
                     throw Diagnostic("predict(): \(errorText(error))", at: a.callSpan)
                 }

@@ -18,7 +18,7 @@ extension BuiltinLibrary {
                 .init(name: "horizon", positional: false, required: true, help: "steps each window forecasts"),
                 .init(name: "windows", positional: false, required: false, help: "number of origins (default 3)"),
                 .init(name: "step", positional: false, required: false, help: "points between origins (default: the horizon)"),
-                .init(name: "refit", positional: false, required: false, help: "fit again at every origin (default true; the only choice for now)"),
+                .init(name: "refit", positional: false, required: false, help: "true (fit at every window, the default), false (fit at the first only) or k (every k windows)"),
                 .init(name: "level", positional: false, required: false, help: "model interval levels in percent, for coverage and Winkler scores"),
                 .init(name: "workers", positional: false, required: false, help: "threads (default: all cores)"),
                 .init(name: "seed", positional: false, required: false, help: "seed for simulated intervals (default 1)"),
@@ -45,8 +45,17 @@ extension BuiltinLibrary {
             some windows keeps its other windows: `show(folds)` lists the failures per window.
             `evaluate(folds)` scores each series x model averaged over windows, `best(...)` chooses on
             them, `write(folds, "cv.csv")` writes `unique_id, ds, cutoff, y` and a column per model,
-            `plot(folds)` draws the scaled error per horizon step. Only `refit: true` exists: forecasting
-            later origins from a model fitted once needs a plugin call the ABI does not have yet.
+            `plot(folds)` draws the scaled error per horizon step.
+
+            `refit:` is statsforecast's: `true` (the default) fits every window on its own data;
+            `false` fits each series' model once, on the first window's data, and forecasts every
+            later window from that model forwarded over the newer points (the same parameters,
+            the states filtered through the data up to the window's cutoff, nothing estimated
+            again); a whole number k fits at windows 1, k + 1, 2k + 1, ... and the windows between
+            forward the fit before them. It needs models whose plugins can forecast new data
+            without fitting again (the fcast.forward.v1 extension: arima, auto_arima, ets, theta,
+            the naive family; a global model forecasts any series from one fit); others are
+            refused, by name.
             """,
             body: { interp, a in try interp.crossValidate(a) }),
         Builtin(
@@ -162,24 +171,19 @@ extension Interpreter {
         let horizon = try a.requiredInt("horizon", min: 1)
         let windows = try a.int("windows", min: 1) ?? 3
         let step = try a.int("step", min: 1) ?? horizon
-        if let refit = a.values["refit"]?.value {
-            switch refit {
-            case .bool(true): break
-            case .bool(false), .number:
-                throw Diagnostic("cv(): only refit: true is available: forecasting later origins from a model fitted once needs a plugin call (forecast from new data) that the plugin ABI does not have yet",
-                                 at: a.span("refit"))
-            default: throw a.wrongType("refit", "true, false or a number of windows")
-            }
-        }
+        let refit = try a.refit()
         let levels = try self.levels(a) ?? []
         let workers = try a.int("workers", min: 1) ?? defaultWorkers
         let seed = try a.int("seed", min: 0) ?? 1
         let executorName = try a.string("executor") ?? "threads"
         let layout = CombinationLayout(specs)
+        _ = try regressorFuture(a, specs: specs, data: data, horizon: horizon, needsFuture: false)
         let job: Job
         do {
             job = try CrossValidation.job(layout.jobSpecs, on: data, dataName: data.name, horizon: horizon, windows: windows,
-                                          step: step, levels: levels, seed: UInt64(seed))
+                                          step: step, refit: refit, levels: levels, seed: UInt64(seed))
+        } catch let e as RefitUnsupported {
+            throw refitDiagnostic(e, a)
         } catch {
             throw Diagnostic("cv(): \(errorText(error))", at: a.span("data"))
         }
@@ -209,7 +213,7 @@ extension Interpreter {
             if given && !combinations {
                 throw Diagnostic("run(): 'cv' gives the errors of conformal intervals", at: a.span("cv"), notes: ["give intervals: \"conformal\" too"])
             }
-            for name in ["windows", "step"] where a.has(name) && !combinations {
+            for name in ["windows", "step", "refit"] where a.has(name) && !combinations {
                 throw Diagnostic("run(): '\(name)' is for the cross-validation of conformal intervals", at: a.span(name),
                                  notes: ["give intervals: \"conformal\" too"])
             }
@@ -230,12 +234,13 @@ extension Interpreter {
     /// a combination's) come from a cross-validation of the tasks that succeeded, or from the
     /// one `cv:` gives or the best table `pickCV` came from (see `reusableCV`).
     func runModels(_ specs: [ModelSpec], on data: Panel, options: RunOptions, settings: ExecutionSettings?, keep: Bool,
-                   wanted: [(series: Int, model: Int)]?, pickCV: CVResult? = nil, _ a: BoundArguments) throws(Diagnostic) -> RunResult {
+                   wanted: [(series: Int, model: Int)]?, pickCV: CVResult? = nil, _ a: BoundArguments,
+                   future: Panel? = nil) throws(Diagnostic) -> RunResult {
         let layout = CombinationLayout(specs)
         let conformal = try intervalsChoice(a, combinations: layout.hasCombinations, given: a.has("cv"))
         let reuse = try reusableCV(specs, layout: layout, data: data, horizon: options.horizon, pickCV: pickCV, a)
-        let job = Job(plan: Runner.plan(layout.jobSpecs, on: data, dataName: data.name, options: options), models: layout.jobSpecs,
-                      data: data, keep: keep ? .fitted : .none)
+        let job = Job(plan: Runner.plan(layout.jobSpecs, on: data, dataName: data.name, options: options, future: future),
+                      models: layout.jobSpecs, data: data, keep: keep ? .fitted : .none, future: future)
         var jobTasks: [Int]? = nil
         if let wanted {
             var set = Set<Int>()
@@ -274,7 +279,9 @@ extension Interpreter {
             let cvJob: Job
             do {
                 cvJob = try CrossValidation.job(layout.jobSpecs, on: data, dataName: data.name, horizon: options.horizon,
-                                                windows: windows, step: step, levels: [], seed: options.seed)
+                                                windows: windows, step: step, refit: try a.refit(), levels: [], seed: options.seed)
+            } catch let e as RefitUnsupported {
+                throw refitDiagnostic(e, a)
             } catch {
                 throw Diagnostic("run(): \(conformal ? "conformal intervals" : "a combination's cross-validation"): \(errorText(error))",
                                  at: a.has("windows") ? a.span("windows") : a.callSpan)
@@ -350,8 +357,8 @@ extension Interpreter {
             case .best(let b) where b.crossValidation != nil: cv = b.crossValidation!
             default: throw a.wrongType("cv", "a cross-validation (cv(...)), its scores or a best table chosen on them")
             }
-            for name in ["windows", "step"] where a.has(name) {
-                throw Diagnostic("run(): '\(name)' is for a new cross-validation, and cv: gives one (\(cv.windowCount) windows, step \(cv.step))",
+            for name in ["windows", "step", "refit"] where a.has(name) {
+                throw Diagnostic("run(): '\(name)' is for a new cross-validation, and cv: gives one (\(cv.windowCount) windows, step \(cv.step), refit: \(cv.refit))",
                                  at: a.span(name), notes: ["leave out \(name): or cv:"])
             }
             if let problem = mismatch(cv) { throw Diagnostic("run(): cv: \(problem)", at: a.span("cv")) }
@@ -360,6 +367,7 @@ extension Interpreter {
         guard let cv = pickCV, cv.horizon == horizon, mismatch(cv) == nil else { return nil }
         if let w = try a.int("windows", min: 2), w != cv.windowCount { return nil }
         if let st = try a.int("step", min: 1), st != cv.step { return nil }
+        if a.has("refit"), try a.refit() != cv.refit { return nil }
         return cv
     }
 
@@ -420,8 +428,9 @@ extension Interpreter {
                              at: a.span("data"), notes: ["choose on the same series: best(evaluate(cv(g, data, ...)))"])
         }
         let options = RunOptions(horizon: horizon, levels: levels, workers: workers, seed: UInt64(seed))
+        let future = try regressorFuture(a, specs: specs, data: data, horizon: horizon, needsFuture: true)
         return .run(try runModels(specs, on: data, options: options, settings: nil, keep: try a.bool("keep") ?? true,
-                                  wanted: wanted, pickCV: cv, a))
+                                  wanted: wanted, pickCV: cv, a, future: future))
     }
 
     /// Grid shared arguments for a combination's members: given to each member that takes
@@ -471,6 +480,10 @@ extension Display {
         let r = c.run
         let style = r.train.timestampStyle
         var out = "cross-validation: \(r.models.count) model\(r.models.count == 1 ? "" : "s") x \(Fmt.count(r.seriesCount)) series x \(c.windowCount) window\(c.windowCount == 1 ? "" : "s"), horizon \(c.horizon), step \(c.step)"
+        let fitted = r.plan.windows.indices.filter { r.plan.windows[$0].fitCutoff == nil }
+        if fitted.count < c.windowCount {
+            out += ", refit: \(c.refit) (fitted at window\(fitted.count == 1 ? "" : "s") \(fitted.map { String($0 + 1) }.joined(separator: ", ")); the others forecast from the fit before them)"
+        }
         let failures = c.failures
         out += "\n  \(Fmt.count(r.completedTasks)) of \(Fmt.count(r.outcomes.count)) tasks done in \(Fmt.seconds(r.wallSeconds))s on \(r.workers) worker\(r.workers == 1 ? "" : "s"), \(failures.count) failed"
         if r.cancelled { out += " (interrupted: the rest were not run)" }

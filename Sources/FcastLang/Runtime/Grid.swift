@@ -75,7 +75,8 @@ extension Interpreter {
         let options = RunOptions(horizon: horizon, levels: levels, workers: workers, seed: UInt64(seed))
         let keep = try a.bool("keep") ?? true
         let settings = try executionSettings(a, specs: specs, workers: workers)
-        return .run(try runModels(specs, on: data, options: options, settings: settings, keep: keep, wanted: nil, a))
+        let future = try regressorFuture(a, specs: specs, data: data, horizon: horizon, needsFuture: true)
+        return .run(try runModels(specs, on: data, options: options, settings: settings, keep: keep, wanted: nil, a, future: future))
     }
 
     /// Refuses a horizon, level count or result size past ResourceBudget, at the argument

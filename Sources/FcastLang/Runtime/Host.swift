@@ -39,7 +39,7 @@ public protocol LanguageHost: AnyObject {
     /// Forecasts `horizon` steps at `levels` from a run's fitted models (only `tasks`, when
     /// given), as `RunResult.predict` does, on the host's executor.
     func predict(_ run: RunResult, horizon: Int, levels: [Double], tasks: [Int]?, workers: Int,
-                 cancel: CancelToken) throws -> RunResult
+                 cancel: CancelToken, future: Panel?) throws -> RunResult
 
     /// Where plots without `to:` are drawn: text of a size, or sixel graphics.
     var plotTerminal: PlotTerminal { get }
@@ -146,8 +146,9 @@ public final class SystemHost: LanguageHost {
     }
 
     public func predict(_ run: RunResult, horizon: Int, levels: [Double], tasks: [Int]?, workers: Int,
-                        cancel: CancelToken) throws -> RunResult {
-        try run.predict(horizon: horizon, levels: levels, tasks: tasks, on: ThreadExecutor(workers: workers), cancel: cancel)
+                        cancel: CancelToken, future: Panel?) throws -> RunResult {
+        try run.predict(horizon: horizon, levels: levels, tasks: tasks, on: ThreadExecutor(workers: workers), cancel: cancel,
+                        future: future)
     }
 
     public var plotTerminal: PlotTerminal { terminal ?? TerminalScreen.terminal(environment: environment) }
@@ -218,8 +219,8 @@ public final class InMemoryHost: LanguageHost {
     }
 
     public func predict(_ run: RunResult, horizon: Int, levels: [Double], tasks: [Int]?, workers: Int,
-                        cancel: CancelToken) throws -> RunResult {
-        try run.predict(horizon: horizon, levels: levels, tasks: tasks, on: InlineExecutor(), cancel: cancel)
+                        cancel: CancelToken, future: Panel?) throws -> RunResult {
+        try run.predict(horizon: horizon, levels: levels, tasks: tasks, on: InlineExecutor(), cancel: cancel, future: future)
     }
 
     /// Records the jobs; a terminal job "draws" one line naming its charts.

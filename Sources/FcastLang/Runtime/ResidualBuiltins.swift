@@ -157,3 +157,63 @@ private func inSamplePanel(_ interp: Interpreter, _ a: BoundArguments, _ run: Ru
     panel.name = "\(residuals ? "residuals" : "fitted")(\(run.models[m].name))"
     return (panel, inSample)
 }
+
+extension Interpreter {
+    /// describe(run): per model the fitted forms and the Ljung-Box verdicts of its series'
+    /// residuals, then the first `rows` series in detail.
+    func describeRun(_ run: RunResult, rows: Int, _ a: BoundArguments) throws(Diagnostic) -> String {
+        guard run.plan.windows.count == 1 else {
+            throw Diagnostic("describe(): the run has \(run.plan.windows.count) training windows (cross-validation); "
+                             + "describe a run on one training set, or evaluate(cv) for its scores", at: a.span("data"))
+        }
+        let train = run.train, cutoff = run.plan.windows[0].cutoff, season = train.frequency.defaultSeason
+        var summary: [[String]] = []
+        let shown = min(rows, run.seriesCount)
+        var detail = [[[String]]](repeating: [], count: shown)   // per series, its models' rows
+        for m in run.models.indices {
+            let inSample = run.inSample(model: m)
+            var tested = 0, rejected = 0, failed = 0
+            for s in 0..<run.seriesCount {
+                let k = run.task(model: m, series: s)
+                var p: String
+                if let f = inSample.fitted[s] {
+                    let range = train.offsets[s]..<max(train.offsets[s], train.offsets[s + 1] - cutoff)
+                    let r = zip(train.y[range], f).map { $0 - $1 }
+                    let present = r.filter { !$0.isNaN }.count
+                    if let lb = LjungBox.test(r, lag: LjungBox.defaultLag(n: present, season: season)) {
+                        tested += 1
+                        if lb.pValue < 0.05 { rejected += 1 }
+                        p = pText(lb.pValue)
+                    } else {
+                        p = "untested"
+                    }
+                } else {
+                    p = "-"
+                }
+                if case .failed = run.outcomes[k] { failed += 1 }
+                if s < shown {
+                    let fitted: String
+                    switch run.outcomes[k] {
+                    case .ok: fitted = run.descriptions[k]
+                    case .failed(let f): fitted = "failed: \(f.message)"
+                    case .notRun: fitted = "not run"; p = "-"
+                    }
+                    detail[s].append([m == 0 ? train.ids[s] : "", run.models[m].name, fitted, p])
+                }
+            }
+            summary.append([run.models[m].name, Fmt.count(failed), Fmt.count(tested), Fmt.count(rejected), Display.fittedSummary(run, model: m)])
+        }
+        var out = "run: \(run.models.count) model\(run.models.count == 1 ? "" : "s") x \(Fmt.count(run.seriesCount)) series, "
+            + "horizon \(run.horizon), intervals \(run.intervals)\n"
+        out += TextTable(header: ["model", "failed", "tested", "Ljung-Box p<0.05", "fitted"], rows: summary,
+                         rightAligned: [false, true, true, true, false]).render(indent: "  ") + "\n"
+        if shown > 0 {
+            out += TextTable(header: ["unique_id", "model", "fitted", "Ljung-Box p"], rows: detail.flatMap { $0 },
+                             rightAligned: [false, false, false, true]).render(indent: "  ") + "\n"
+            if run.seriesCount > shown {
+                out += "  ... \(Fmt.count(run.seriesCount - shown)) more series (describe(res, n: \(run.seriesCount)) shows them all)\n"
+            }
+        }
+        return TerminalText.escapeKeepingLines(out)
+    }
+}

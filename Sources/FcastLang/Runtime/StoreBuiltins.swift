@@ -91,6 +91,8 @@ extension BuiltinLibrary {
             parameters: [
                 .init(name: "store", positional: true, required: true, help: "a model store from open()"),
                 .init(name: "data", positional: true, required: true, help: "the new training data"),
+                .init(name: "future", positional: false, required: false,
+                      help: "the regressors' future values for the stored horizon, for models that use regressors"),
             ],
             summary: "Fits a store's chosen models again on new data and saves them as a new version.",
             example: "s = refit(open(\"models/employment.db\"), emp)",
@@ -98,13 +100,26 @@ extension BuiltinLibrary {
             Fits each stored model again, with its stored configuration, on the series of `data` with
             the same id (series the store does not have are left out; stored series missing from the
             data keep nothing in the new version), saves the result as the store's next version and
-            returns the store opened at it. Its forecasts use the stored horizon and levels.
+            returns the store opened at it. Its forecasts use the stored horizon and levels. When the
+            stored models use regressors, `data` needs the same regressor columns (refused, naming
+            them, when it lacks one; columns the store did not have are left out, with a note);
+            their forecasts need `future:` as a run's do, and without it those models are fitted
+            only: the new version keeps no forecast made at save time for them.
             """,
             body: { interp, a in
                 guard case .store(let open)? = a.values["store"]?.value else { throw a.wrongType("store", "a model store from open()") }
                 let data = try a.data("data")
+                var future: Panel? = nil
+                if a.has("future") { future = try a.data("future") }
+                let prepared: (job: Job, tasks: [Int], notes: [String], unforecast: Int)
                 do {
-                    let (job, tasks) = try open.version.refitJob(on: data, registry: interp.registry)
+                    prepared = try open.version.refitJob(on: data, registry: interp.registry, future: future)
+                } catch {
+                    throw Diagnostic("refit(): \(errorText(error))", at: a.has("future") ? a.span("future") : a.span("data"))
+                }
+                let (job, tasks) = (prepared.job, prepared.tasks)
+                for n in prepared.notes { interp.output("note: refit(): \(n)\n") }
+                do {
                     let run = try interp.host.run(job, tasks: tasks, workers: interp.defaultWorkers,
                                                   cancel: CancelToken(parent: interp.interrupt))
                     let version = try StoreVersion(run: run, tasks: tasks.map { ($0, nil, nil) }, source: open.version.source,
@@ -112,6 +127,9 @@ extension BuiltinLibrary {
                     let writable = try interp.host.openStore(path: open.store.location, writable: true)
                     let number = try writable.save(version)
                     interp.output("refit \(Fmt.count(run.completedTasks - run.failedTasks)) of \(Fmt.count(tasks.count)) models, \(run.failedTasks) failed; saved version \(number) to \(open.store.location)\n")
+                    if prepared.unforecast > 0 {
+                        interp.output("note: refit(): \(Fmt.count(prepared.unforecast)) model\(prepared.unforecast == 1 ? "" : "s") with regressors fitted without a forecast (no future: values); predict(s, horizon: h, future: data) forecasts them\n")
+                    }
                     guard let saved = try writable.latest() else { throw StoreError("\(open.store.location): the new version is missing") }
                     return .store(OpenStore(store: open.store, version: saved))
                 } catch {
@@ -177,9 +195,18 @@ extension Interpreter {
             default: throw a.wrongType("ids", "a series id or a list of them")
             }
         }
+        var future: Panel? = nil
+        if a.has("future") { future = try a.data("future") }
+        let entries: [StoredEntry]
         do {
-            let entries = try open.version.entries(for: ids)
-            let (job, tasks, failures) = try open.version.forecastJob(entries, horizon: horizon, levels: levels, registry: registry)
+            entries = try open.version.entries(for: ids)
+            for n in try open.version.checkFuture(entries, future: future, horizon: horizon) { output("note: predict(): \(n)\n") }
+        } catch {
+            throw Diagnostic("predict(): \(errorText(error))", at: a.has("future") ? a.span("future") : a.has("ids") ? a.span("ids") : a.callSpan)
+        }
+        do {
+            let (job, tasks, failures) = try open.version.forecastJob(entries, horizon: horizon, levels: levels, registry: registry,
+                                                                      future: future)
             for f in failures { output("warning: \(f.seriesID): \(f.model) cannot forecast here: \(f.message)\n") }
             return .run(try host.run(job, tasks: tasks, workers: defaultWorkers, cancel: CancelToken(parent: interrupt)))
         } catch {
@@ -200,9 +227,14 @@ extension Display {
         out += "  \(Fmt.count(Set(v.entries.map(\.seriesID)).count)) series, \(v.source == "best" ? "the best model of each by \(v.metric ?? "?")" : "every model of a run"): \(models)\n"
         let refit = v.entries.filter { $0.envelope == nil }.count
         if refit > 0 { out += "  \(Fmt.count(refit)) model\(refit == 1 ? "" : "s") without saved state: fitted again from the stored data when used\n" }
+        let used = v.regressorsUsed
+        if !used.isEmpty {
+            let n = v.entries.filter { !$0.regressors.isEmpty }.count
+            out += "  regressors \(used.joined(separator: ", ")): \(Fmt.count(n)) model\(n == 1 ? " needs" : "s need") their future values (predict(s, horizon: h, future: data))\n"
+        }
         if let plan {
             out += "  data: \(plan.data.name.isEmpty ? "unnamed" : plan.data.name), \(Fmt.count(plan.data.points)) points, \(plan.data.frequency), fingerprint \(plan.data.fingerprint.prefix(12))\n"
-            out += "  plan \(v.planHash.prefix(12)): horizon \(plan.horizon), levels \(plan.levels.map(ParameterLabel.number).joined(separator: ", ")), seed \(plan.seed)"
+            out += "  plan \(v.planHash.prefix(12)): horizon \(plan.horizon), levels \(plan.levels.isEmpty ? "none" : plan.levels.map(ParameterLabel.number).joined(separator: ", ")), seed \(plan.seed)"
         }
         return out
     }

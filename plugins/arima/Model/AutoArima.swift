@@ -88,6 +88,58 @@ public enum AutoArima {
         try search(y: y, options: options).fit
     }
 
+    /// Regression with ARIMA errors, orders chosen as R's auto.arima(y, xreg=) does: the
+    /// differencing tests run on the residuals of y regressed (OLS, with an intercept) on
+    /// the regressors, a difference that leaves a regressor constant is not taken, and
+    /// every candidate is fitted as Arima(y, order, xreg=) (the coefficients by GLS within
+    /// the exact likelihood). `xreg[j]` holds y.count finite values.
+    public static func fit(y: [Double], xreg: [[Double]], options: AutoArimaOptions) throws(ArimaError) -> ArimaFit {
+        for (j, x) in xreg.enumerated() {
+            guard x.count == y.count else { throw .invalid("regressor \(j + 1) has \(x.count) values, y has \(y.count)") }
+            if let t = x.firstIndex(where: { !$0.isFinite }) { throw .invalid("regressor \(j + 1) is missing or not finite at index \(t)") }
+        }
+        return try search(y: y, xreg: xreg, options: options).fit
+    }
+
+    /// The residuals of y (NaN kept) regressed by least squares on an intercept and the
+    /// regressors (R's residuals(lm(x ~ xreg)) over the rows where y is observed).
+    static func regressionResiduals(_ y: [Double], _ xreg: [[Double]]) -> [Double] {
+        let k = xreg.count + 1
+        var a = [Double](repeating: 0, count: k * k), b = [Double](repeating: 0, count: k)
+        func row(_ t: Int) -> [Double] { [1] + xreg.map { $0[t] } }
+        for t in y.indices where !y[t].isNaN {
+            let r = row(t)
+            for i in 0..<k {
+                b[i] += r[i] * y[t]
+                for j in 0..<k { a[i * k + j] += r[i] * r[j] }
+            }
+        }
+        // Gaussian elimination with partial pivoting; a dependent column gets coefficient 0.
+        var beta = [Double](repeating: 0, count: k)
+        var m = a, v = b, pivotOf = [Int](repeating: -1, count: k)
+        var rowUsed = [Bool](repeating: false, count: k)
+        let scale = (0..<k).map { max(abs(a[$0 * k + $0]), 1e-300) }
+        for c in 0..<k {
+            var best = -1, bestValue = 0.0
+            for r in 0..<k where !rowUsed[r] {
+                let value = abs(m[r * k + c]) / scale[c]
+                if value > bestValue { best = r; bestValue = value }
+            }
+            guard best >= 0, bestValue > 1e-10 else { continue }
+            rowUsed[best] = true; pivotOf[c] = best
+            for r in 0..<k where r != best {
+                let f = m[r * k + c] / m[best * k + c]
+                if f == 0 { continue }
+                for j in 0..<k { m[r * k + j] -= f * m[best * k + j] }
+                v[r] -= f * v[best]
+            }
+        }
+        for c in 0..<k where pivotOf[c] >= 0 { beta[c] = v[pivotOf[c]] / m[pivotOf[c] * k + c] }
+        return y.indices.map { t in
+            y[t].isNaN ? .nan : y[t] - zip(row(t), beta).reduce(0) { $0 + $1.0 * $1.1 }
+        }
+    }
+
     public static func fit(y: UnsafeBufferPointer<Double>, options: AutoArimaOptions) throws(ArimaError) -> ArimaFit {
         try fit(y: Array(y), options: options)
     }
@@ -98,7 +150,7 @@ public enum AutoArima {
     }
 
     /// The search, also returning every candidate tried with its criterion value.
-    public static func search(y: [Double], options o: AutoArimaOptions) throws(ArimaError) -> (fit: ArimaFit, candidates: [ArimaCandidate]) {
+    public static func search(y: [Double], xreg: [[Double]] = [], options o: AutoArimaOptions) throws(ArimaError) -> (fit: ArimaFit, candidates: [ArimaCandidate]) {
         try o.validate()
         try ArimaModel.checkSeries(y)
         // Missing values: the candidates are fitted to y as it is (the Kalman filter skips
@@ -106,10 +158,13 @@ public enum AutoArima {
         // see the observed values, with interior gaps interpolated linearly (tests need a
         // regular series; R's ndiffs drops them instead), as R counts sum(!is.na(x)).
         let observed = y.reduce(0) { $0 + ($1.isNaN ? 0 : 1) }
-        let complete = observed == y.count ? y : Interpolation.fillInterior(y, period: 1)
+        let complete0 = observed == y.count ? y : Interpolation.fillInterior(y, period: 1)
         let n = observed
         var m = o.period
-        if UnitRoot.isConstant(complete) {
+        // With regressors the tests see the regression's residuals (R's xx).
+        let complete = xreg.isEmpty ? complete0 : regressionResiduals(complete0, xreg)
+        func constantColumn(_ dxreg: [[Double]]) -> Bool { dxreg.contains { UnitRoot.isConstant($0) } }
+        if UnitRoot.isConstant(complete0) && xreg.isEmpty {
             let allZero = complete.allSatisfy { $0 == 0 }
             let spec = ArimaSpec(p: 0, d: 0, q: 0, period: 1, includeMean: !allZero)
             return (try constantFit(y, spec: spec, mean: allZero ? nil : complete[0], drift: nil), [])
@@ -117,7 +172,7 @@ public enum AutoArima {
         if n < 3 {
             // too short for any test: the random walk
             let spec = ArimaSpec(p: 0, d: 1, q: 0, period: 1, includeMean: false)
-            return (try ArimaModel.fit(y: y, spec: spec), [])
+            return (try ArimaModel.fit(y: y, spec: spec, method: .cssML, secondStart: true, xreg: xreg), [])
         }
         var ic = o.ic
         if n <= 3 { ic = .aic }
@@ -134,9 +189,20 @@ public enum AutoArima {
         var D = 0
         if let fixed = o.D, m > 1 { D = fixed }
         else if m > 1 && (maxSP > 0 || maxSQ > 0) { D = UnitRoot.nsdiffs(complete, period: m, maxD: o.maxSD) }
+        var dxreg = xreg
+        // R: a seasonal difference that leaves a regressor constant is not taken.
+        if D > 0 && !xreg.isEmpty && o.D == nil {
+            for _ in 0..<D { dxreg = dxreg.map { c in (m..<c.count).map { c[$0] - c[$0 - m] } } }
+            if constantColumn(dxreg) { D -= 1; dxreg = xreg }
+        }
         var x = complete
         for _ in 0..<D { x = (m..<x.count).map { x[$0] - x[$0 - m] } }
-        let d = o.d ?? UnitRoot.ndiffs(x, maxD: o.maxD)
+        var d = o.d ?? UnitRoot.ndiffs(x, maxD: o.maxD)
+        if d > 0 && !xreg.isEmpty && o.d == nil {
+            var dd = dxreg
+            for _ in 0..<d { dd = dd.map { c in zip(c.dropFirst(), c).map { $0 - $1 } } }
+            if constantColumn(dd) { d -= 1 }
+        }
         if m == 1 { D = 0 }
         var dx = x
         for _ in 0..<d { dx = zip(dx.dropFirst(), dx).map { $0 - $1 } }
@@ -146,6 +212,11 @@ public enum AutoArima {
         let allowDrift = o.allowDrift && d + D == 1
         let allowMean = o.allowMean && d + D == 0
         let constantAllowed = allowDrift || allowMean
+        if UnitRoot.isConstant(dx) && !xreg.isEmpty {
+            // a perfect regression: no ARMA part to fit (R fits Arima(0,d,0)(0,D,0) with xreg)
+            let spec = ArimaSpec(p: 0, d: d, q: 0, P: 0, D: D, Q: 0, period: max(m, 1), includeMean: allowMean, includeDrift: allowDrift)
+            return (try ArimaModel.fit(y: y, spec: spec, method: .cssML, secondStart: true, xreg: xreg), [])
+        }
         if UnitRoot.isConstant(dx) {
             // differenced series is constant: no ARMA part to fit
             var spec = ArimaSpec(p: 0, d: d, q: 0, P: 0, D: D, Q: 0, period: max(m, 1), includeMean: false, includeDrift: false)
@@ -178,7 +249,8 @@ public enum AutoArima {
         func evaluate(_ k: Key, method: ArimaMethod, final: Bool = false) -> (ArimaFit?, Double) {
             let s = spec(k)
             // criteria only: the chosen fit is completed (filtered) on return
-            guard let f = try? ArimaModel.fit(y: y, spec: s, method: method, secondStart: final || !o.screenOneStart, complete: false)
+            guard let f = try? ArimaModel.fit(y: y, spec: s, method: method, secondStart: final || !o.screenOneStart, xreg: xreg,
+                                              complete: false)
             else { return (nil, .infinity) }
             let pol = f.polys
             if !Poly.arRootsOutside(pol.phi, radius: 1.01) || !Poly.maRootsOutside(pol.theta, radius: 1.01) {
@@ -307,7 +379,7 @@ public enum AutoArima {
         // Nothing admissible: fall back to the plain differenced model.
         let fallback = ArimaSpec(p: 0, d: d, q: 0, P: 0, D: D, Q: 0, period: max(m, 1),
                                  includeMean: allowMean, includeDrift: allowDrift)
-        if let f = try? ArimaModel.fit(y: y, spec: fallback, method: .cssML) { return (f, candidates) }
+        if let f = try? ArimaModel.fit(y: y, spec: fallback, method: .cssML, secondStart: true, xreg: xreg) { return (f, candidates) }
         throw .numeric("no ARIMA model could be fitted (d = \(d), D = \(D))")
     }
 }

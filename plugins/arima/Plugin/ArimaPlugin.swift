@@ -34,6 +34,24 @@ func observedStretch(_ series: SeriesInput) throws -> [Double] {
     return series.observedStretch
 }
 
+/// The regressors over the observed stretch (R's Arima(y, xreg=): one column per
+/// regressor), and the rows of the trailing missing values, which the forecast needs
+/// first (MissingEndsModel forecasts across them). A missing regressor value inside the
+/// stretch is an error naming the series, the regressor and the date.
+func regressorStretch(_ series: SeriesInput, model: String) throws -> (fit: [[Double]], pending: [[Double]]) {
+    guard series.regressorCount > 0 else { return ([], []) }
+    let m = series.missing
+    let columns = series.regressorColumns
+    let lo = m.leading, hi = series.count - m.trailing
+    for (j, c) in columns.enumerated() {
+        if let t = c[lo..<series.count].firstIndex(where: { !$0.isFinite }) {
+            let when = series.ds.count == series.count ? " at " + MissingValues.formatTimestamp(series.ds[t]) : " at point \(t + 1)"
+            throw PluginError.badData("\(model): series \(series.id): regressor \(j + 1) is missing\(when) (regression with ARIMA errors needs every regressor value)")
+        }
+    }
+    return (columns.map { Array($0[lo..<hi]) }, columns.map { Array($0[hi...]) })
+}
+
 /// The ArimaModel error as the plugin ABI's status.
 func pluginError(_ e: ArimaError) -> PluginError {
     switch e.kind {
@@ -47,7 +65,7 @@ func pluginError(_ e: ArimaError) -> PluginError {
 struct FixedArima: Algorithm {
     var name: String { "arima" }
     var summary: String { "ARIMA(p,d,q)(P,D,Q)[m] with given orders, fitted by exact maximum likelihood" }
-    var capabilities: Capabilities { [.intervals, .threadSafe, .saveLoad, .fitted] }
+    var capabilities: Capabilities { [.intervals, .threadSafe, .saveLoad, .fitted, .exogenous] }
     var parameters: [Parameter] {
         [.intList("order", default: [0, 0, 0], length: 3, min: 0, max: 50, help: "[p, d, q]: AR order, differences, MA order"),
          .intList("seasonal", default: [0, 0, 0], length: 3, min: 0, max: 10, help: "[P, D, Q]: seasonal AR, differences, MA"),
@@ -85,13 +103,15 @@ final class ArimaConfig: ModelConfig {
         // A seasonal part needs a season: given, or from the data's frequency.
         let period = season ?? (seasonal == [0, 0, 0] ? 1 : series.defaultSeason)
         let (y, usedLambda) = try boxCox(try observedStretch(series), lambda, period: max(period, 1), model: "arima", series: series)
+        let (xreg, pending) = try regressorStretch(series, model: "arima")
         do throws(ArimaError) {
             let spec = if let constant {
                 try ArimaSpec(order: order, seasonal: seasonal, period: period, constant: constant)
             } else {
                 try ArimaSpec(order: order, seasonal: seasonal, period: period, includeMean: true, includeDrift: drift)
             }
-            return MissingEndsModel.wrap(backTransformed(ArimaFitted(try ArimaModel.fit(y: y, spec: spec)), usedLambda),
+            let fit = xreg.isEmpty ? try ArimaModel.fit(y: y, spec: spec) : try ArimaModel.fit(y: y, xreg: xreg, spec: spec)
+            return MissingEndsModel.wrap(backTransformed(ArimaFitted(fit, pendingX: pending), usedLambda),
                                          series: series, missing: series.missing)
         } catch {
             throw pluginError(error)
@@ -110,7 +130,7 @@ final class ArimaConfig: ModelConfig {
 struct AutoArimaAlgorithm: Algorithm {
     var name: String { "auto_arima" }
     var summary: String { "AutoARIMA: orders chosen by KPSS/seasonal-strength differencing and a stepwise AICc search" }
-    var capabilities: Capabilities { [.intervals, .threadSafe, .saveLoad, .fitted] }
+    var capabilities: Capabilities { [.intervals, .threadSafe, .saveLoad, .fitted, .exogenous] }
     var parameters: [Parameter] {
         [seasonParameter,
          .json("lambda", help: BoxCox.parameterHelp),
@@ -175,8 +195,10 @@ final class AutoArimaConfig: ModelConfig {
         // Polled between candidate models: a search of a long series takes seconds.
         o.shouldStop = { PluginHost.shouldCancel }
         let (y, usedLambda) = try boxCox(try observedStretch(series), lambda, period: max(o.period, 1), model: "auto_arima", series: series)
+        let (xreg, pending) = try regressorStretch(series, model: "auto_arima")
         do throws(ArimaError) {
-            return MissingEndsModel.wrap(backTransformed(ArimaFitted(try AutoArima.fit(y: y, options: o)), usedLambda),
+            let fit = xreg.isEmpty ? try AutoArima.fit(y: y, options: o) : try AutoArima.fit(y: y, xreg: xreg, options: o)
+            return MissingEndsModel.wrap(backTransformed(ArimaFitted(fit, pendingX: pending), usedLambda),
                                          series: series, missing: series.missing)
         } catch {
             throw pluginError(error)
@@ -194,18 +216,86 @@ final class AutoArimaConfig: ModelConfig {
 
 final class ArimaFitted: FittedModel {
     let fit: ArimaFit
-    init(_ fit: ArimaFit) { self.fit = fit }
+    /// Regressor rows of trailing missing values (per regressor), forecast before the
+    /// horizon's own.
+    let pendingX: [[Double]]
+    init(_ fit: ArimaFit, pendingX: [[Double]] = []) {
+        self.fit = fit
+        self.pendingX = pendingX
+    }
 
-    var modelDescription: String? { fit.description }
+    var modelDescription: String? {
+        // as R prints it: "Regression with ARIMA(1,0,0) errors"
+        fit.xregCoef.isEmpty ? fit.description
+            : "Regression with \(fit.description.firstRange(of: " with ").map { String(fit.description[..<$0.lowerBound]) } ?? fit.description) errors"
+    }
 
     func predict(_ request: ForecastRequest) throws -> Forecast {
         // As fractions: the model reads a level <= 1 as a fraction, so a 1% level passed as 1
         // would come back as a 99.99% interval (fcast plugin check's many-levels found it).
-        let f = fit.forecast(h: request.horizon, levels: request.levels.map { $0 / 100 })
-        return Forecast(mean: f.mean, lo: f.lo, hi: f.hi)
+        let levels = request.levels.map { $0 / 100 }
+        if fit.xregCoef.isEmpty {
+            let f = fit.forecast(h: request.horizon, levels: levels)
+            return Forecast(mean: f.mean, lo: f.lo, hi: f.hi)
+        }
+        let k = fit.xregCoef.count
+        guard request.regressorCount == k else {
+            throw PluginError.invalidArgument(request.regressorCount == 0
+                ? "this model was fitted with \(k) regressor\(k == 1 ? "" : "s"): its forecast needs their future values"
+                : "this model was fitted with \(k) regressor\(k == 1 ? "" : "s"), the forecast gives \(request.regressorCount)")
+        }
+        var future = request.futureColumns
+        if pendingX.count == k { future = zip(pendingX, future).map { $0 + $1 } }
+        guard future.allSatisfy({ $0.count >= request.horizon }) else {
+            throw PluginError.invalidArgument("the forecast needs \(request.horizon) future values of each regressor")
+        }
+        if let j = future.firstIndex(where: { $0.prefix(request.horizon).contains { !$0.isFinite } }) {
+            let t = future[j].firstIndex { !$0.isFinite }!
+            throw PluginError.badData("future value \(t + 1) of regressor \(j + 1) is missing")
+        }
+        do throws(ArimaError) {
+            let f = try fit.forecast(h: request.horizon, levels: levels, futureXreg: future)
+            return Forecast(mean: f.mean, lo: f.lo, hi: f.hi)
+        } catch {
+            throw pluginError(error)
+        }
     }
 
     func fittedValues() throws -> [Double] { fit.fitted }
     func save() throws -> [UInt8] { fit.serialize() }
 }
 
+
+// MARK: Forecasting new data without fitting again (fcast.forward.v1)
+
+/// `model` (arima or auto_arima's) applied to `series`: the same orders and coefficients
+/// (regressors' included, and the Box-Cox lambda), the Kalman filter run through the new
+/// values (ArimaFit.forward).
+func forwardArima(_ model: any FittedModel, to series: SeriesInput, name: String) throws -> any FittedModel {
+    let wrapped = WrappedModel(model)
+    guard let core = wrapped.core as? ArimaFitted else { throw PluginError.unsupported("\(name): not a fitted ARIMA model") }
+    var y = try observedStretch(series)
+    if let lambda = wrapped.lambda {
+        y = try boxCox(y, .fixed(lambda), period: max(core.fit.spec.period, 1), model: name, series: series).0
+    }
+    let (xreg, pending) = try regressorStretch(series, model: name)
+    do throws(ArimaError) {
+        return MissingEndsModel.wrap(backTransformed(ArimaFitted(try core.fit.forward(y: y, xreg: xreg), pendingX: pending),
+                                                     wrapped.lambda),
+                                     series: series, missing: series.missing)
+    } catch {
+        throw pluginError(error)
+    }
+}
+
+extension ArimaConfig: ForwardingConfig {
+    func forward(_ model: any FittedModel, to series: SeriesInput) throws -> any FittedModel {
+        try forwardArima(model, to: series, name: "arima")
+    }
+}
+
+extension AutoArimaConfig: ForwardingConfig {
+    func forward(_ model: any FittedModel, to series: SeriesInput) throws -> any FittedModel {
+        try forwardArima(model, to: series, name: "auto_arima")
+    }
+}

@@ -137,3 +137,27 @@ final class EtsFitted: FittedModel {
     func save() throws -> [UInt8] { fit.serialize() }
 }
 
+
+// MARK: Forecasting new data without fitting again (fcast.forward.v1)
+
+extension EtsConfig: ForwardingConfig {
+    /// `model` applied to `series`: the same form, smoothing parameters, initial states and
+    /// Box-Cox lambda, the states filtered through the new values (EtsFit.forward). The new
+    /// data are prepared as a fit prepares them (missing ends cut, interior ones interpolated).
+    func forward(_ model: any FittedModel, to series: SeriesInput) throws -> any FittedModel {
+        let wrapped = WrappedModel(model)
+        guard let core = wrapped.core as? EtsFitted else { throw PluginError.unsupported("ets: not a fitted ETS model") }
+        try series.requireNoInfinity(model: "ets")
+        try series.requireObserved(1, model: "ets")
+        let missing = series.missing
+        let period = seasonGiven ? options.period : series.defaultSeason
+        var y = Interpolation.fillInterior(series.observedStretch, period: period)
+        if let lambda = wrapped.lambda {
+            y = try boxCox(y, .fixed(lambda), period: period, model: "ets", series: series).0
+        }
+        do {
+            let fit = backTransformed(EtsFitted(try core.fit.forward(y: y)), wrapped.lambda)
+            return MissingEndsModel.wrap(fit, series: series, missing: missing)
+        } catch { throw pluginError(error) }
+    }
+}

@@ -13,6 +13,8 @@
 //   mean(w[t-v..<t]), sd(...)   rolling mean and standard deviation over each window v
 //   month, day of week          from the timestamps, where the frequency has them
 //   series index                optional (series_id)
+//   x_j[t]                      each exogenous regressor at the target's time (its value
+//                               over the forecast comes from the future regressors)
 // Multi-step forecasts are recursive: each forecast w becomes the next step's lag, and z is
 // rebuilt by undoing the differences.
 //
@@ -33,9 +35,12 @@ public struct FeatureSpec: Sendable, Equatable {
     public var month: Bool
     public var weekday: Bool
     public var seriesID: Bool
+    /// Exogenous regressors: one feature each, its value at the target's time.
+    public var regressors: Int
 
     public init(lags: [Int], windows: [Int], differences: [Int], season: Int, month: Bool, weekday: Bool,
-                seriesID: Bool) {
+                seriesID: Bool, regressors: Int = 0) {
+        self.regressors = regressors
         self.lags = lags.sorted()
         self.windows = windows.sorted()
         self.differences = differences
@@ -67,7 +72,7 @@ public struct FeatureSpec: Sendable, Equatable {
     var differenced: Int { differences.reduce(0, +) }
     /// The points before the first row: the differences, then every lag and window.
     public var warmup: Int { differenced + max(lags.last ?? 1, windows.last ?? 0) }
-    var columns: Int { lags.count + 2 * windows.count + (month ? 1 : 0) + (weekday ? 1 : 0) + (seriesID ? 1 : 0) }
+    var columns: Int { lags.count + 2 * windows.count + (month ? 1 : 0) + (weekday ? 1 : 0) + (seriesID ? 1 : 0) + regressors }
 
     /// The scale of a series' values `y`: the mean |y[t] - y[t-season]| (lag 1 for a
     /// series shorter than a season and one); mean |y| when that is 0; 1 when both are.
@@ -115,10 +120,14 @@ public struct SeriesData: Sendable {
     public var id: String
     public var y: [Double]
     public var ds: [Int64]
-    public init(id: String, y: [Double], ds: [Int64]) {
+    /// Exogenous regressors, one column each, aligned with y (and past it: the future
+    /// values a forecast reads).
+    public var x: [[Double]]
+    public init(id: String, y: [Double], ds: [Int64], x: [[Double]] = []) {
         self.id = id
         self.y = y
         self.ds = ds
+        self.x = x
     }
 }
 
@@ -139,7 +148,7 @@ public func calendarOf(_ seconds: Int64) -> (month: Int, weekday: Int) {
 
 extension FeatureSpec {
     /// Writes the features of the row whose target is w[t] into `row` (columns wide).
-    func features(w: [Double], t: Int, timestamp: Int64?, seriesIndex: Int?, into row: inout [Float]) {
+    func features(w: [Double], t: Int, timestamp: Int64?, seriesIndex: Int?, x: [[Double]] = [], into row: inout [Float]) {
         var c = 0
         for k in lags {
             row[c] = Float(w[t - k]); c += 1
@@ -157,6 +166,9 @@ extension FeatureSpec {
         if month { row[c] = cal.map { Float($0.month) } ?? .nan; c += 1 }
         if weekday { row[c] = cal.map { Float($0.weekday) } ?? .nan; c += 1 }
         if seriesID { row[c] = seriesIndex.map { Float($0) } ?? .nan; c += 1 }
+        for j in 0..<regressors {
+            row[c] = j < x.count && t < x[j].count ? Float(x[j][t]) : .nan; c += 1
+        }
     }
 
     /// Every training row of the series: targets w[t] for t in warmup..<end.
@@ -166,7 +178,7 @@ extension FeatureSpec {
         let w = levels(of: series.y[..<end].map { $0 / scale }).last!
         var row = [Float](repeating: .nan, count: columns)
         for t in warmup..<end where w[t].isFinite {
-            features(w: w, t: t, timestamp: series.ds.isEmpty ? nil : series.ds[t], seriesIndex: seriesIndex, into: &row)
+            features(w: w, t: t, timestamp: series.ds.isEmpty ? nil : series.ds[t], seriesIndex: seriesIndex, x: series.x, into: &row)
             values.append(contentsOf: row)
             labels.append(Float(w[t]))
         }
@@ -270,7 +282,7 @@ public final class GlobalModel: @unchecked Sendable {
         for s in usable {
             if cancelled() { throw GlobalModelError.cancelled }
             let cut = s.y.count - steps
-            let past = SeriesData(id: s.id, y: Array(s.y[..<cut]), ds: Array(s.ds.prefix(cut)))
+            let past = SeriesData(id: s.id, y: Array(s.y[..<cut]), ds: Array(s.ds.prefix(cut)), x: s.x)
             let scale = spec.scale(of: past.y)
             let f = try held.forecast(past, horizon: steps, futureDs: Array(s.ds.dropFirst(cut)))
             for t in 0..<steps where s.y[cut + t].isFinite && f[t].isFinite {
@@ -289,6 +301,9 @@ public final class GlobalModel: @unchecked Sendable {
         guard series.y[n - 1].isFinite else {
             throw GlobalModelError.badData("global_xgb forecasts from the last value of series '\(series.id)', which is missing")
         }
+        if spec.regressors > 0 && (series.x.count != spec.regressors || series.x.contains { $0.count < n + horizon }) {
+            throw GlobalModelError.badData("global_xgb was fitted with \(spec.regressors) regressor\(spec.regressors == 1 ? "" : "s"): series '\(series.id)' needs their values over the \(horizon) steps forecast")
+        }
         let scale = spec.scale(of: series.y)
         var levels = spec.levels(of: series.y.map { $0 / scale })
         var row = [Float](repeating: .nan, count: spec.columns)
@@ -298,7 +313,7 @@ public final class GlobalModel: @unchecked Sendable {
         for step in 0..<horizon {
             let t = n + step
             spec.features(w: levels[levels.count - 1], t: t, timestamp: step < futureDs.count ? futureDs[step] : nil,
-                          seriesIndex: seriesIndex, into: &row)
+                          seriesIndex: seriesIndex, x: series.x, into: &row)
             let w = try booster.predict(DMatrix(values: row, rows: 1, cols: spec.columns))[0]
             spec.append(Double(w), to: &levels)
             out.append(levels[0][t] * scale)
@@ -330,7 +345,8 @@ public final class GlobalModel: @unchecked Sendable {
         w.bytes(Array("FXGB".utf8)); w.u32(2)
         for list in [spec.lags, spec.windows, spec.differences] { w.u32(UInt32(list.count)); list.forEach { w.u32(UInt32($0)) } }
         w.u32(UInt32(spec.season))
-        w.u32((spec.month ? 1 : 0) | (spec.weekday ? 2 : 0) | (spec.seriesID ? 4 : 0))
+        // bits 8...: the number of regressors
+        w.u32((spec.month ? 1 : 0) | (spec.weekday ? 2 : 0) | (spec.seriesID ? 4 : 0) | UInt32(spec.regressors) << 8)
         w.u32(UInt32(ids.count)); ids.forEach { w.string($0) }
         w.u32(UInt32(calibration.count))
         for e in calibration { w.u32(UInt32(e.count)); e.forEach { w.f64($0) } }
@@ -356,7 +372,8 @@ public final class GlobalModel: @unchecked Sendable {
         let ids = try (0..<r.u32()).map { _ in try r.string() }
         let calibration = try (0..<r.u32()).map { _ in try (0..<r.u32()).map { _ in try r.f64() } }
         let model = try r.bytes(Int(try r.u64()))
-        let spec = FeatureSpec(lags: lags, windows: windows, differences: differences, season: season, month: flags & 1 != 0, weekday: flags & 2 != 0, seriesID: flags & 4 != 0)
+        let spec = FeatureSpec(lags: lags, windows: windows, differences: differences, season: season, month: flags & 1 != 0, weekday: flags & 2 != 0, seriesID: flags & 4 != 0,
+                               regressors: Int(flags >> 8))
         return GlobalModel(spec: spec, booster: try Booster(bytes: model, parameters: parameters), ids: ids,
                            calibration: calibration)
     }

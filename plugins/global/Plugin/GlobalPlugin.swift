@@ -19,7 +19,7 @@ public func fcastPluginEntry(_ major: UInt32, _ minor: UInt32,
 struct GlobalXGBAlgorithm: Algorithm {
     var name: String { "global_xgb" }
     var summary: String { "Gradient-boosted trees (XGBoost) over lags, rolling statistics and calendar features, one model across all series" }
-    var capabilities: Capabilities { [.intervals, .threadSafe, .saveLoad, .global] }
+    var capabilities: Capabilities { [.intervals, .threadSafe, .saveLoad, .global, .exogenous] }
     var parameters: [Parameter] {
         [.real("eta", default: 0.1, min: 0.0001, max: 1, help: "learning rate (shrinkage of each tree)"),
          .int("max_depth", default: 6, min: 1, max: 20, help: "largest depth of a tree"),
@@ -64,7 +64,7 @@ struct GlobalXGBAlgorithm: Algorithm {
 }
 
 private func data(_ s: SeriesInput) -> SeriesData {
-    SeriesData(id: s.id, y: Array(s.y), ds: Array(s.ds))
+    SeriesData(id: s.id, y: Array(s.y), ds: Array(s.ds), x: s.regressorColumns)
 }
 
 private func pluginError(_ e: any Error) -> PluginError {
@@ -108,7 +108,8 @@ final class GlobalXGBConfig: GlobalModelConfig {
                                windows: windows ?? FeatureSpec.defaultWindows(season: season),
                                differences: differences ?? FeatureSpec.defaultDifferences(season: season), season: season,
                                month: unit >= FC_FREQ_DAY && unit <= FC_FREQ_QUARTER,
-                               weekday: unit >= FC_FREQ_HOUR && unit <= FC_FREQ_DAY, seriesID: seriesID)
+                               weekday: unit >= FC_FREQ_HOUR && unit <= FC_FREQ_DAY, seriesID: seriesID,
+                               regressors: s.regressorCount)
         return (spec, season)
     }
 
@@ -168,7 +169,18 @@ final class GlobalXGBModel: GlobalFittedModel {
     }
 
     func predict(series: SeriesInput, _ request: ForecastRequest) throws -> Forecast {
-        let s = data(series)
+        var s = data(series)
+        let k = model.spec.regressors
+        if k > 0 {
+            guard request.regressorCount == k, s.x.count == k else {
+                throw PluginError.invalidArgument("global_xgb was fitted with \(k) regressor\(k == 1 ? "" : "s"): series '\(series.id)' needs them, and their future values")
+            }
+            let future = request.futureColumns
+            if let j = future.firstIndex(where: { $0.contains { !$0.isFinite } }) {
+                throw PluginError.badData("global_xgb: series '\(series.id)': future value \(future[j].firstIndex { !$0.isFinite }! + 1) of regressor \(j + 1) is missing")
+            }
+            for j in 0..<k { s.x[j] += future[j] }
+        }
         do {
             let mean = try model.forecast(s, horizon: request.horizon, futureDs: request.futureDs)
             guard !request.levels.isEmpty else { return Forecast(mean: mean) }
@@ -197,8 +209,13 @@ final class GlobalXGBModel: GlobalFittedModel {
 final class LocalXGBModel: FittedModel {
     let model: any GlobalFittedModel
     let id: String, y: [Double], ds: [Int64], unit: fc_frequency_unit, step: Int, endOfPeriod: Bool
+    /// The series' regressors (row-major; kept in memory only: a saved one-series fit
+    /// with regressors cannot forecast after load).
+    var x: [Double] = [], regressorCount = 0
     init(model: any GlobalFittedModel, series: SeriesInput) {
         self.model = model
+        x = Array(series.x)
+        regressorCount = series.regressorCount
         id = series.id
         y = Array(series.y)
         ds = Array(series.ds)
@@ -256,8 +273,10 @@ final class LocalXGBModel: FittedModel {
     func predict(_ request: ForecastRequest) throws -> Forecast {
         try y.withUnsafeBufferPointer { yb in
             try ds.withUnsafeBufferPointer { db in
-                try model.predict(series: SeriesInput(id: id, y: yb, ds: db, frequencyUnit: unit, frequencyStep: step,
-                                                      endOfPeriod: endOfPeriod), request)
+                try x.withUnsafeBufferPointer { xb in
+                    try model.predict(series: SeriesInput(id: id, y: yb, ds: db, frequencyUnit: unit, frequencyStep: step,
+                                                          endOfPeriod: endOfPeriod, x: xb, regressorCount: regressorCount), request)
+                }
             }
         }
     }
@@ -290,6 +309,6 @@ nonisolated(unsafe) private let boostTable: UnsafeMutablePointer<fc_boost_ext> =
 }()
 
 private let globalExtension: @convention(c) (UnsafePointer<CChar>?) -> UnsafeRawPointer? = { name in
-    guard let name, String(cString: name) == FC_BOOST_EXTENSION else { return nil }
+    guard let name, String(cString: name) == FC_BOOST_EXTENSION else { return standardExtension(named: name) }
     return UnsafeRawPointer(boostTable)
 }

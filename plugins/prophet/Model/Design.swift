@@ -11,6 +11,9 @@ public struct FeatureBlock: Sendable, Equatable {
         case fourier(period: Double, order: Int)
         /// One indicator per (holiday, day offset).
         case holidays([HolidayColumn])
+        /// An extra regressor (Prophet's add_regressor): column `index` of the regressors,
+        /// standardised as (x - mu) / std (mu 0, std 1 when not standardised).
+        case regressor(index: Int, mu: Double, std: Double)
     }
     public var name: String
     public var kind: Kind
@@ -97,7 +100,48 @@ extension FeatureBlock {
                 rows.append(contentsOf: row)
             }
             return BlockRows(width: w, count: seen.count + 1, rows: rows, index: index)
+        case .regressor:
+            // Its values are not a function of the dates: rows(at:regressors:) gives them.
+            return BlockRows(width: 1, count: 1, rows: [0], index: index)
         }
+    }
+
+    /// The block's rows at `ds`, where `regressors[j]` holds regressor j's values aligned
+    /// with `ds` (only regressor blocks read them), deduplicated as the other blocks.
+    func rows(at ds: [Int64], regressors: [[Double]]) -> BlockRows {
+        guard case .regressor(let j, let mu, let std) = kind else { return rows(at: ds) }
+        let values = j < regressors.count ? regressors[j] : []
+        var index = [Int32](repeating: 0, count: ds.count)
+        var rows: [Double] = []
+        var seen: [UInt64: Int32] = [:]
+        for i in 0..<ds.count {
+            let v = i < values.count ? (values[i] - mu) / std : 0
+            let key = v.bitPattern
+            if let u = seen[key] { index[i] = u; continue }
+            let u = Int32(seen.count)
+            seen[key] = u
+            index[i] = u
+            rows.append(v)
+        }
+        return BlockRows(width: 1, count: seen.count, rows: rows, index: index)
+    }
+}
+
+/// Prophet's add_regressor blocks for regressor columns over the fitted rows: one column
+/// each, prior scale `priorScale` (Prophet's default: holidays_prior_scale, 10), in `mode`.
+/// Standardised as Prophet ("auto"): (x - mean) / std (sample standard deviation), except
+/// a binary 0/1 regressor or one with a single value, left as it is.
+func regressorBlocks(_ xs: [[Double]], priorScale: Double, mode: ProphetMode) -> [FeatureBlock] {
+    xs.enumerated().map { j, x in
+        let distinct = Set(x)
+        var mu = 0.0, std = 1.0
+        if distinct.count >= 2 && distinct != [0, 1] {
+            mu = x.reduce(0, +) / Double(x.count)
+            std = (x.reduce(0) { $0 + ($1 - mu) * ($1 - mu) } / Double(max(x.count - 1, 1))).squareRoot()
+            if !(std > 0) { mu = 0; std = 1 }
+        }
+        return FeatureBlock(name: "regressor\(j + 1)", kind: .regressor(index: j, mu: mu, std: std), mode: mode,
+                            priorScales: [priorScale])
     }
 }
 

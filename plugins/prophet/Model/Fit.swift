@@ -29,6 +29,9 @@ public final class ProphetFit: Sendable {
     public let blocks: [FeatureBlock]
     public let historyDs: [Int64]
     public let historyY: [Double]
+    /// The extra regressors over the history (one column each, aligned with historyDs).
+    public let historyX: [[Double]]
+    public var regressorCount: Int { historyX.count }
     public let intervalWidth: Double
     public let uncertaintySamples: Int
     /// The Laplace scale of the changepoint prior (changepoint_prior_scale).
@@ -40,7 +43,9 @@ public final class ProphetFit: Sendable {
     init(growth: ProphetGrowth, mode: ProphetMode, start: Int64, tScale: Double, yShift: Double, yScale: Double,
          cap: Double?, floor: Double?, changepointsT: [Double], k: Double, m: Double, delta: [Double],
          sigma: Double, beta: [Double], blocks: [FeatureBlock], historyDs: [Int64], historyY: [Double],
-         intervalWidth: Double, uncertaintySamples: Int, priorTau: Double = 0.05, evaluations: Int, logPosterior: Double) {
+         intervalWidth: Double, uncertaintySamples: Int, priorTau: Double = 0.05, evaluations: Int, logPosterior: Double,
+         historyX: [[Double]] = []) {
+        self.historyX = historyX
         self.growth = growth
         self.mode = mode
         self.start = start
@@ -91,8 +96,17 @@ public enum Prophet {
     /// `ds`: seconds since 1970-01-01 UTC, increasing; `y`: NaN marks a missing value
     /// (dropped, as Prophet does, except in multiplicative mode where it is an error).
     public static func fit(ds dsIn: [Int64], y yIn: [Double], options o: ProphetOptions) throws -> ProphetFit {
+        try fit(ds: dsIn, y: yIn, regressors: [], options: o)
+    }
+
+    /// With extra regressors (Prophet's add_regressor, one per column of `regressors`, each
+    /// aligned with `ds`, finite where y is observed): standardised, prior scale
+    /// `o.regressorPriorScale`, in the model's mode.
+    public static func fit(ds dsIn: [Int64], y yIn: [Double], regressors xIn: [[Double]], options o: ProphetOptions) throws -> ProphetFit {
         try o.validate()
         guard dsIn.count == yIn.count else { throw ProphetError(.badData, "ds and y differ in length") }
+        guard xIn.allSatisfy({ $0.count == yIn.count }) else { throw ProphetError(.badData, "a regressor and y differ in length") }
+        var xs = [[Double]](repeating: [], count: xIn.count)
         let multiplicativeUsed = o.mode == .multiplicative || o.holidaysMode == .multiplicative
             || o.seasonalities.contains { $0.mode == .multiplicative }
         let multParam = o.mode == .multiplicative ? "mode" : (o.holidaysMode == .multiplicative ? "holidays_mode" : "seasonality")
@@ -115,6 +129,12 @@ public enum Prophet {
             if let last = ds.last, dsIn[i] <= last { throw ProphetError(.badData, "dates must increase (value \(i + 1))") }
             ds.append(dsIn[i])
             y.append(v)
+            for j in xIn.indices {
+                guard xIn[j][i].isFinite else {
+                    throw ProphetError(.badData, "regressor \(j + 1) is missing at value \(i + 1) of \(yIn.count)")
+                }
+                xs[j].append(xIn[j][i])
+            }
         }
         let n = y.count
         guard n >= 2 else {
@@ -170,8 +190,8 @@ public enum Prophet {
         var cps = cpDates.map { Double($0 - start) / tScale }
         if cps.isEmpty { cps = [0] }
 
-        let blocks = makeBlocks(options: o, ds: ds)
-        let rows = blocks.map { $0.rows(at: ds) }
+        let blocks = makeBlocks(options: o, ds: ds) + regressorBlocks(xs, priorScale: o.regressorPriorScale, mode: o.mode)
+        let rows = blocks.map { $0.rows(at: ds, regressors: xs) }
         let obj = Objective(t: t, y: ys, cps: cps, growth: o.growth, capS: capS, tau: o.changepointPriorScale,
                             blocks: blocks, blockRows: rows)
 
@@ -214,7 +234,7 @@ public enum Prophet {
                               beta: [Double](repeating: 0, count: obj.K), blocks: blocks,
                               historyDs: ds, historyY: y, intervalWidth: o.intervalWidth,
                               uncertaintySamples: o.uncertaintySamples, priorTau: o.changepointPriorScale,
-                              evaluations: 0, logPosterior: -f)
+                              evaluations: 0, logPosterior: -f, historyX: xs)
         }
         let (theta, sigmaHat, gnIterations) = obj.solveMAP(theta0: theta0, maxIterations: o.maxNewtonIterations)
 
@@ -249,7 +269,7 @@ public enum Prophet {
                           historyDs: ds, historyY: y, intervalWidth: o.intervalWidth,
                           uncertaintySamples: o.uncertaintySamples, priorTau: o.changepointPriorScale,
                           evaluations: gnIterations + obj.evaluations,
-                          logPosterior: -fBest)
+                          logPosterior: -fBest, historyX: xs)
     }
 
     private static func c_max(_ v: [Double]) -> Double { v.max() ?? 1 }
@@ -311,7 +331,7 @@ extension ProphetFit {
     public func logPosteriorAt(k: Double, m: Double, delta: [Double], sigma: Double, beta: [Double]) -> Double {
         let t = historyDs.map { tOf($0) }
         let ys = historyY.map { ($0 - yShift) / yScale }
-        let rows = blocks.map { $0.rows(at: historyDs) }
+        let rows = blocks.map { $0.rows(at: historyDs, regressors: historyX) }
         let obj = Objective(t: t, y: ys, cps: changepointsT, growth: growth, capS: capScaled,
                             tau: priorTau, blocks: blocks, blockRows: rows)
         let S = delta.count

@@ -71,6 +71,9 @@ public struct ProphetOptions: Sendable {
     public var seasonalityPriorScale: Double = 10
     public var holidays: [Holiday] = []
     public var holidaysPriorScale: Double = 10
+    /// Prior scale of each extra regressor (add_regressor's prior_scale; Prophet's default
+    /// is holidays_prior_scale, 10).
+    public var regressorPriorScale: Double = 10
     /// nil: the seasonality mode.
     public var holidaysMode: ProphetMode? = nil
     /// Logistic growth: the carrying capacity (required) and the saturating minimum.
@@ -92,7 +95,7 @@ public struct ProphetOptions: Sendable {
             throw ProphetError(.invalidArgument, parameter: "changepoint_range", "must be in (0, 1], got \(changepointRange)")
         }
         for (name, v) in [("changepoint_prior_scale", changepointPriorScale), ("seasonality_prior_scale", seasonalityPriorScale),
-                          ("holidays_prior_scale", holidaysPriorScale)] where !(v > 0 && v.isFinite) {
+                          ("holidays_prior_scale", holidaysPriorScale), ("regressor_prior_scale", regressorPriorScale)] where !(v > 0 && v.isFinite) {
             throw ProphetError(.invalidArgument, parameter: name, "must be a positive number, got \(v)")
         }
         for (name, s) in [("yearly", yearly), ("weekly", weekly), ("daily", daily)] {

@@ -33,7 +33,8 @@ extension ProphetFit {
     @inline(__always) func tOf(_ s: Int64) -> Double { Double(s - start) / tScale }
 
     /// Trend, seasonalities, holidays and yhat at any dates.
-    public func components(at ds: [Int64]) -> ProphetComponents {
+    /// `regressors[j]`: regressor j's values at `ds` (a model fitted with regressors).
+    public func components(at ds: [Int64], regressors: [[Double]] = []) -> ProphetComponents {
         let n = ds.count
         var trend = [Double](repeating: 0, count: n)
         for i in 0..<n {
@@ -47,7 +48,7 @@ extension ProphetFit {
         var add = [Double](repeating: 0, count: n)
         var off = 0
         for b in blocks {
-            let r = b.rows(at: ds)
+            let r = b.rows(at: ds, regressors: regressors)
             let w = b.width
             let factor = b.mode == .additive ? yScale : 1
             var vals = [Double](repeating: 0, count: n)
@@ -78,16 +79,17 @@ extension ProphetFit {
     }
 
     /// In-sample fitted values (yhat at the history's dates).
-    public var fittedValues: [Double] { components(at: historyDs).yhat }
+    public var fittedValues: [Double] { components(at: historyDs, regressors: historyX).yhat }
     /// Components at the history's dates.
-    public var fittedComponents: ProphetComponents { components(at: historyDs) }
+    public var fittedComponents: ProphetComponents { components(at: historyDs, regressors: historyX) }
 
     /// Point forecast and intervals at `levels` (fractions in (0, 1)), by simulating
     /// future trend changes (Poisson-many changepoints at the history's rate, Laplace
     /// changes with the mean |delta| of the fit) and Gaussian observation noise, as
     /// Prophet does; `samples` draws; seeded, so the same seed gives the same intervals.
-    public func forecast(at ds: [Int64], levels: [Double], seed: UInt64, samples: Int? = nil) -> ProphetForecast {
-        let c = components(at: ds)
+    public func forecast(at ds: [Int64], levels: [Double], seed: UInt64, samples: Int? = nil,
+                         regressors: [[Double]] = []) -> ProphetForecast {
+        let c = components(at: ds, regressors: regressors)
         let h = ds.count
         let ns = samples ?? uncertaintySamples
         guard !levels.isEmpty, h > 0, ns > 0 else {

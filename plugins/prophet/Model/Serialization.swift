@@ -76,6 +76,11 @@ extension ProphetFit {
                     w.int(c.offset)
                     w.ints(c.days.map { Int64($0) })
                 }
+            case .regressor(let index, let mu, let std):
+                w.int(2)
+                w.int(index)
+                w.double(mu)
+                w.double(std)
             }
         }
         w.ints(historyDs)
@@ -85,6 +90,8 @@ extension ProphetFit {
         w.int(evaluations)
         w.double(logPosterior)
         w.double(priorTau)
+        w.int(historyX.count)
+        for x in historyX { w.doubles(x) }
         return w.bytes
     }
 
@@ -122,6 +129,10 @@ extension ProphetFit {
                     cols.append(HolidayColumn(holiday: h, offset: off, days: try r.ints().map { Int($0) }))
                 }
                 kind = .holidays(cols)
+            case 2:
+                let index = Int(try r.int())
+                let mu = try r.double()
+                kind = .regressor(index: index, mu: mu, std: try r.double())
             default: throw ProphetError(.badData, "saved prophet model is corrupt")
             }
             blocks.append(FeatureBlock(name: name, kind: kind, mode: bm, priorScales: scales))
@@ -133,6 +144,8 @@ extension ProphetFit {
         let ev = Int(try r.int())
         let lp = try r.double()
         let tau = r.pos < bytes.count ? try r.double() : 0.05
+        var historyX: [[Double]] = []
+        if r.pos < bytes.count { for _ in 0..<(try r.count()) { historyX.append(try r.doubles()) } }
         guard delta.count == cps.count, beta.count == blocks.reduce(0, { $0 + $1.width }), ds.count == y.count else {
             throw ProphetError(.badData, "saved prophet model is corrupt")
         }
@@ -140,6 +153,6 @@ extension ProphetFit {
                           cap: cap.isNaN ? nil : cap, floor: floor.isNaN ? nil : floor, changepointsT: cps,
                           k: k, m: m, delta: delta, sigma: sigma, beta: beta, blocks: blocks,
                           historyDs: ds, historyY: y, intervalWidth: iw, uncertaintySamples: us,
-                          priorTau: tau, evaluations: ev, logPosterior: lp)
+                          priorTau: tau, evaluations: ev, logPosterior: lp, historyX: historyX)
     }
 }

@@ -43,7 +43,7 @@ public struct ProphetAlgorithm: Algorithm {
     public var summary: String {
         "Prophet (Taylor & Letham 2017): trend with changepoints + Fourier seasonalities + holidays, MAP fit, simulated intervals"
     }
-    public var capabilities: Capabilities { [.intervals, .threadSafe, .saveLoad, .fitted] }
+    public var capabilities: Capabilities { [.intervals, .threadSafe, .saveLoad, .fitted, .exogenous] }
     public var parameters: [Parameter] {
         [
             .string("growth", default: "linear", choices: ProphetGrowth.allCases.map(\.rawValue),
@@ -66,6 +66,8 @@ public struct ProphetAlgorithm: Algorithm {
             .real("seasonality_prior_scale", default: 10, min: 0, help: "standard deviation of the prior on seasonal coefficients"),
             .json("holidays", help: "events: [{name: \"xmas\", ds: [\"2019-12-25\"], lower_window: -1, upper_window: 0}], a data set (unique_id = name), or a CSV path (holiday,ds[,lower_window,upper_window])"),
             .real("holidays_prior_scale", default: 10, min: 0, help: "standard deviation of the prior on holiday effects"),
+            .real("regressor_prior_scale", default: 10, min: 0,
+                  help: "standard deviation of the prior on each regressor's coefficient (add_regressor's prior_scale)"),
             .string("holidays_mode", default: nil, choices: ProphetMode.allCases.map(\.rawValue), auto: true,
                     help: "holidays mode; default: the seasonality mode"),
             .json("cap", help: "logistic growth: carrying capacity, a number or a record {series id: number}"),
@@ -115,6 +117,7 @@ public final class ProphetConfig: ModelConfig, @unchecked Sendable {
         o.changepointPriorScale = v.real("changepoint_prior_scale", default: 0.05)
         o.seasonalityPriorScale = v.real("seasonality_prior_scale", default: 10)
         o.holidaysPriorScale = v.real("holidays_prior_scale", default: 10)
+        o.regressorPriorScale = v.real("regressor_prior_scale", default: 10)
         o.intervalWidth = v.real("interval_width", default: 0.8)
         o.uncertaintySamples = v.int("uncertainty_samples", default: 1000)
         if let j = v.json("changepoints") {
@@ -294,8 +297,9 @@ public final class ProphetConfig: ModelConfig, @unchecked Sendable {
         let ds = series.ds.count == series.count ? Array(series.ds)
             : synthesizedDates(count: series.count, unit: series.frequencyUnit, step: series.frequencyStep)
         do {
-            let fit = try Prophet.fit(ds: ds, y: Array(series.y), options: o)
-            return ProphetPluginModel(fit: fit, ds: ds, unit: series.frequencyUnit, step: series.frequencyStep)
+            let x = series.regressorColumns
+            let fit = try Prophet.fit(ds: ds, y: Array(series.y), regressors: x, options: o)
+            return ProphetPluginModel(fit: fit, ds: ds, unit: series.frequencyUnit, step: series.frequencyStep, x: x)
         } catch let e as ProphetError {
             throw pluginError(e, series: series.id)
         }
@@ -369,16 +373,19 @@ public final class ProphetPluginModel: FittedModel, @unchecked Sendable {
     public let ds: [Int64]
     let unit: fc_frequency_unit
     let step: Int
+    /// The regressors at `ds` (one column each; empty without regressors).
+    let x: [[Double]]
 
-    init(fit: ProphetFit, ds: [Int64], unit: fc_frequency_unit, step: Int) {
+    init(fit: ProphetFit, ds: [Int64], unit: fc_frequency_unit, step: Int, x: [[Double]] = []) {
         self.fit = fit
+        self.x = x
         self.ds = ds
         self.unit = unit
         self.step = step
     }
 
     /// Trend, seasonalities, holidays and yhat over the history.
-    public var components: ProphetComponents { fit.components(at: ds) }
+    public var components: ProphetComponents { fit.components(at: ds, regressors: x) }
 
     public var modelDescription: String? {
         var parts: [String] = [fit.mode.rawValue]
@@ -391,8 +398,10 @@ public final class ProphetPluginModel: FittedModel, @unchecked Sendable {
             switch b.kind {
             case .fourier(_, let order): parts.append("\(b.name) \(order)")
             case .holidays(let cols): parts.append("\(Set(cols.map(\.holiday)).count) holidays")
+            case .regressor: break
             }
         }
+        if fit.regressorCount > 0 { parts.append("\(fit.regressorCount) regressor\(fit.regressorCount == 1 ? "" : "s")") }
         return "prophet(" + parts.joined(separator: ", ") + ")"
     }
 
@@ -409,11 +418,30 @@ public final class ProphetPluginModel: FittedModel, @unchecked Sendable {
         for l in levels where !(l > 0 && l < 1) {
             throw PluginError.invalidArgument("prophet: interval level \(l * 100) must be between 0 and 100")
         }
-        let f = fit.forecast(at: future, levels: levels, seed: request.seed)
+        var futureX: [[Double]] = []
+        if fit.regressorCount > 0 {
+            let k = fit.regressorCount
+            guard request.regressorCount == k else {
+                throw PluginError.invalidArgument(request.regressorCount == 0
+                    ? "prophet: this model was fitted with \(k) regressor\(k == 1 ? "" : "s"): its forecast needs their future values"
+                    : "prophet: this model was fitted with \(k) regressor\(k == 1 ? "" : "s"), the forecast gives \(request.regressorCount)")
+            }
+            futureX = request.futureColumns
+            if let j = futureX.firstIndex(where: { $0.contains { !$0.isFinite } }) {
+                let t = futureX[j].firstIndex { !$0.isFinite }!
+                throw PluginError.badData("prophet: future value \(t + 1) of regressor \(j + 1) is missing")
+            }
+        }
+        let f = fit.forecast(at: future, levels: levels, seed: request.seed, regressors: futureX)
         return Forecast(mean: f.yhat, lo: f.lower, hi: f.upper)
     }
 
-    public func fittedValues() throws -> [Double] { fit.components(at: ds).yhat }
+    public func fittedValues() throws -> [Double] {
+        if fit.regressorCount > 0 && x.count != fit.regressorCount {
+            throw PluginError.unsupported("prophet: the fitted values of a loaded model with regressors are not kept")
+        }
+        return fit.components(at: ds, regressors: x).yhat
+    }
 
     public func save() throws -> [UInt8] {
         var out: [UInt8] = [1]
@@ -442,6 +470,7 @@ public final class ProphetPluginModel: FittedModel, @unchecked Sendable {
         guard n >= 0, n <= bytes.count / 8 else { throw ProphetError(.badData, "saved prophet model is corrupt") }
         let ds = try (0..<n).map { _ in try get() }
         let fit = try ProphetFit.deserialize(Array(bytes[pos...]))
-        return ProphetPluginModel(fit: fit, ds: ds, unit: unit, step: step)
+        return ProphetPluginModel(fit: fit, ds: ds, unit: unit, step: step,
+                                  x: fit.historyDs.count == ds.count ? fit.historyX : [])
     }
 }

@@ -410,38 +410,50 @@ public enum ThetaFitter {
                 if r.mse.isFinite, r.mse < (chosen?.1.mse ?? .infinity) { chosen = (t, r) }
             }
             guard let (type, p) = chosen else { continue }
-            var errors = [Double](repeating: 0, count: n)
-            var last = ThetaState(level: 0, meanY: 0, a: 0, b: 0, mu: 0)
-            _ = adj.withUnsafeBufferPointer { a in
-                errors.withUnsafeMutableBufferPointer { e in
-                    Recursions.run(a, type, p.l0, p.alpha, p.theta, errors: e, last: &last, meanAbs: meanAbs)
-                }
-            }
-            let tail = n > 5 ? Array(errors[3...]) : errors
-            let em = tail.reduce(0, +) / Double(tail.count)
-            let sigma = (tail.reduce(0) { $0 + ($1 - em) * ($1 - em) } / Double(tail.count - 1)).squareRoot()
-            let seasonal = kind == .none ? [1.0] : idx
-            var fitted = [Double](repeating: 0, count: n)
-            var sse = 0.0
-            for t in 0..<n {
-                let mu = adj[t] - errors[t]
-                let f = switch kind {
-                case .none: mu
-                case .multiplicative: mu * idx[t % m]
-                case .additive: mu + idx[t % m]
-                }
-                fitted[t] = f * scale
-                if t >= 3 { sse += (y0[t] - f) * (y0[t] - f) }
-            }
-            let fit = ThetaFit(type: type, initialLevel: p.l0, alpha: p.alpha, theta: p.theta, mse: p.mse, n: n,
-                               last: last, sigma: sigma, decomposition: kind, seasonal: seasonal, fitted: fitted,
-                               constant: nil, scale: scale)
+            let (fit, sse) = assemble(adj, y0: y0, type: type, l0: p.l0, alpha: p.alpha, theta: p.theta, mse: p.mse,
+                                      kind: kind, seasonal: kind == .none ? [1.0] : idx, meanAbs: meanAbs, scale: scale)
             // One decomposition: statsforecast's choice. Two ("auto"): the smaller in-sample
             // squared error on the original scale.
             if sse < bestScore || best == nil { best = fit; bestScore = sse }
         }
         guard let best else { throw ThetaError(.numericFailure, "no theta model could be fitted") }
         return ThetaFitResult(fit: best, notes: notes)
+    }
+
+    /// The fit of one model at given parameters on the adjusted data `adj` (`y0` the data
+    /// on the fitting scale before adjustment): the filter's last state, the residuals'
+    /// sigma, the fitted values; and the in-sample squared error on the `y0` scale from the
+    /// fourth point on.
+    static func assemble(_ adj: [Double], y0: [Double], type: ThetaType, l0: Double, alpha: Double, theta: Double,
+                         mse: Double, kind: AppliedDecomposition, seasonal: [Double], meanAbs: Double,
+                         scale: Double) -> (fit: ThetaFit, sse: Double) {
+        let n = adj.count, m = seasonal.count
+        var errors = [Double](repeating: 0, count: n)
+        var last = ThetaState(level: 0, meanY: 0, a: 0, b: 0, mu: 0)
+        _ = adj.withUnsafeBufferPointer { a in
+            errors.withUnsafeMutableBufferPointer { e in
+                Recursions.run(a, type, l0, alpha, theta, errors: e, last: &last, meanAbs: meanAbs)
+            }
+        }
+        let tail = n > 5 ? Array(errors[3...]) : errors
+        let em = tail.reduce(0, +) / Double(tail.count)
+        let sigma = (tail.reduce(0) { $0 + ($1 - em) * ($1 - em) } / Double(tail.count - 1)).squareRoot()
+        var fitted = [Double](repeating: 0, count: n)
+        var sse = 0.0
+        for t in 0..<n {
+            let mu = adj[t] - errors[t]
+            let f = switch kind {
+            case .none: mu
+            case .multiplicative: mu * seasonal[t % m]
+            case .additive: mu + seasonal[t % m]
+            }
+            fitted[t] = f * scale
+            if t >= 3 { sse += (y0[t] - f) * (y0[t] - f) }
+        }
+        let fit = ThetaFit(type: type, initialLevel: l0, alpha: alpha, theta: theta, mse: mse, n: n,
+                           last: last, sigma: sigma, decomposition: kind, seasonal: seasonal, fitted: fitted,
+                           constant: nil, scale: scale)
+        return (fit, sse)
     }
 }
 

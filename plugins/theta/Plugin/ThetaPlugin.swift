@@ -109,3 +109,24 @@ final class ThetaFitted: FittedModel {
     func fittedValues() throws -> [Double] { fit.fitted }
     func save() throws -> [UInt8] { fit.serialize() }
 }
+
+// MARK: Forecasting new data without fitting again (fcast.forward.v1)
+
+extension ThetaConfig: ForwardingConfig {
+    /// `model` applied to `series`: the same type, initial level, alpha, theta and seasonal
+    /// decomposition (ThetaFit.forward); a model of a constant series has no parameters, so
+    /// the new data are fitted.
+    func forward(_ model: any FittedModel, to series: SeriesInput) throws -> any FittedModel {
+        guard let core = WrappedModel(model).core as? ThetaFitted else {
+            throw PluginError.unsupported("theta: not a fitted theta model")
+        }
+        try series.requireNoInfinity(model: "theta")
+        try series.requireObserved(4, model: "theta")
+        let missing = series.missing
+        let y = Interpolation.fillInterior(series.observedStretch, period: season ?? series.defaultSeason)
+        let forwarded: ThetaFit?
+        do throws(ThetaError) { forwarded = try core.fit.forward(y: y) } catch { throw pluginError(error) }
+        guard let forwarded else { return try fit(series) }
+        return MissingEndsModel.wrap(ThetaFitted(forwarded), series: series, missing: missing)
+    }
+}
