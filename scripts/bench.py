@@ -661,7 +661,8 @@ def bench_cv():
     choose per series by CV MASE, forecast the hold-out with each series' winner and conformal
     intervals (the choice's cross-validation reused), and score every single model (conformal
     intervals from the same cross-validation, cv:) and the choice on the hold-out (PEERS.md's
-    protocol). FCAST_BENCH_LIMIT=N takes the first N series of each set; FCAST_CV_SETS=employment
+    protocol), then the hold-out coverage of the same forecasts under each calibrate(scores:)
+    (profile, the default; series; pooled). FCAST_BENCH_LIMIT=N takes the first N series of each set; FCAST_CV_SETS=employment
     (or visnights) runs one set; FCAST_CV_WINDOWS=k other windows; FCAST_CV_PRIOR=k best(prior: k)."""
     import csv
     limit = int(os.environ.get("FCAST_BENCH_LIMIT", "0"))
@@ -690,6 +691,10 @@ write(evaluate(res, test, season: {season}), "{out}/pick.csv")
 every = run(g, train, horizon: {h}, level: [80, 95], intervals: "conformal", cv: folds)
 write(summary(evaluate(every, test, season: {season})), "{out}/every.csv")
 write(pick, "{out}/wins.csv")
+write(evaluate(calibrate(res, folds, scores: "series"), test, season: {season}), "{out}/pick_series.csv")
+write(evaluate(calibrate(res, folds, scores: "pooled"), test, season: {season}), "{out}/pick_pooled.csv")
+write(summary(evaluate(calibrate(every, folds, scores: "series"), test, season: {season})), "{out}/every_series.csv")
+write(summary(evaluate(calibrate(every, folds, scores: "pooled"), test, season: {season})), "{out}/every_pooled.csv")
 """
         with tempfile.NamedTemporaryFile("w", suffix=".fc", delete=False) as f:
             f.write(script)
@@ -700,18 +705,20 @@ write(pick, "{out}/wins.csv")
         if p.returncode != 0:
             sys.exit(f"bench: fcast failed:\n{p.stderr}")
         # The runs in order: the cross-validation, the choice's run, the run of every model.
-        stages = [float(x) for x in re.findall(r"run: \d+ tasks in ([0-9.]+)s", p.stderr)]
+        # fcast prints "2.40s", "4m54s" or "1h2m3s".
+        stages = [sum(float(v or 0) * k for v, k in zip(m, (3600, 60, 1)))
+                  for m in re.findall(r"run: \d+ tasks in (?:(\d+)h)?(?:(\d+)m)?([0-9.]+)s", p.stderr)]
         notes = [l for l in p.stdout.splitlines() if l.startswith("note: intervals")]
         rows = []
         with open(f"{out}/every.csv") as f:
             for r in csv.DictReader(f):
                 rows.append([r["model"], r["series"], f"{float(r['mase']):.4f}", f"{float(r['smape']):.3f}",
                              f"{float(r['cover80']):.3f}", f"{float(r['cover95']):.3f}"])
-        with open(f"{out}/pick.csv") as f:
-            picks = list(csv.DictReader(f))
-        def mean(key):
-            v = [float(r[key]) for r in picks if r[key] not in ("", "nan")]
+        def mean(key, name="pick"):
+            with open(f"{out}/{name}.csv") as f:
+                v = [float(r[key]) for r in csv.DictReader(f) if r[key] not in ("", "nan")]
             return sum(v) / len(v)
+        picks = list(csv.DictReader(open(f"{out}/pick.csv")))
         rows.append(["CV choice per series", len(picks), f"{mean('mase'):.4f}", f"{mean('smape'):.3f}",
                      f"{mean('cover80'):.3f}", f"{mean('cover95'):.3f}"])
         with open(f"{out}/wins.csv") as f:
@@ -722,6 +729,15 @@ write(pick, "{out}/wins.csv")
               f"prior {prior}; conformal intervals; {wall:.0f} s wall; best peer MASE {peers[label]})",
               ["model", "series", "MASE", "sMAPE", "cover80", "cover95"], rows)
         print("wins: " + ", ".join(f"{k} {v}" for k, v in sorted(wins.items(), key=lambda kv: -kv[1])))
+        # Hold-out coverage 80 / 95 of the same forecasts under each way of gathering conformal scores.
+        cover = {"CV choice per series": {m: f"{mean('cover80', 'pick' + x):.3f} / {mean('cover95', 'pick' + x):.3f}"
+                                          for m, x in [("profile", ""), ("series", "_series"), ("pooled", "_pooled")]}}
+        for m, name in [("profile", "every"), ("series", "every_series"), ("pooled", "every_pooled")]:
+            with open(f"{out}/{name}.csv") as f:
+                for r in csv.DictReader(f):
+                    cover.setdefault(r["model"], {})[m] = f"{float(r['cover80']):.3f} / {float(r['cover95']):.3f}"
+        table(f"conformal coverage 80 / 95 on the {label} hold-out by scores (profile: the default)",
+              ["model", "profile", "series", "pooled"], [[k, v["profile"], v["series"], v["pooled"]] for k, v in cover.items()])
         print("task seconds (wall of each run: cv, choice, every model): " + ", ".join(f"{x:.1f}" for x in stages))
         for n in notes:
             print(n)

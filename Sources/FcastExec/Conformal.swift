@@ -8,7 +8,7 @@ import FcastPlugins
 /// The interval at level L is yhat +- the ceil((n + 1) L)-th smallest of n nonconformity
 /// scores, the finite-sample split-conformal rank (Vovk et al. 2005; Angelopoulos and Bates
 /// 2021, section 1.1), which covers at least L when the scores and the new error are
-/// exchangeable. Two ways to gather the scores of step t:
+/// exchangeable. Three ways to gather the scores of step t:
 ///
 /// - `pooled`: the errors of every series' CV windows at step t, each divided
 ///   by the in-sample scale of its window's training part (the seasonal naive MAE, as MASE
@@ -19,11 +19,15 @@ import FcastPlugins
 ///   scores do not come only from the series that chose it on those very windows (a winner's
 ///   CV errors are biased low: the choice selected them). A series without a scale (constant
 ///   history) falls back to its own errors.
-/// - `series` (the default): the absolute errors of the series' own windows (statsforecast's
+/// - `profile` (the default, ConformalProfile.swift): a series' own errors at step t where
+///   they give the level's rank, else its errors of every step scaled by the model's error
+///   profile over the horizon.
+/// - `series`: the absolute errors of the series' own windows (statsforecast's
 ///   ConformalIntervals; at least 2 windows). With 4 windows the 80% rank is the largest of
 ///   4 errors and 95% has no rank.
 ///
-/// Where a step has too few scores for the rank (ceil((n + 1) L) > n), the scores of the
+/// Where a step has too few scores for the rank (ceil((n + 1) L) > n) (`series`, `pooled`, or
+/// `profile` without a profile), the scores of the
 /// neighbouring steps (t - 1 and t + 1, then t - 2 and t + 2, ...) are pooled with its own
 /// until the rank exists. Radii are quantiles of one pool per step, so a higher level's
 /// interval contains a lower one's and widths are never negative.
@@ -50,7 +54,7 @@ public enum Conformal {
 
     /// Where the scores of a step come from (see the type's documentation).
     public enum Scores: String, Sendable, CaseIterable {
-        case pooled, series
+        case profile, series, pooled
     }
 
     /// What calibration did: tasks calibrated, tasks left without intervals, the most steps
@@ -64,6 +68,8 @@ public enum Conformal {
         public var fewestScores: Int? = nil
         /// Tasks calibrated on their own errors because their series has no scale.
         public var ownErrors = 0
+        /// Tasks (`profile` scores) with a level whose radius came from the profile pool.
+        public var profiled = 0
     }
 
     public enum CalibrationError: Error, CustomStringConvertible {
@@ -83,7 +89,7 @@ public enum Conformal {
     /// `series` scores a task with fewer than two successful windows gets no interval (NaN);
     /// with `pooled` scores a task gets none when its model has no scored window at all.
     /// Those are listed in the report. `season` sets the scale's lag (default: the data's).
-    public static func calibrate(_ res: RunResult, with cv: CVResult, only: Set<String>? = nil, scores method: Scores = .series,
+    public static func calibrate(_ res: RunResult, with cv: CVResult, only: Set<String>? = nil, scores method: Scores = .profile,
                                  season: Int? = nil) throws -> (RunResult, Report) {
         guard !res.levels.isEmpty else {
             throw CalibrationError.mismatch("the run has no interval levels: give level: [80, 95] to run()")
@@ -118,6 +124,13 @@ public enum Conformal {
         }
         // Pooled radii per CV model: [level][step] in units of a series' scale.
         var pooledRadii: [Int: [[Double]]] = [:]
+        var profiles: [Int: [Double]?] = [:]
+        func profile(model mc: Int) -> [Double]? {
+            if let g = profiles[mc] { return g }
+            let g = stepProfile(cv, model: mc, horizon: h, season: season)
+            profiles[mc] = g
+            return g
+        }
         func pooled(model mc: Int) -> [[Double]] {
             if let r = pooledRadii[mc] { return r }
             var scores = [[Double]](repeating: [], count: h)
@@ -159,6 +172,8 @@ public enum Conformal {
                 let own = ownScores(model: mc, series: sc)
                 if method == .pooled, let ownScale = scale(res.train.y[res.train.range(s)], season: season) {
                     radii = pooled(model: mc).map { $0.map { $0 * ownScale } }
+                } else if method == .profile && own.windows >= 2 {
+                    radii = profileRadii(own: own.scores, profile: profile(model: mc), levels: res.levels, report: &report)
                 } else if own.windows >= 2 {
                     if method == .pooled { report.ownErrors += 1 }
                     for l in 0..<nLevels {

@@ -29,7 +29,25 @@ struct Fcast: ParsableCommand {
         ProcessExecutor.defaultExecutable = ProcessExecutor.runningExecutable()
         // A plugin that crashes a threads run: say which task it was running.
         CrashReport.install()
-        main(nil)
+        do {
+            var command = try parseAsRoot(nil)
+            try command.run()
+            exitSkippingDestructors(0)
+        } catch let code as ExitCode {
+            exitSkippingDestructors(code.rawValue)
+        } catch {
+            exit(withError: error)   // help, version and usage errors: nothing has run yet
+        }
+    }
+
+    /// Ends the process once its output is flushed, without running C++ static destructors:
+    /// threads of a run may still be releasing fitted models inside a plugin (an XGBoost
+    /// booster freed by an executor thread) while exit() tears down that library's statics,
+    /// which crashed one loaded run at exit. Everything fcast keeps is already written: store
+    /// and journal writes are committed transactions, reports and CSVs are closed files.
+    static func exitSkippingDestructors(_ code: Int32) -> Never {
+        fflush(nil)
+        _exit(code)
     }
 }
 

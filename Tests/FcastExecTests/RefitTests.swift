@@ -143,16 +143,20 @@ final class RefitTests: XCTestCase {
     /// processes (each fitting what its tasks need) give inline's numbers, intervals included.
     func testThreadsAndProcessesGiveInlineNumbers() throws {
         let data = Self.six, models = try models()
-        let inline = try crossValidate(models, data, refit: .never, levels: [80])
-        let threads = try crossValidate(models, data, refit: .never, levels: [80], on: ThreadExecutor(workers: 4))
-        let processes = try crossValidate(models, data, refit: .never, levels: [80],
-                                          on: try ProcessExecutor(workers: 2, executable: TestSupport.fcastBinary))
-        for other in [threads, processes] {
-            XCTAssertEqual(other.run.outcomes.map(\.isFailure), inline.run.outcomes.map(\.isFailure))
-            XCTAssertEqual(other.run.mean, inline.run.mean, other.run.executor)
-            XCTAssertEqual(other.run.lo, inline.run.lo, other.run.executor)
-            XCTAssertEqual(other.run.hi, inline.run.hi, other.run.executor)
-            XCTAssertEqual(other.run.descriptions, inline.run.descriptions, other.run.executor)
+        for refit in [CrossValidation.Refit.never, .every(2)] {
+            let inline = try crossValidate(models, data, refit: refit, levels: [80])
+            let threads = try crossValidate(models, data, refit: refit, levels: [80], on: ThreadExecutor(workers: 4))
+            let processes = try crossValidate(models, data, refit: refit, levels: [80],
+                                              on: try ProcessExecutor(workers: 2, executable: TestSupport.fcastBinary))
+            XCTAssertTrue(inline.failures.isEmpty)
+            for other in [threads, processes] {
+                let what = "\(other.run.executor), refit: \(refit)"
+                XCTAssertEqual(other.run.outcomes.map(\.isFailure), inline.run.outcomes.map(\.isFailure), what)
+                XCTAssertEqual(other.run.mean, inline.run.mean, what)
+                XCTAssertEqual(other.run.lo, inline.run.lo, what)
+                XCTAssertEqual(other.run.hi, inline.run.hi, what)
+                XCTAssertEqual(other.run.descriptions, inline.run.descriptions, what)
+            }
         }
     }
 
@@ -189,5 +193,36 @@ final class RefitTests: XCTestCase {
         let two = try cv(.every(2))
         XCTAssertEqual(two.failures.map(\.window), [0, 1])
         XCTAssertTrue(two.isOK(model: 0, series: 0, window: 2) && two.isOK(model: 0, series: 0, window: 3))
+    }
+}
+
+/// A global model (global_xgb) without refitting: one fit across all series on window 1's
+/// data serves every later window, each forecasting its series' data up to its own cutoff
+/// (predict_global takes the series: no forward needed). Inline only, as GlobalExecutorTests.
+final class GlobalRefitTests: XCTestCase {
+    func testOneGlobalFitServesEveryWindow() throws {
+        let g = try XCTUnwrap(GlobalExecutorTests.registry.algorithm(named: "global_xgb"), "libfcast_global.so not built")
+        var models = [ModelSpec(algorithm: g, values: ["rounds": .int(30), "calibration": .int(4)])]
+        ModelSpec.assignNames(&models)
+        let data = GlobalExecutorTests.visnights
+        func run(_ refit: CrossValidation.Refit) throws -> RunResult {
+            let windows = CrossValidation.windows(horizon: 8, count: 3, step: 8, refit: refit)
+            let job = Job(plan: Runner.plan(models, on: data, options: RunOptions(horizon: 8, seed: 7), windows: windows),
+                          models: models, data: data, keep: .fitted)
+            return try Runner.run(job, on: InlineExecutor(), cancel: CancelToken(), progress: .none, progressOutput: .silent)
+        }
+        let once = try run(.never), always = try run(.always)
+        guard case .fitted(let first)? = once.kept[once.task(model: 0, series: 0, window: 0)] else { return XCTFail("no kept model") }
+        for s in 0..<data.count {
+            XCTAssertEqual(once.meanSlice(model: 0, series: s, window: 0), always.meanSlice(model: 0, series: s, window: 0))
+            for w in 1..<3 {
+                guard case .fitted(let m)? = once.kept[once.task(model: 0, series: s, window: w)] else { return XCTFail("no kept model") }
+                XCTAssertTrue(m === first, "series \(s) window \(w + 1) has a fit of its own")
+                XCTAssertTrue(once.meanSlice(model: 0, series: s, window: w).allSatisfy(\.isFinite))
+            }
+        }
+        // Later windows forecast from other data than window 1's, with window 1's model.
+        XCTAssertNotEqual(once.meanSlice(model: 0, series: 0, window: 2), once.meanSlice(model: 0, series: 0, window: 0))
+        XCTAssertNotEqual(once.meanSlice(model: 0, series: 0, window: 2), always.meanSlice(model: 0, series: 0, window: 2))
     }
 }

@@ -151,6 +151,27 @@ final class ServeRegressorTests: XCTestCase {
         }
     }
 
+    /// A version refitted without the regressors' future values stores no forecast for the
+    /// models that use them: the series detail has empty stored lists, and it still forecasts.
+    func testASeriesWithoutAStoredForecastStillServes() async throws {
+        let (chosen, run, future) = try version(["arima", "naive"])
+        var version = chosen
+        version.entries[0].forecast = []
+        try await withApp(version) { client in
+            let (d, detail, _) = try await ServeRoutesTests.call(client, .get, "/v1/series/north")
+            XCTAssertEqual(d, 200)
+            let stored = try XCTUnwrap((detail as? [String: Any])?["stored"] as? [String: Any])
+            XCTAssertEqual(stored["ds"] as? [String], [])
+            XCTAssertEqual(stored["mean"] as? [Double], [])
+            let (s, _, text) = try await ServeRoutesTests.call(client, .post, "/v1/forecast",
+                body: #"{"ids": ["north"], "horizon": 8, "regressors": {"north": \#(Self.values(future, 0))}}"#)
+            XCTAssertEqual(s, 200, text)
+            let mean = try JSONDecoder().decode(Answer.self, from: Data(text.utf8)).forecasts[0].mean
+            for (a, b) in zip(mean, run.meanSlice(model: 0, series: 0)) { XCTAssertEqual(a, b, accuracy: 1e-9) }
+            XCTAssertEqual(mean.count, 8)
+        }
+    }
+
     /// Through the binaries: a store saved by a script, `fcast predict --future`, and
     /// `fcast serve` answering raw HTTP with the regressors in the body: the same numbers.
     func testFcastServeAndFcastPredictWithRegressorsGiveTheSameNumbers() throws {

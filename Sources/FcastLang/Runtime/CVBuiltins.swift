@@ -64,7 +64,7 @@ extension BuiltinLibrary {
                 .init(name: "run", positional: true, required: true, help: "a run result with levels"),
                 .init(name: "cv", positional: true, required: true, help: "a cross-validation of the same models and series"),
                 .init(name: "scores", positional: false, required: false,
-                      help: "\"series\" (default: each series' own errors) or \"pooled\" (scaled errors pooled over series)"),
+                      help: "\"profile\" (default), \"series\" (each series' own errors per step) or \"pooled\" (scaled errors pooled over series)"),
             ],
             summary: "Replaces a run's intervals with conformal ones from a cross-validation's errors.",
             example: "res2 = calibrate(res, folds)",
@@ -72,9 +72,16 @@ extension BuiltinLibrary {
             Split-conformal intervals: per model and horizon step, the interval at level L is the
             forecast plus or minus the ceil((n + 1) L)-th smallest of n nonconformity scores, the
             finite-sample conformal rank (Vovk et al. 2005; Angelopoulos and Bates 2021), which
-            covers at least L when the errors are exchangeable. With `scores: "series"` (the default)
+            covers at least L when the errors are exchangeable. With `scores: "profile"` (the
+            default) the scores of step t are the series' own absolute errors at step t where they
+            are enough for the level's rank (4 windows: 80%); otherwise (95% with 4 windows) the
+            series' errors of every step and window, each divided by the model's mean scaled error
+            at its step over all series (how errors grow over the horizon), with the quantile
+            multiplied back by step t's value: the series keeps its own level and borrows only the
+            shape. On the hold-outs of visnights and employment it brought 95% coverage of the
+            choice into 0.90-0.98 where "series" gave 0.88 (docs/cv.md). With `scores: "series"`
             the scores are each series' own absolute errors (statsforecast's ConformalIntervals; at
-            least 2 windows). With `scores: "pooled"`
+            least 2 windows), neighbouring steps pooled where one step has too few. With `scores: "pooled"`
             the scores of step t are the absolute errors at step t of every series' windows, each
             divided by the in-sample MAE of the seasonal naive forecast on that window's training
             part (the scale of MASE), pooled over all the series the model ran on; a series' radius
@@ -93,9 +100,9 @@ extension BuiltinLibrary {
             body: { interp, a in
                 guard case .run(let res)? = a.values["run"]?.value else { throw a.wrongType("run", "a run result") }
                 guard case .cv(let cv)? = a.values["cv"]?.value else { throw a.wrongType("cv", "a cross-validation (cv(...))") }
-                let name = try a.string("scores") ?? "series"
+                let name = try a.string("scores") ?? "profile"
                 guard let scores = Conformal.Scores(rawValue: name) else {
-                    throw Diagnostic("calibrate(): scores: must be \"pooled\" or \"series\", got \"\(name)\"", at: a.span("scores"),
+                    throw Diagnostic("calibrate(): scores: must be \"profile\", \"series\" or \"pooled\", got \"\(name)\"", at: a.span("scores"),
                                      notes: Suggest.closest(to: name, among: Conformal.Scores.allCases.map(\.rawValue)).map { ["did you mean '\($0)'?"] } ?? [])
                 }
                 return .run(try interp.calibrated(res, with: cv, scores: scores, at: a.callSpan))
@@ -371,7 +378,7 @@ extension Interpreter {
         return cv
     }
 
-    func calibrated(_ res: RunResult, with cv: CVResult, only: Set<String>? = nil, scores: Conformal.Scores = .series,
+    func calibrated(_ res: RunResult, with cv: CVResult, only: Set<String>? = nil, scores: Conformal.Scores = .profile,
                     reused: Bool = false, at span: SourceSpan) throws(Diagnostic) -> RunResult {
         do {
             let (out, report) = try Conformal.calibrate(res, with: cv, only: only, scores: scores)
@@ -383,6 +390,12 @@ extension Interpreter {
                 if let fewest = report.fewestScores { note += " (at least \(fewest) scores a step)" }
             case .series:
                 note += " (per series, model and step)"
+            case .profile:
+                note += " (per series, model and step"
+                if report.profiled > 0 {
+                    note += "; where one step has too few errors for a level's rank, the series' errors of all steps scaled by the model's error profile over the horizon"
+                }
+                note += ")"
             }
             if let only { note += " for \(only.sorted().joined(separator: ", ")); the other models' are their own" }
             if report.maxPooledSteps > 1 {

@@ -26,7 +26,9 @@ extension BuiltinLibrary {
             model of every series), its fitted model in the plugin's own saved form, and the
             forecasts made now. The save is one transaction: if it fails, the store keeps its earlier
             versions as they were. A model whose plugin cannot save is stored by its configuration and
-            fitted again from the stored data when it is used; the message says how many.
+            fitted again from the stored data when it is used; the message says how many. The
+            data's regressors (`load(..., regressors:)`) are stored with it, and which models use
+            them: forecasts from those need `future:` (`predict`, `refit`, `fcast serve`).
             """,
             body: { interp, a in
                 let path = try a.requiredString("path")

@@ -1,0 +1,80 @@
+import FcastCore
+
+/// `profile` scores (the default of conformal intervals): each series' own CV errors, and
+/// where one step's errors are too few for a level's rank, the series' errors of every step
+/// and window instead, each divided by the model's error profile at its step.
+///
+/// With 4 windows a series has 4 errors per step: enough for the 80% rank (the largest of 4,
+/// ceil(5 x 0.8) = 4) but not for 95% (ceil(5 x 0.95) = 5). Pooling neighbouring steps
+/// (`series`) mixes early steps' small errors into late steps' pools, and pooling over series
+/// (`pooled`) lets series whose errors are large for their scale set everyone's width. Here
+/// the series keeps its own level and borrows only the shape of error growth over the
+/// horizon: g(t), the model's mean absolute error at step t divided by each window's
+/// in-sample seasonal naive MAE, over all series and windows. The scores |e(w, t)| / g(t) of
+/// all steps and windows (4 x h) are one pool; the radius at step t is its
+/// ceil((n + 1) L)-th smallest times g(t). This is normalized (locally weighted) split
+/// conformal with g as the difficulty estimate (Papadopoulos et al. 2008; Lei et al. 2018,
+/// section 5.2), within one series. Measured on the hold-outs of visnights and employment
+/// in docs/cv.md.
+extension Conformal {
+    /// The model's error profile over the horizon: per step, the mean of |error| / in-sample
+    /// scale over every series and window that ran; nil when a step has no such error or a
+    /// zero or non-finite mean.
+    static func stepProfile(_ cv: CVResult, model mc: Int, horizon h: Int, season: Int) -> [Double]? {
+        var sums = [Double](repeating: 0, count: h), counts = [Int](repeating: 0, count: h)
+        for s in 0..<cv.data.count {
+            for w in 0..<cv.windowCount where cv.isOK(model: mc, series: s, window: w) {
+                guard let unit = scale(cv.train(series: s, window: w), season: season) else { continue }
+                let a = cv.actual(series: s, window: w), f = cv.run.meanSlice(model: mc, series: s, window: w)
+                for t in 0..<h {
+                    let e = abs(a[a.startIndex + t] - f[f.startIndex + t]) / unit
+                    if e.isFinite { sums[t] += e; counts[t] += 1 }
+                }
+            }
+        }
+        let g = zip(sums, counts).map { $1 > 0 ? $0 / Double($1) : .nan }
+        return g.allSatisfy({ $0.isFinite && $0 > 0 }) ? g : nil
+    }
+
+    /// The radius at step `t` from one series' own scores per step: step t's own when they
+    /// give the level's rank; else the profile pool (every step's scores divided by its
+    /// profile value, the quantile times `profile[t]`); without a profile, neighbouring steps
+    /// pooled as `radius` does. Also whether the profile pool was used and the steps pooled.
+    public static func profileRadius(own: [[Double]], profile: [Double]?, step t: Int, level: Double)
+        -> (radius: Double, profiled: Bool, steps: Int) {
+        if !own[t].isEmpty && rank(count: own[t].count, level: level) <= own[t].count {
+            let sorted = own[t].sorted()
+            return (sorted[rank(count: sorted.count, level: level) - 1], false, 1)
+        }
+        guard let profile else {
+            let (r, steps) = radius(scores: own, step: t, level: level)
+            return (r, false, steps)
+        }
+        var pool: [Double] = []
+        for (u, scores) in own.enumerated() { pool += scores.map { $0 / profile[u] } }
+        guard !pool.isEmpty else { return (.nan, true, own.count) }
+        pool.sort()
+        let k = min(rank(count: pool.count, level: level), pool.count)
+        return (pool[k - 1] * profile[t], true, own.count)
+    }
+
+    /// Radii per level ([level][step]) for `profile` scores, a higher level's never below a
+    /// lower one's (the 95% interval holds the 80% one).
+    static func profileRadii(own: [[Double]], profile: [Double]?, levels: [Double], report: inout Report) -> [[Double]] {
+        let h = own.count
+        var used = false
+        var radii = levels.map { level in
+            (0..<h).map { t -> Double in
+                let r = profileRadius(own: own, profile: profile, step: t, level: level)
+                if r.profiled { used = true } else { report.maxPooledSteps = max(report.maxPooledSteps, r.steps) }
+                return r.radius
+            }
+        }
+        if used { report.profiled += 1 }
+        let order = levels.indices.sorted { levels[$0] < levels[$1] }
+        for (lower, higher) in zip(order, order.dropFirst()) {
+            for t in 0..<h where radii[higher][t] < radii[lower][t] { radii[higher][t] = radii[lower][t] }
+        }
+        return radii
+    }
+}
