@@ -35,9 +35,17 @@ def run_script(text):
     stdout, stderr = out_f.read(), err_f.read()
     if p.returncode != 0:
         sys.exit(f"bench: fcast failed:\n{stderr}")
-    m = re.search(r"run: (\d+) tasks in ([0-9.]+)s", stderr)
-    run_s = float(m.group(2)) if m else float("nan")
-    return wall, run_s, usage.ru_maxrss / 1024.0, stdout
+    return wall, run_seconds(stderr), usage.ru_maxrss / 1024.0, stdout
+
+
+def run_seconds(stderr):
+    """The run time fcast reports ("run: N tasks in 12.3s", "1m05s", "2h03m"; Progress.duration)
+    in seconds; nan when there is none."""
+    m = re.search(r"run: \d+ tasks? in (?:(\d+)h)?(?:(\d+)m)?(?:([0-9.]+)s)?", stderr)
+    if not m or not any(m.groups()):
+        return float("nan")
+    h, mins, s = m.groups()
+    return int(h or 0) * 3600 + int(mins or 0) * 60 + float(s or 0)
 
 
 VENV = os.path.join(ROOT, ".venv-bench")

@@ -1,6 +1,6 @@
 // ets-bench: the ETS numerics straight, single-threaded, for profiling (perf, callgrind) and
 // quick accuracy checks; `scripts/bench ets` measures the plugin through fcast.
-//   ets-bench FILE M H [LIMIT]      env OPT=nelder_mead|bobyqa, MODEL=ZZZ, VERBOSE=1
+//   ets-bench FILE M H [LIMIT]      env OPT=nelder_mead|bobyqa, MODEL=ZZZ, VERBOSE=1, JOINT=1 (no profiling)
 import EtsModel
 import Foundation
 
@@ -27,7 +27,7 @@ guard args.count >= 4 else { print("usage: ets-bench FILE M H [LIMIT]"); exit(2)
 let env = ProcessInfo.processInfo.environment
 let series = loadCSV(args[1]); let m = Int(args[2])!; let h = Int(args[3])!
 let limit = args.count > 4 ? Int(args[4])! : series.count
-var mases: [Double] = [], failed = 0
+var mases: [Double] = [], failed = 0, loglik = 0.0
 let t0 = Date()
 for (id, y0) in series.prefix(limit) {
     guard y0.count > h + 3 else { continue }
@@ -36,6 +36,7 @@ for (id, y0) in series.prefix(limit) {
     o.period = m
     if let s = env["OPT"] { o.optimizer = Optimizer(rawValue: s)! }
     if let s = env["MODEL"] { try! o.setModel(s) }
+    if env["JOINT"] != nil { o.profile = false }
     do {
         let fit = try Ets.fit(y: y, options: o)
         let f = fit.pointForecast(h: h)
@@ -43,8 +44,10 @@ for (id, y0) in series.prefix(limit) {
         if scale == 0 { scale = mae(y[1...], y[..<(y.count - 1)]) }
         let e = mae(f[...], test[...]) / scale
         mases.append(e)
-        if env["VERBOSE"] != nil { print(id, y.count, fit.description, String(format: "aicc=%.4f mase=%.4f", fit.aicc, e)) }
+        loglik += fit.loglik
+        if env["VERBOSE"] != nil { print(id, y.count, fit.description, String(format: "loglik=%.4f aicc=%.4f mase=%.4f alpha=%.5f beta=%.5f gamma=%.5f phi=%.4f", fit.loglik, fit.aicc, e, fit.params.alpha, fit.params.beta, fit.params.gamma, fit.params.phi)) }
     } catch { failed += 1; print(id, "FAILED", error) }
 }
 let dt = Date().timeIntervalSince(t0)
-print(String(format: "series=%d failed=%d MASE=%.4f seconds=%.2f", mases.count, failed, mases.reduce(0, +) / Double(max(mases.count, 1)), dt))
+print(String(format: "series=%d failed=%d MASE=%.4f seconds=%.2f loglik=%.4f evals=%d inner=%d", mases.count, failed,
+             mases.reduce(0, +) / Double(max(mases.count, 1)), dt, loglik, evalCounter.total, evalCounter.inner))

@@ -197,8 +197,89 @@ struct Layout {
 /// better on both shared sets (plugins/ets/README.md).
 public enum Optimizer: String, Sendable { case nelderMead = "nelder_mead", bobyqa }
 
-func fitModel(_ y: [Double], _ spec: EtsSpec, optimizer: Optimizer = .bobyqa,
-              cancel: @escaping () -> Bool) throws(EtsError) -> EtsFit {
+/// NLopt's `optimizer` from x0 within the box; throws when cancelled.
+func minimize(_ objective: @escaping (UnsafePointer<Double>) -> Double, _ x0: [Double], _ lb: [Double], _ ub: [Double],
+              _ steps: [Double], optimizer: Optimizer, maxeval: Int, ftol: Double = 1e-8, xtol: Double = 1e-7,
+              cancel: @escaping () -> Bool) throws(EtsError) -> [Double] {
+    let dim = x0.count
+    let box = Objective(f: objective, cancel: cancel)
+    var x = x0
+    var fmin = 0.0
+    // BOBYQA needs two dimensions at least
+    let algorithm = optimizer == .bobyqa && dim >= 2 ? NLOPT_LN_BOBYQA : NLOPT_LN_NELDERMEAD
+    if let opt = nlopt_create(algorithm, UInt32(dim)) {
+        defer { nlopt_destroy(opt) }
+        box.opt = opt
+        let ptr = Unmanaged.passUnretained(box).toOpaque()
+        nlopt_set_min_objective(opt, nloptObjective, ptr)
+        nlopt_set_lower_bounds(opt, lb)
+        nlopt_set_upper_bounds(opt, ub)
+        nlopt_set_initial_step(opt, steps)
+        nlopt_set_ftol_rel(opt, ftol)
+        nlopt_set_xtol_rel(opt, xtol)
+        nlopt_set_maxeval(opt, Int32(maxeval))
+        _ = withExtendedLifetime(box) { x.withUnsafeMutableBufferPointer { nlopt_optimize(opt, $0.baseAddress, &fmin) } }
+    }
+    if box.cancelled { throw EtsError(.cancelled, "cancelled") }
+    evalCounter.add(box.evals)
+    return x
+}
+
+/// The search over models stops each optimisation at these tolerances (the chosen model is
+/// then refitted at ftol 1e-8, xtol 1e-7, as a fixed model is).
+let searchFtol = 1e-6, searchXtol = 1e-5
+
+/// Objective evaluations, for measuring (ets-bench prints them).
+public final class EvalCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0, innerCount = 0
+    public func add(_ n: Int, inner: Int = 0) { lock.lock(); count += n; innerCount += inner; lock.unlock() }
+    public var total: Int { lock.lock(); defer { lock.unlock() }; return count }
+    public var inner: Int { lock.lock(); defer { lock.unlock() }; return innerCount }
+}
+public let evalCounter = EvalCounter()
+
+/// The smoothing parameters optimised with the initial states profiled out (Profile.swift);
+/// the result in the joint layout (parameters, then the free initial states).
+func profiledOptimum(_ ys: [Double], _ spec: EtsSpec, _ lay: Layout, _ x0: [Double], optimizer: Optimizer,
+                     starts: [Params] = [], tight: Bool = true, cancel: @escaping () -> Bool) throws(EtsError) -> [Double] {
+    let np = lay.nPar
+    let prof = Profiler(y: ys, spec: spec, start: Array(x0[np...]))
+    let objective: (UnsafePointer<Double>) -> Double = { x in
+        let p = lay.params(x)
+        guard admissible(p, spec) else { return 1e12 }
+        let v = prof.solve(p)
+        return v.isFinite ? v : 1e12
+    }
+    var lb = [Double](repeating: lowerP.alpha, count: np), ub = [Double](repeating: upperP.alpha, count: np)
+    var steps = [Double](repeating: 0.05, count: np)
+    if spec.damped { lb[np - 1] = lowerP.phi; ub[np - 1] = upperP.phi; steps[np - 1] = 0.02 }
+    // the start: R's initparam, or the best of `starts` (the refit of a chosen model)
+    var start = Array(x0[..<np])
+    if !starts.isEmpty {
+        var best = start.withUnsafeBufferPointer { objective($0.baseAddress!) }
+        for q in starts {
+            var x = [q.alpha]
+            if spec.trend != .none { x.append(q.beta / q.alpha) }
+            if spec.season != .none { x.append(q.gamma / (1 - q.alpha)) }
+            if spec.damped { x.append(q.phi < 1 ? q.phi : upperP.phi) }
+            for i in 0..<np { x[i] = min(max(x[i], lb[i]), ub[i]) }
+            let v = x.withUnsafeBufferPointer { objective($0.baseAddress!) }
+            if v < best { best = v; start = x }
+        }
+    }
+    let xp = try minimize(objective, start, lb, ub, steps, optimizer: optimizer, maxeval: 2000,
+                            ftol: tight ? 1e-8 : searchFtol, xtol: tight ? 1e-7 : searchXtol, cancel: cancel)
+    prof.exactInner = true
+    evalCounter.add(0, inner: prof.innerIterations)
+    // the states at the optimum
+    let v = xp.withUnsafeBufferPointer { objective($0.baseAddress!) }
+    guard v < 1e12 else { return x0 }
+    return xp + prof.theta
+}
+
+func fitModel(_ y: [Double], _ spec: EtsSpec, optimizer: Optimizer = .bobyqa, profile: Bool = true,
+              starts: [Params] = [], tight: Bool = true, cancel: @escaping () -> Bool) throws(EtsError) -> EtsFit {
     let n = y.count
     // Scale to mean |y| = 1: the optimiser then sees the same problem at any magnitude.
     var scale = y.reduce(0) { $0 + abs($1) } / Double(n)
@@ -240,24 +321,12 @@ func fitModel(_ y: [Double], _ spec: EtsSpec, optimizer: Optimizer = .bobyqa,
         let v = ys.withUnsafeBufferPointer { likelihood($0, spec, p, st) }
         return v.isFinite ? v : 1e12
     }
-    let box = Objective(f: objective, cancel: cancel)
-    var x = x0
-    var fmin = 0.0
-    let algorithm = optimizer == .bobyqa ? NLOPT_LN_BOBYQA : NLOPT_LN_NELDERMEAD
-    if let opt = nlopt_create(algorithm, UInt32(dim)) {
-        defer { nlopt_destroy(opt) }
-        box.opt = opt
-        let ptr = Unmanaged.passUnretained(box).toOpaque()
-        nlopt_set_min_objective(opt, nloptObjective, ptr)
-        nlopt_set_lower_bounds(opt, lb)
-        nlopt_set_upper_bounds(opt, ub)
-        nlopt_set_initial_step(opt, steps)
-        nlopt_set_ftol_rel(opt, 1e-8)
-        nlopt_set_xtol_rel(opt, 1e-7)
-        nlopt_set_maxeval(opt, Int32(max(2000, 150 * dim)))
-        _ = withExtendedLifetime(box) { x.withUnsafeMutableBufferPointer { nlopt_optimize(opt, $0.baseAddress, &fmin) } }
+    var x: [Double]
+    if spec.trend != .multiplicative && profile {
+        x = try profiledOptimum(ys, spec, lay, x0, optimizer: optimizer, starts: starts, tight: tight, cancel: cancel)
+    } else {
+        x = try minimize(objective, x0, lb, ub, steps, optimizer: optimizer, maxeval: max(2000, 150 * dim), cancel: cancel)
     }
-    if box.cancelled { throw EtsError(.cancelled, "cancelled") }
     // A fallback: NLopt failed to move or returned a worse point than the start.
     let f0 = x0.withUnsafeBufferPointer { objective($0.baseAddress!) }
     var fx = x.withUnsafeBufferPointer { objective($0.baseAddress!) }
@@ -308,6 +377,9 @@ public struct EtsOptions: Sendable {
     public var ic: Criterion = .aicc
     public var allowMultiplicativeTrend = false
     public var optimizer = Optimizer.bobyqa
+    /// Profile the initial states out (Profile.swift); false: optimise them jointly with the
+    /// smoothing parameters (the earlier method, kept for measuring and multiplicative trends).
+    public var profile = true
     public init() {}
 
     /// "ZZZ", "MAdM", "AAN", "ANN"... (R's model string; "d" after the trend marks damping).
@@ -358,7 +430,7 @@ public enum Ets {
         if o.trend == .multiplicative && !positive { throw EtsError(.invalidArgument, "a multiplicative trend needs strictly positive data") }
         let errors: [Component] = o.error.map { [$0] } ?? [.additive, .multiplicative]
         let trends: [Component] = o.trend.map { [$0] } ?? (o.allowMultiplicativeTrend ? [.none, .additive, .multiplicative] : [.none, .additive])
-        let dampings: [Bool] = o.damped.map { [$0] } ?? [true, false]
+        let dampings: [Bool] = o.damped.map { [$0] } ?? [false, true]
         var candidates: [EtsSpec] = []
         for e in errors { for t in trends { for s in seasons { for d in dampings {
             if t == .none && d { continue }
@@ -376,13 +448,16 @@ public enum Ets {
                 throw EtsError(.notEnoughData, "\(c?.description ?? "this model") needs more than \(c.map { $0.shortDataParameters + 4 } ?? 0) observations; series has \(n)")
             }
             let simple = EtsSpec(error: positive ? (o.error ?? .additive) : .additive, trend: .none, season: .none, damped: false, period: 1)
-            return try fitModel(y, simple, optimizer: o.optimizer, cancel: cancel)
+            return try fitModel(y, simple, optimizer: o.optimizer, profile: o.profile, cancel: cancel)
         }
         var best: EtsFit? = nil
         var lastError: EtsError? = nil
         for spec in fitting {
             do {
-                let f = try fitModel(y, spec, optimizer: o.optimizer, cancel: cancel)
+                // the search stops the optimiser earlier (ftol 1e-6); the chosen model is then
+                // refitted from its optimum at the fixed-model tolerance (1e-8), below
+                let f = try fitModel(y, spec, optimizer: o.optimizer, profile: o.profile,
+                                     tight: fitting.count == 1, cancel: cancel)
                 let v = f.ic(o.ic)
                 if v.isFinite && (best == nil || v < best!.ic(o.ic)) { best = f }
             } catch {
@@ -390,7 +465,14 @@ public enum Ets {
                 lastError = error
             }
         }
-        guard let best else { throw lastError ?? EtsError(.numeric, "no ETS model could be fitted") }
+        guard var best else { throw lastError ?? EtsError(.numeric, "no ETS model could be fitted") }
+        if fitting.count > 1 && o.profile && best.spec.trend != .multiplicative {
+            if let polished = try? fitModel(y, best.spec, optimizer: o.optimizer, starts: [best.params], cancel: cancel),
+               polished.loglik > best.loglik {
+                best = polished
+            }
+            if cancel() { throw EtsError(.cancelled, "cancelled") }
+        }
         return best
     }
 }
