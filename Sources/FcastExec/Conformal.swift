@@ -79,6 +79,23 @@ public enum Conformal {
 
     /// The scale that divides a series' errors in pooled scores: the in-sample MAE of the
     /// seasonal naive forecast (lag 1 where that is 0), nil for a constant history.
+    /// Calls `body(t, e)` with every finite scale-free error of model `mc` in `cv`: e =
+    /// |actual - forecast| at step t divided by the window's in-sample scale (`scale`), over
+    /// the series and windows whose task ran.
+    static func forEachScaledError(_ cv: CVResult, model mc: Int, horizon h: Int, season: Int,
+                                   _ body: (_ step: Int, _ error: Double) -> Void) {
+        for s in 0..<cv.data.count {
+            for w in 0..<cv.windowCount where cv.isOK(model: mc, series: s, window: w) {
+                guard let unit = scale(cv.train(series: s, window: w), season: season) else { continue }
+                let a = cv.actual(series: s, window: w), f = cv.run.meanSlice(model: mc, series: s, window: w)
+                for t in 0..<h {
+                    let e = abs(a[a.startIndex + t] - f[f.startIndex + t]) / unit
+                    if e.isFinite { body(t, e) }
+                }
+            }
+        }
+    }
+
     static func scale(_ insample: ArraySlice<Double>, season: Int) -> Double? {
         guard let s = Metrics.naiveScale(insample: insample, season: season), s.isFinite, s > 0 else { return nil }
         return s
@@ -134,16 +151,7 @@ public enum Conformal {
         func pooled(model mc: Int) -> [[Double]] {
             if let r = pooledRadii[mc] { return r }
             var scores = [[Double]](repeating: [], count: h)
-            for sc in 0..<cv.data.count {
-                for w in 0..<cv.windowCount where cv.isOK(model: mc, series: sc, window: w) {
-                    guard let unit = scale(cv.train(series: sc, window: w), season: season) else { continue }
-                    let a = cv.actual(series: sc, window: w), f = cv.run.meanSlice(model: mc, series: sc, window: w)
-                    for t in 0..<h {
-                        let e = abs(a[a.startIndex + t] - f[f.startIndex + t]) / unit
-                        if e.isFinite { scores[t].append(e) }
-                    }
-                }
-            }
+            forEachScaledError(cv, model: mc, horizon: h, season: season) { t, e in scores[t].append(e) }
             let fewest = scores.map(\.count).min() ?? 0
             let radii = res.levels.map { level in
                 (0..<h).map { t -> Double in

@@ -22,16 +22,7 @@ extension Conformal {
     /// zero or non-finite mean.
     static func stepProfile(_ cv: CVResult, model mc: Int, horizon h: Int, season: Int) -> [Double]? {
         var sums = [Double](repeating: 0, count: h), counts = [Int](repeating: 0, count: h)
-        for s in 0..<cv.data.count {
-            for w in 0..<cv.windowCount where cv.isOK(model: mc, series: s, window: w) {
-                guard let unit = scale(cv.train(series: s, window: w), season: season) else { continue }
-                let a = cv.actual(series: s, window: w), f = cv.run.meanSlice(model: mc, series: s, window: w)
-                for t in 0..<h {
-                    let e = abs(a[a.startIndex + t] - f[f.startIndex + t]) / unit
-                    if e.isFinite { sums[t] += e; counts[t] += 1 }
-                }
-            }
-        }
+        forEachScaledError(cv, model: mc, horizon: h, season: season) { t, e in sums[t] += e; counts[t] += 1 }
         let g = zip(sums, counts).map { $1 > 0 ? $0 / Double($1) : .nan }
         return g.allSatisfy({ $0.isFinite && $0 > 0 }) ? g : nil
     }
