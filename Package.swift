@@ -79,7 +79,7 @@ let package = Package(
         .target(name: "ArimaModel", dependencies: ["CNLopt", "PluginNumerics"], path: "plugins/arima/Model", exclude: ["README.md"]),
         .target(name: "ArimaPlugin", dependencies: ["ArimaModel", "PluginNumerics", "PluginTransforms", "FcastPluginKit"], path: "plugins/arima/Plugin"),
         // A development tool for the ARIMA numerics (traces of the search, differencing decisions).
-        .executableTarget(name: "arima-bench", dependencies: ["ArimaModel"], path: "bench/arima",
+        .executableTarget(name: "arima-bench", dependencies: ["ArimaModel", "FcastCore"], path: "bench/arima",
                           exclude: ["README.md", "r_differences_and_models.R"],
                           sources: ["ArimaBench.swift"]),
         .target(name: "ProphetModel", dependencies: ["CNLopt"], path: "plugins/prophet/Model"),
@@ -93,7 +93,7 @@ let package = Package(
         .target(name: "ThetaPlugin", dependencies: ["ThetaModel", "PluginNumerics", "FcastPluginKit"], path: "plugins/theta/Plugin"),
         .target(name: "EtsModel", dependencies: ["CNLopt", "PluginNumerics"], path: "plugins/ets/Model"),
         // A development tool for the ETS numerics (profiling, accuracy on a long CSV).
-        .executableTarget(name: "ets-bench", dependencies: ["EtsModel"], path: "bench/ets",
+        .executableTarget(name: "ets-bench", dependencies: ["EtsModel", "FcastCore"], path: "bench/ets",
                           exclude: ["statsforecast_reference.py"], sources: ["EtsBench.swift"]),
         .target(name: "EtsPlugin", dependencies: ["EtsModel", "PluginNumerics", "PluginTransforms", "FcastPluginKit"], path: "plugins/ets/Plugin"),
         // XGBoost's C API for the global model (Debian's libxgboost-dev).

@@ -1,18 +1,11 @@
 import ArimaModel
+import FcastCore
 import Foundation
 
+/// The series of a long CSV (unique_id, ds, y), read by fcast's own loader.
 func loadCSV(_ path: String) -> [(String, [Double])] {
-    let text = try! String(contentsOfFile: path, encoding: .utf8)
-    var order: [String] = []
-    var data: [String: [Double]] = [:]
-    for line in text.split(separator: "\n").dropFirst() {
-        let parts = line.split(separator: ",", omittingEmptySubsequences: false)
-        guard parts.count >= 3 else { continue }
-        let id = String(parts[0])
-        if data[id] == nil { order.append(id); data[id] = [] }
-        data[id]!.append(Double(parts[2]) ?? .nan)
-    }
-    return order.map { ($0, data[$0]!) }
+    let panel = try! LongCSV.load(path: path, options: LongCSVOptions())
+    return panel.ids.indices.map { (panel.ids[$0], Array(panel.values($0))) }
 }
 
 let args = CommandLine.arguments

@@ -2,20 +2,13 @@
 // quick accuracy checks; `scripts/bench ets` measures the plugin through fcast.
 //   ets-bench FILE M H [LIMIT]      env OPT=nelder_mead|bobyqa, MODEL=ZZZ, VERBOSE=1, JOINT=1 (no profiling)
 import EtsModel
+import FcastCore
 import Foundation
 
+/// The series of a long CSV (unique_id, ds, y), read by fcast's own loader.
 func loadCSV(_ path: String) -> [(String, [Double])] {
-    let text = try! String(contentsOfFile: path, encoding: .utf8)
-    var order: [String] = []
-    var data: [String: [Double]] = [:]
-    for line in text.split(separator: "\n").dropFirst() {
-        let parts = line.split(separator: ",", omittingEmptySubsequences: false)
-        guard parts.count >= 3 else { continue }
-        let id = String(parts[0])
-        if data[id] == nil { order.append(id); data[id] = [] }
-        data[id]!.append(Double(parts[2]) ?? .nan)
-    }
-    return order.map { ($0, data[$0]!) }
+    let panel = try! LongCSV.load(path: path, options: LongCSVOptions())
+    return panel.ids.indices.map { (panel.ids[$0], Array(panel.values($0))) }
 }
 
 func mae(_ a: ArraySlice<Double>, _ b: ArraySlice<Double>) -> Double {

@@ -81,10 +81,8 @@ extension BuiltinLibrary {
                 var rows: [[String]] = []
                 var rejected = 0, tested = 0
                 for s in 0..<panel.count {
-                    let x = Array(panel.values(s))
-                    let present = x.filter { !$0.isNaN }.count
-                    let l = lag ?? LjungBox.defaultLag(n: present, season: season)
-                    guard let r = LjungBox.test(x, lag: l) else {
+                    let (l, present, result) = residualTest(Array(panel.values(s)), lag: lag, season: season)
+                    guard let r = result else {
                         rows.append([panel.ids[s], "\(l)", "-", "-", "-", "untested: \(present) residuals or no variation"])
                         continue
                     }
@@ -101,6 +99,14 @@ extension BuiltinLibrary {
                 return .none
             }),
     ])
+}
+
+/// The Ljung-Box test of one series' residuals at `lag` (default: R's checkresiduals choice
+/// from the residuals present and the season); nil result when too few or constant.
+private func residualTest(_ residuals: [Double], lag: Int?, season: Int) -> (lag: Int, present: Int, result: LjungBox.Result?) {
+    let present = residuals.filter { !$0.isNaN }.count
+    let l = lag ?? LjungBox.defaultLag(n: present, season: season)
+    return (l, present, LjungBox.test(residuals, lag: l))
 }
 
 /// "0.0123", "< 1e-12".
@@ -178,9 +184,7 @@ extension Interpreter {
                 var p: String
                 if let f = inSample.fitted[s] {
                     let range = train.offsets[s]..<max(train.offsets[s], train.offsets[s + 1] - cutoff)
-                    let r = zip(train.y[range], f).map { $0 - $1 }
-                    let present = r.filter { !$0.isNaN }.count
-                    if let lb = LjungBox.test(r, lag: LjungBox.defaultLag(n: present, season: season)) {
+                    if let lb = residualTest(zip(train.y[range], f).map { $0 - $1 }, lag: nil, season: season).result {
                         tested += 1
                         if lb.pValue < 0.05 { rejected += 1 }
                         p = pText(lb.pValue)
