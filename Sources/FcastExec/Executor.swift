@@ -52,7 +52,8 @@ public struct ThreadExecutor: Executor {
         let group = DispatchGroup()
         for _ in 0..<threads {
             group.enter()
-            let thread = Thread {
+            // Model fits recurse (optimisers, searches): more than the default 512 KiB.
+            WorkerThread.start(stackSize: 8 << 20) {
                 defer { group.leave() }
                 while !cancel.isCancelled {
                     let first = next.add(chunk, ordering: .relaxed).oldValue
@@ -68,9 +69,6 @@ public struct ThreadExecutor: Executor {
                 }
                 CrashReport.running(nil, task: 0)
             }
-            // Model fits recurse (optimisers, searches): more than the default 512 KiB.
-            thread.stackSize = 8 << 20
-            thread.start()
         }
         // A stop at once (a second Ctrl-C) does not wait for the fits in flight: their threads
         // run on, holding the job and the buffers, and the runner reads only finished tasks.

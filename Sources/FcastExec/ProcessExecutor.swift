@@ -104,11 +104,10 @@ public struct ProcessExecutor: Executor {
         let group = DispatchGroup()
         for _ in 0..<count {
             group.enter()
-            let thread = Thread {
+            WorkerThread.start {
                 pool.drive()
                 group.leave()
             }
-            thread.start()
         }
         group.wait()
         if let error = pool.error { throw error }

@@ -1,5 +1,6 @@
 import Foundation
 import FcastCore
+import FcastPlugins
 import Synchronization
 
 public enum ProgressStyle: Sendable {
@@ -48,7 +49,8 @@ public final class ProgressReporter: @unchecked Sendable {
         }
         interval = bar ? 0.1 : 5
         guard enabled else { return }
-        let t = Thread { [self] in
+        // Its block holds the reporter, whose onTaskFinished may hold a run's buffers.
+        WorkerThread.start { [self] in
             var last = 0.0
             while !stopped.load(ordering: .relaxed) {
                 Thread.sleep(forTimeInterval: 0.05)
@@ -60,7 +62,6 @@ public final class ProgressReporter: @unchecked Sendable {
             }
             tickerDone.signal()
         }
-        t.start()
     }
 
     var elapsed: Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }

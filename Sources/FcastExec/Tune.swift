@@ -154,12 +154,10 @@ public enum Tuner {
         let group = DispatchGroup()
         for _ in 0..<threads {
             group.enter()
-            let thread = Thread {
+            WorkerThread.start(stackSize: 8 << 20) {
                 defer { group.leave() }
                 state.work(objective, cancel: cancel)
             }
-            thread.stackSize = 8 << 20
-            thread.start()
         }
         group.wait()
         var trials = state.trials

@@ -89,13 +89,11 @@ public enum Worker {
         let cancel = CancelToken()
         let queue = ChunkQueue()
         let done = DispatchSemaphore(value: 0)
-        let runner = Thread {
+        // Model fits recurse (optimisers, searches): more than the default 512 KiB.
+        WorkerThread.start(stackSize: 8 << 20) {
             runChunks(job, queue: queue, cancel: cancel, writer: writer)
             done.signal()
         }
-        // Model fits recurse (optimisers, searches): more than the default 512 KiB.
-        runner.stackSize = 8 << 20
-        runner.start()
 
         var status: Int32 = 0
         reading: while true {
