@@ -426,10 +426,10 @@ final class Profiler {
                 let ui = u + i * n, zi = z + i * n
                 for t in 0..<n { ui[t] = w[t] * zi[t] }
             }
-            for i in 0..<k { for j in 0...i { gram[i * k + j] = dot(u + i * n, z + j * n, n) } }
+            lowerGram(u, z, n, k, gram)
         } else {
             for i in 0..<k { v[i] = dot(z + i * n, e, n) }
-            for i in 0..<k { for j in 0...i { gram[i * k + j] = dot(z + i * n, z + j * n, n) } }
+            lowerGram(z, z, n, k, gram)
         }
         if let a {
             for i in 0..<k { for j in 0...i { gram[i * k + j] += v[i] * a[j] + a[i] * v[j] + sse * a[i] * a[j] } }
@@ -488,6 +488,40 @@ final class Profiler {
                 for i in 0..<k where !step[i].isFinite { return false }
                 return true
     }
+}
+
+/// The lower triangle of A'B (columns of n values, column-major; row i, column j ≤ i: a_i · b_j)
+/// into g (k × k, row-major). Two rows at a time share the loads of b_j; each entry is summed
+/// as `dot` sums it (the same lanes and order), so the values equal dot's exactly.
+func lowerGram(_ a: UnsafeMutablePointer<Double>, _ b: UnsafeMutablePointer<Double>, _ n: Int, _ k: Int,
+               _ g: UnsafeMutablePointer<Double>) {
+    typealias V = SIMD4<Double>
+    var i = 0
+    while i + 1 < k {
+        let a0 = UnsafeRawPointer(a + i * n), a1 = UnsafeRawPointer(a + (i + 1) * n)
+        for j in 0...i {
+            let bj = UnsafeRawPointer(b + j * n)
+            var s00 = V(), s01 = V(), s10 = V(), s11 = V()
+            var t = 0
+            while t + 8 <= n {
+                let o = t * 8
+                let b0 = bj.loadUnaligned(fromByteOffset: o, as: V.self), b1 = bj.loadUnaligned(fromByteOffset: o + 32, as: V.self)
+                s00 += a0.loadUnaligned(fromByteOffset: o, as: V.self) * b0
+                s01 += a0.loadUnaligned(fromByteOffset: o + 32, as: V.self) * b1
+                s10 += a1.loadUnaligned(fromByteOffset: o, as: V.self) * b0
+                s11 += a1.loadUnaligned(fromByteOffset: o + 32, as: V.self) * b1
+                t += 8
+            }
+            var x0 = (s00 + s01).sum(), x1 = (s10 + s11).sum()
+            let p0 = a + i * n, p1 = a + (i + 1) * n, q = b + j * n
+            while t < n { x0 += p0[t] * q[t]; x1 += p1[t] * q[t]; t += 1 }
+            g[i * k + j] = x0
+            g[(i + 1) * k + j] = x1
+        }
+        g[(i + 1) * k + i + 1] = dot(a + (i + 1) * n, b + (i + 1) * n, n)
+        i += 2
+    }
+    if i < k { for j in 0...i { g[i * k + j] = dot(a + i * n, b + j * n, n) } }
 }
 
 /// Σ a b over n values, SIMD (4 lanes, two accumulators).
