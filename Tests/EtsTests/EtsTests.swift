@@ -109,6 +109,26 @@ final class IntervalTests: XCTestCase {
         }
     }
 
+    /// quantiles7 selects only the order statistics it needs: the same values as quantile7 of
+    /// the sorted values, exactly, with ties and at the ends; `simulate` and the by-step
+    /// layout the plugin uses hold the same paths.
+    func testSelectedQuantilesEqualSortedOnes() throws {
+        var rng = SplitMix64(seed: 11)
+        for n in [1, 2, 3, 7, 100, 5000] {
+            for ties in [false, true] {
+                let v = (0..<n).map { _ in ties ? (rng.uniform() * 5).rounded(.down) : rng.normal() }
+                let probs = [0.1, 0.9, 0.025, 0.975, 0, 1, 0.5]
+                var work = v
+                let got = work.withUnsafeMutableBufferPointer { quantiles7($0, probs) }
+                let sorted = v.sorted()
+                XCTAssertEqual(got, probs.map { quantile7(sorted, $0) }, "n \(n) ties \(ties)")
+            }
+        }
+        let f = try fit(exampleSeries("visnights.csv", "NSWMetro"), 4, "MNA")
+        let paths = f.simulate(h: 3, paths: 50, seed: 5), cols = f.simulatedColumns(h: 3, paths: 50, seed: 5)
+        for p in 0..<50 { for t in 0..<3 { XCTAssertEqual(paths[p][t], cols[t * 50 + p]) } }
+    }
+
     func testSimulationIsDeterministicForASeed() throws {
         let f = try fit(exampleSeries("visnights.csv", "NSWMetro"), 4, "MNA")
         XCTAssertEqual(f.simulate(h: 4, paths: 200, seed: 7), f.simulate(h: 4, paths: 200, seed: 7))

@@ -70,21 +70,86 @@ extension EtsFit {
     /// `paths` simulated futures of h steps (paths[p][t]), Gaussian innovations with
     /// variance σ², reproducible for a seed (R's simulate.ets; forecast.ets uses 5000).
     public func simulate(h: Int, paths: Int = 5000, seed: UInt64) -> [[Double]] {
+        let c = simulatedColumns(h: h, paths: paths, seed: seed)
+        return (0..<paths).map { p in (0..<h).map { c[$0 * paths + p] } }
+    }
+
+    /// The same paths stored by step, [t * paths + p]: each step's values are contiguous for
+    /// the quantiles. Path after path, as `simulate`, so the draws are the same.
+    public func simulatedColumns(h: Int, paths: Int, seed: UInt64) -> [Double] {
         var rng = SplitMix64(seed: seed)
         let sd = sigma2.squareRoot()
         let p = Params(alpha: params.alpha, beta: params.beta, gamma: params.gamma, phi: spec.damped ? params.phi : 1)
-        var out = [[Double]](repeating: [Double](repeating: 0, count: h), count: paths)
-        for path in 0..<paths {
-            var x = finalState
-            for t in 0..<h {
-                let f = oneStep(x, spec, p.phi)
-                let e = sd * rng.normal()
-                let y = spec.error == .additive ? f + e : f * (1 + e)
-                out[path][t] = y
-                update(&x, spec, p, y)
+        let start = finalState
+        var x = start
+        var out = [Double](repeating: 0, count: h * paths)
+        out.withUnsafeMutableBufferPointer { o in
+            for path in 0..<paths {
+                // reset in place: the seasonal array is copied once, not once per path
+                x.l = start.l; x.b = start.b; x.head = start.head
+                for j in 0..<start.seas.count { x.seas[j] = start.seas[j] }
+                for t in 0..<h {
+                    let f = oneStep(x, spec, p.phi)
+                    let e = sd * rng.normal()
+                    let y = spec.error == .additive ? f + e : f * (1 + e)
+                    o[t * paths + path] = y
+                    update(&x, spec, p, y)
+                }
             }
         }
         return out
+    }
+}
+
+/// R's quantiles of type 7 at each of `probs`, from unsorted values, which are reordered:
+/// only the order statistics needed are selected (quickselect, O(n) each on average), so the
+/// results equal quantile7 of the sorted values. With a NaN among them, they are sorted.
+public func quantiles7(_ values: UnsafeMutableBufferPointer<Double>, _ probs: [Double]) -> [Double] {
+    let n = values.count
+    if n == 0 { return probs.map { _ in .nan } }
+    if values.contains(where: { $0.isNaN }) {
+        let sorted = values.sorted()
+        return probs.map { quantile7(sorted, $0) }
+    }
+    // ranks needed, ascending; each selection narrows the range of the next
+    var ranks: [Int] = []
+    for p in probs {
+        let lo = Int((Double(n - 1) * p).rounded(.down))
+        ranks += [lo, min(lo + 1, n - 1)]
+    }
+    ranks = Array(Set(ranks)).sorted()
+    var value: [Int: Double] = [:]
+    var from = 0
+    for r in ranks {
+        select(values, r, from, n)
+        value[r] = values[r]
+        from = r + 1
+    }
+    return probs.map { p in
+        let hpos = Double(n - 1) * p
+        let lo = Int(hpos.rounded(.down)), hi = min(lo + 1, n - 1)
+        return value[lo]! + (hpos - Double(lo)) * (value[hi]! - value[lo]!)
+    }
+}
+
+/// Puts the k-th smallest of v[a..<b] at index k, smaller or equal ones before it and larger
+/// or equal ones after it (Hoare's quickselect, median-of-three pivots).
+func select(_ v: UnsafeMutableBufferPointer<Double>, _ k: Int, _ a: Int, _ b: Int) {
+    var lo = a, hi = b - 1
+    while hi > lo {
+        let mid = lo + (hi - lo) / 2
+        if v[mid] < v[lo] { v.swapAt(mid, lo) }
+        if v[hi] < v[lo] { v.swapAt(hi, lo) }
+        if v[hi] < v[mid] { v.swapAt(hi, mid) }
+        let pivot = v[mid]
+        var i = lo, j = hi
+        while i <= j {
+            while v[i] < pivot { i += 1 }
+            while pivot < v[j] { j -= 1 }
+            if i <= j { v.swapAt(i, j); i += 1; j -= 1 }
+        }
+        // now v[lo...j] <= pivot <= v[i...hi], and v[j+1..<i] == pivot
+        if k <= j { hi = j } else if k >= i { lo = i } else { return }
     }
 }
 

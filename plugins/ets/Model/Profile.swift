@@ -324,7 +324,8 @@ final class Profiler {
                     invf[t] = g
                     w2[t] = -y[t] * g * g   // W, squared in formNormal
                 }
-                for j in 0..<k { a[j] = dot(z + j * n, invf, n) / Double(n) }
+                columnDots(z, invf, n, k, a)
+                for j in 0..<k { a[j] /= Double(n) }
             } else {
                 for t in 0..<n { sse += e[t] * e[t]; w2[t] = -1 }
             }
@@ -334,14 +335,16 @@ final class Profiler {
             } else {
                 let we = ftrial   // scratch until the trials
                 for t in 0..<n { we[t] = w2[t] * e[t] }
-                for i in 0..<k { v[i] = dot(z + i * n, we, n) }
+                columnDots(z, we, n, k, v)
                 for i in 0..<k { rhs[i] = -(v[i] + (multError ? sse * a[i] : 0)) }
             }
             guard backSolve() else { break }
             if linearState { direction() }
-            // step halving until lik decreases
+            // step halving until lik decreases: up to 12 times for a fresh J'J, 3 for a kept
+            // one (a chord step that fails that far is refreshed: cheaper than 9 more trial
+            // filters, and higher likelihoods on employment, plugins/ets/README.md)
             var scale = 1.0, accepted = false, newLik = lik
-            for _ in 0..<12 {
+            for _ in 0..<(fresh ? 12 : 3) {
                 for j in 0..<k { trial[j] = th[j] + scale * step[j] }
                 newLik = trialCriterion(p, scale: scale)
                 if newLik < lik { accepted = true; break }
@@ -386,7 +389,20 @@ final class Profiler {
     private func direction() {
         let n = self.n, df = self.df, z = self.z
         for t in 0..<n { df[t] = 0 }
-        for j in 0..<k {
+        // two columns per pass over df, added in the same order as one at a time
+        var j = 0
+        while j + 1 < k {
+            let c0 = step[j], c1 = step[j + 1], z0 = z + j * n, z1 = z + (j + 1) * n
+            if c0 != 0 && c1 != 0 {
+                for t in 0..<n { df[t] = (df[t] + c0 * z0[t]) + c1 * z1[t] }
+            } else if c0 != 0 {
+                for t in 0..<n { df[t] += c0 * z0[t] }
+            } else if c1 != 0 {
+                for t in 0..<n { df[t] += c1 * z1[t] }
+            }
+            j += 2
+        }
+        if j < k {
             let c = step[j], col = z + j * n
             if c != 0 { for t in 0..<n { df[t] += c * col[t] } }
         }
@@ -418,7 +434,7 @@ final class Profiler {
             // v = Z'W e, then W squared in place
             let we = ftrial   // scratch
             for t in 0..<n { we[t] = w[t] * e[t] }
-            for i in 0..<k { v[i] = dot(z + i * n, we, n) }
+            columnDots(z, we, n, k, v)
             for t in 0..<n { w[t] *= w[t] }
             // u_i = W² z_i once, then Z'W²Z by plain dot products
             let u = self.u
@@ -426,10 +442,10 @@ final class Profiler {
                 let ui = u + i * n, zi = z + i * n
                 for t in 0..<n { ui[t] = w[t] * zi[t] }
             }
-            for i in 0..<k { for j in 0...i { gram[i * k + j] = dot(u + i * n, z + j * n, n) } }
+            lowerGram(u, z, n, k, gram)
         } else {
-            for i in 0..<k { v[i] = dot(z + i * n, e, n) }
-            for i in 0..<k { for j in 0...i { gram[i * k + j] = dot(z + i * n, z + j * n, n) } }
+            columnDots(z, e, n, k, v)
+            lowerGram(z, z, n, k, gram)
         }
         if let a {
             for i in 0..<k { for j in 0...i { gram[i * k + j] += v[i] * a[j] + a[i] * v[j] + sse * a[i] * a[j] } }
@@ -488,6 +504,70 @@ final class Profiler {
                 for i in 0..<k where !step[i].isFinite { return false }
                 return true
     }
+}
+
+/// The lower triangle of A'B (columns of n values, column-major; row i, column j ≤ i: a_i · b_j)
+/// into g (k × k, row-major). Two rows at a time share the loads of b_j; each entry is summed
+/// as `dot` sums it (the same lanes and order), so the values equal dot's exactly.
+func lowerGram(_ a: UnsafeMutablePointer<Double>, _ b: UnsafeMutablePointer<Double>, _ n: Int, _ k: Int,
+               _ g: UnsafeMutablePointer<Double>) {
+    typealias V = SIMD4<Double>
+    var i = 0
+    while i + 1 < k {
+        let a0 = UnsafeRawPointer(a + i * n), a1 = UnsafeRawPointer(a + (i + 1) * n)
+        for j in 0...i {
+            let bj = UnsafeRawPointer(b + j * n)
+            var s00 = V(), s01 = V(), s10 = V(), s11 = V()
+            var t = 0
+            while t + 8 <= n {
+                let o = t * 8
+                let b0 = bj.loadUnaligned(fromByteOffset: o, as: V.self), b1 = bj.loadUnaligned(fromByteOffset: o + 32, as: V.self)
+                s00 += a0.loadUnaligned(fromByteOffset: o, as: V.self) * b0
+                s01 += a0.loadUnaligned(fromByteOffset: o + 32, as: V.self) * b1
+                s10 += a1.loadUnaligned(fromByteOffset: o, as: V.self) * b0
+                s11 += a1.loadUnaligned(fromByteOffset: o + 32, as: V.self) * b1
+                t += 8
+            }
+            var x0 = (s00 + s01).sum(), x1 = (s10 + s11).sum()
+            let p0 = a + i * n, p1 = a + (i + 1) * n, q = b + j * n
+            while t < n { x0 += p0[t] * q[t]; x1 += p1[t] * q[t]; t += 1 }
+            g[i * k + j] = x0
+            g[(i + 1) * k + j] = x1
+        }
+        g[(i + 1) * k + i + 1] = dot(a + (i + 1) * n, b + (i + 1) * n, n)
+        i += 2
+    }
+    if i < k { for j in 0...i { g[i * k + j] = dot(a + i * n, b + j * n, n) } }
+}
+
+/// out[i] = a_i · x for the k columns of a (n values each, column-major), two columns at a
+/// time sharing the loads of x; each summed as `dot` sums it, so the values equal dot's.
+func columnDots(_ a: UnsafeMutablePointer<Double>, _ x: UnsafeMutablePointer<Double>, _ n: Int, _ k: Int,
+                _ out: UnsafeMutablePointer<Double>) {
+    typealias V = SIMD4<Double>
+    let rx = UnsafeRawPointer(x)
+    var i = 0
+    while i + 1 < k {
+        let a0 = UnsafeRawPointer(a + i * n), a1 = UnsafeRawPointer(a + (i + 1) * n)
+        var s00 = V(), s01 = V(), s10 = V(), s11 = V()
+        var t = 0
+        while t + 8 <= n {
+            let o = t * 8
+            let x0 = rx.loadUnaligned(fromByteOffset: o, as: V.self), x1 = rx.loadUnaligned(fromByteOffset: o + 32, as: V.self)
+            s00 += a0.loadUnaligned(fromByteOffset: o, as: V.self) * x0
+            s01 += a0.loadUnaligned(fromByteOffset: o + 32, as: V.self) * x1
+            s10 += a1.loadUnaligned(fromByteOffset: o, as: V.self) * x0
+            s11 += a1.loadUnaligned(fromByteOffset: o + 32, as: V.self) * x1
+            t += 8
+        }
+        var y0 = (s00 + s01).sum(), y1 = (s10 + s11).sum()
+        let p0 = a + i * n, p1 = a + (i + 1) * n
+        while t < n { y0 += p0[t] * x[t]; y1 += p1[t] * x[t]; t += 1 }
+        out[i] = y0
+        out[i + 1] = y1
+        i += 2
+    }
+    if i < k { out[i] = dot(a + i * n, x, n) }
 }
 
 /// Σ a b over n values, SIMD (4 lanes, two accumulators).

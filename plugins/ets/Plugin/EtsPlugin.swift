@@ -121,13 +121,19 @@ final class EtsFitted: FittedModel {
             let (lo, hi) = Normal.intervals(mean: mean, se: se, levels: request.levels)
             return Forecast(mean: mean, lo: lo, hi: hi)
         }
-        let paths = fit.simulate(h: h, paths: 5000, seed: request.seed)
+        // 5000 paths as R's forecast.ets; only the order statistics the levels need are
+        // selected from each step's values (quantiles7), not a full sort
+        let paths = 5000
+        var sims = fit.simulatedColumns(h: h, paths: paths, seed: request.seed)
+        let probs = request.levels.flatMap { [0.5 - $0 / 200, 0.5 + $0 / 200] }
         var lo = [[Double]](repeating: [Double](repeating: 0, count: h), count: request.levels.count), hi = lo
-        for t in 0..<h {
-            let column = paths.map { $0[t] }.sorted()
-            for (k, level) in request.levels.enumerated() {
-                lo[k][t] = quantile7(column, 0.5 - level / 200)
-                hi[k][t] = quantile7(column, 0.5 + level / 200)
+        sims.withUnsafeMutableBufferPointer { buf in
+            for t in 0..<h {
+                let q = quantiles7(UnsafeMutableBufferPointer(rebasing: buf[(t * paths)..<((t + 1) * paths)]), probs)
+                for k in request.levels.indices {
+                    lo[k][t] = q[2 * k]
+                    hi[k][t] = q[2 * k + 1]
+                }
             }
         }
         return Forecast(mean: mean, lo: lo, hi: hi)
