@@ -654,12 +654,15 @@ public struct ArimaFit: Sendable {
 /// Where Levenberg-Marquardt stops: the relative decrease of the CSS / likelihood sum of
 /// squares in one step. Fixed-order fits and the model the automatic search chooses use
 /// `.exact` (ML objective ~5e-11 from its optimum); the search ranks its candidates with
-/// `.screen` and refits the winner from the screened estimates with `.exact`.
+/// `.screen` and refits the winner from the screened estimates with `.exact`. CSS only
+/// starts ML, so it stops early; ML stops at 1e-7 (loglik ~n * 5e-8 short), because at
+/// 1e-5 fits heading for a unit root stop inside the admissible region and change which
+/// models the search keeps (employment: MASE 0.5835 instead of 0.5801).
 struct FitEffort: Sendable {
     var cssFtol: Double
     var mlFtol: Double
     static let exact = FitEffort(cssFtol: 1e-10, mlFtol: 1e-10)
-    static let screen = FitEffort(cssFtol: 1e-5, mlFtol: 1e-5)
+    static let screen = FitEffort(cssFtol: 1e-5, mlFtol: 1e-7)
 }
 
 /// Fixed-order fitting.
