@@ -76,6 +76,24 @@ final class FixedOrderTests: XCTestCase {
         }
     }
 
+    /// The automatic search ranks candidates by fits stopped early (`FitEffort.screen`) and
+    /// refits the winner from their estimates with the exact tolerance: the screened
+    /// log-likelihood is close to the optimum, and the refit reaches the optimum of a fit
+    /// from scratch (and R's log-likelihood, as in testAgainstR).
+    func testScreenedFitsRefitToTheExactOptimum() throws {
+        for ref in Self.refs {
+            let spec = try ArimaSpec(order: ref.order, seasonal: ref.seasonal, period: ref.period,
+                                     includeMean: true, includeDrift: ref.drift)
+            let exact = try ArimaModel.fit(y: ref.y, spec: spec, method: .cssML, secondStart: false)
+            let screened = try ArimaModel.fit(y: ref.y, spec: spec, method: .cssML, secondStart: false, effort: .screen)
+            XCTAssertEqual(screened.loglik, exact.loglik, accuracy: 1e-2, "\(ref.name) screened")
+            let refit = try ArimaModel.fit(y: ref.y, spec: spec, method: .cssML, secondStart: false,
+                                           start: screened.ar + screened.ma + screened.sar + screened.sma)
+            XCTAssertEqual(refit.loglik, exact.loglik, accuracy: 1e-6, "\(ref.name) refit")
+            XCTAssertGreaterThan(refit.loglik, ref.loglik - 5e-3, "\(ref.name) refit vs R")
+        }
+    }
+
     // Further references, same R session:
     //   p <- function(name, fit) cat(name, coef(fit), fit$loglik, fit$sigma2)
     //   p("USAccDeaths (1,0,1)(1,0,0) mean+drift", Arima(USAccDeaths, order=c(1,0,1), seasonal=c(1,0,0), include.drift=TRUE))

@@ -246,11 +246,16 @@ public enum AutoArima {
             return v.isNaN ? .infinity : v
         }
         /// Fits one candidate; infinite criterion when it fails or has roots within 1.01.
-        func evaluate(_ k: Key, method: ArimaMethod, final: Bool = false) -> (ArimaFit?, Double) {
+        /// `final`: the exact refit of a chosen model (from `start`'s coefficients instead of
+        /// CSS when given; from zero too unless `oneStart`); otherwise a screening fit.
+        func evaluate(_ k: Key, method: ArimaMethod, final: Bool = false, start: ArimaFit? = nil,
+                      oneStart: Bool = false) -> (ArimaFit?, Double) {
             let s = spec(k)
+            let x0 = start.map { $0.ar + $0.ma + $0.sar + $0.sma }
+            let both = final ? !oneStart : !o.screenOneStart
             // criteria only: the chosen fit is completed (filtered) on return
-            guard let f = try? ArimaModel.fit(y: y, spec: s, method: method, secondStart: final || !o.screenOneStart, xreg: xreg,
-                                              complete: false)
+            guard let f = try? ArimaModel.fit(y: y, spec: s, method: method, secondStart: both, xreg: xreg,
+                                              complete: false, effort: final ? .exact : .screen, start: x0)
             else { return (nil, .infinity) }
             let pol = f.polys
             if !Poly.arRootsOutside(pol.phi, radius: 1.01) || !Poly.maRootsOutside(pol.theta, radius: 1.01) {
@@ -369,12 +374,20 @@ public enum AutoArima {
             if let chosen {
                 return (try chosen.0.completed(), candidates)
             }
-        } else if let b = bestKey, bestIC.isFinite, let f = fits[b] {
-            if !o.screenOneStart { return (try f.completed(), candidates) }
-            // the winner from both starts (kept if its criterion is no worse and admissible)
-            let (f2, v2) = evaluate(b, method: method, final: true)
-            if let f2, v2.isFinite, v2 <= bestIC { return (try f2.completed(), candidates) }
-            return (try f.completed(), candidates)
+        } else if bestIC.isFinite {
+            // Candidates were ranked by fits stopped early: the best is refitted with the exact
+            // tolerance from its screened estimates and from zero. A refit that ends within
+            // 1.01 of the unit circle (the early stop can leave a fit short of such a boundary
+            // optimum) falls back to the refit from the screened estimates alone, then to the
+            // next candidate.
+            let ranked = order.filter { tried[$0]!.isFinite }.sorted { tried[$0]! < tried[$1]! }
+            for k in ranked {
+                guard let f = fits[k] else { continue }
+                let (f2, v2) = evaluate(k, method: method, final: true, start: f)
+                if let f2, v2.isFinite { return (try f2.completed(), candidates) }
+                let (f3, v3) = evaluate(k, method: method, final: true, start: f, oneStart: true)
+                if let f3, v3.isFinite { return (try f3.completed(), candidates) }
+            }
         }
         // Nothing admissible: fall back to the plain differenced model.
         let fallback = ArimaSpec(p: 0, d: d, q: 0, P: 0, D: D, Q: 0, period: max(m, 1),
