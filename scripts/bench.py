@@ -676,13 +676,18 @@ def bench_cv():
     intervals from the same cross-validation, cv:) and the choice on the hold-out (PEERS.md's
     protocol), then the hold-out coverage of the same forecasts under each calibrate(scores:)
     (profile, the default; series; pooled). FCAST_BENCH_LIMIT=N takes the first N series of each set; FCAST_CV_SETS=employment
-    (or visnights) runs one set; FCAST_CV_WINDOWS=k other windows; FCAST_CV_PRIOR=k best(prior: k)."""
+    (or visnights) runs one set; FCAST_CV_WINDOWS=k other windows; FCAST_CV_PRIOR=k best(prior: k);
+    FCAST_CV_AVERAGE=geometric evaluate(folds, average: "geometric"); FCAST_CV_GLOBAL=1 adds global_xgb and
+    its combinations with the local models (mean of ets, auto_arima, global_xgb; mean and median of
+    ets, theta, auto_arima, global_xgb) to the candidates."""
     import csv
     limit = int(os.environ.get("FCAST_BENCH_LIMIT", "0"))
     arima = os.environ.get("FCAST_CV_ARIMA", "1") != "0"
     sets = os.environ.get("FCAST_CV_SETS", "visnights,employment").split(",")
     windows = int(os.environ.get("FCAST_CV_WINDOWS", "4"))
     prior = os.environ.get("FCAST_CV_PRIOR", "0")
+    average = os.environ.get("FCAST_CV_AVERAGE", "mean")
+    with_global = os.environ.get("FCAST_CV_GLOBAL", "0") == "1"
     peers = {"employment": "0.5834 (statsforecast AutoARIMA)", "visnights": "1.1273 (snaive)"}
     for label, file, h, season in [("visnights", "visnights.csv", 8, 4), ("employment", "us_employment.csv", 24, 12)]:
         if label not in sets:
@@ -692,12 +697,18 @@ def bench_cv():
         take = f"d = take(d, {limit})\n" if limit else ""
         singles = ("auto_arima(), " if arima else "") + "ets(), theta(), snaive()"
         members = "ets(), theta()" + (", auto_arima()" if arima else ", snaive()")
+        combos = f"combine({members})"
+        if with_global:
+            singles += ", global_xgb()"
+            local = "ets(), auto_arima()" if arima else "ets(), theta()"
+            combos += (f", combine({local}, global_xgb()), combine({members}, global_xgb()),"
+                       f" combine({members}, global_xgb(), by: \"median\")")
         script = f"""
 d = load("{path}")
 {take}train, test = split(d, last: {h})
-g = grid({singles}, combine({members}), season: {season})
+g = grid({singles}, {combos}, season: {season})
 folds = cv(g, train, horizon: {h}, windows: {windows})
-scores = evaluate(folds)
+scores = evaluate(folds, average: "{average}")
 pick = best(scores, by: "mase", prior: {prior})
 res = run(pick, train, horizon: {h}, level: [80, 95], intervals: "conformal", windows: {windows})
 write(evaluate(res, test, season: {season}), "{out}/pick.csv")
@@ -732,7 +743,7 @@ write(summary(evaluate(calibrate(every, folds, scores: "pooled"), test, season: 
             for r in csv.DictReader(f):
                 wins[r["model"]] = wins.get(r["model"], 0) + 1
         table(f"CV choice on {label} ({'first ' + str(limit) if limit else 'all'} series, h {h}, season {season}, {windows} windows, "
-              f"prior {prior}; conformal intervals; {wall:.0f} s wall; best peer MASE {peers[label]})",
+              f"prior {prior}, {average} mean over windows{', with global_xgb and its combinations' if with_global else ''}; conformal intervals; {wall:.0f} s wall; best peer MASE {peers[label]})",
               ["model", "series", "MASE", "sMAPE", "cover80", "cover95"], rows)
         print("wins: " + ", ".join(f"{k} {v}" for k, v in sorted(wins.items(), key=lambda kv: -kv[1])))
         # Hold-out coverage 80 / 95 of the same forecasts under each way of gathering conformal scores.

@@ -19,8 +19,12 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SETS = {"visnights": ("visnights", 8, 4), "employment": ("us_employment", 24, 12)}
 SINGLES = ["auto_arima", "ets", "theta", "snaive"]
+# --global adds the global model (global_xgb) to the candidates and to the combinations' pools.
+GLOBAL = "--global" in sys.argv
+if GLOBAL:
+    SINGLES = SINGLES + ["global_xgb"]
 label = sys.argv[1] if len(sys.argv) > 1 else "visnights"
-out = sys.argv[sys.argv.index("--dir") + 1] if "--dir" in sys.argv else f"/tmp/fcast-cv-replay-{label}"
+out = sys.argv[sys.argv.index("--dir") + 1] if "--dir" in sys.argv else f"/tmp/fcast-cv-replay-{label}{'-global' if GLOBAL else ''}"
 file, H, M = SETS[label]
 data = os.path.join(ROOT, "examples/data", file + ".csv")
 os.makedirs(out, exist_ok=True)
@@ -69,7 +73,10 @@ with open(f"{out}/run.csv") as f:
     for r in csv.DictReader(f):
         HO[r["unique_id"]].setdefault(r["model"], []).append(float(r["yhat"]))
 COMB = {"comb3": (["ets", "theta", "auto_arima"], np.mean), "median3": (["ets", "theta", "auto_arima"], np.median),
-        "comb4": (SINGLES, np.mean), "median4": (SINGLES, np.median)}
+        "comb4": (SINGLES[:4], np.mean), "median4": (SINGLES[:4], np.median)}
+if GLOBAL:
+    COMB.update({"comb3g": (["ets", "auto_arima", "global_xgb"], np.mean), "comb4g": (["ets", "theta", "auto_arima", "global_xgb"], np.mean),
+                 "median4g": (["ets", "theta", "auto_arima", "global_xgb"], np.median)})
 
 
 def forecasts(fs):
@@ -121,6 +128,36 @@ rules = [("the flow: lowest CV MASE (mean over windows)", choose(C5)),
          ("last window only", choose(C5, key=lambda a: a[-1])),
          ("among the 4 and median3", choose(SINGLES + ["median3"])), ("among the 4 and comb4", choose(SINGLES + ["comb4"])),
          ("among the 4 and median4", choose(SINGLES + ["median4"]))]
+if GLOBAL:
+    rules += [("among the 5 singles and comb3", choose(SINGLES + ["comb3"])),
+              ("among the 5 singles, comb3 and comb3g", choose(SINGLES + ["comb3", "comb3g"])),
+              ("among the 5 singles, comb3 and comb4g", choose(SINGLES + ["comb3", "comb4g"])),
+              ("among the 5 singles, comb3, comb3g, comb4g, median4g", choose(SINGLES + ["comb3", "comb3g", "comb4g", "median4g"])),
+              ("all 5 + 4 combs, geometric mean of window MASEs", choose(SINGLES + ["comb3", "comb3g", "comb4g", "median4g"], key=lambda a: np.exp(np.nanmean(np.log(a))))),
+              ("5 singles + comb3 + comb3g, geometric mean", choose(SINGLES + ["comb3", "comb3g"], key=lambda a: np.exp(np.nanmean(np.log(a))))),
+              ("all 5 + 4 combs, median of window MASEs", choose(SINGLES + ["comb3", "comb3g", "comb4g", "median4g"], key=np.nanmedian)),
+              ("all 5 + 4 combs, prior 2", choose(SINGLES + ["comb3", "comb3g", "comb4g", "median4g"], prior=2)),
+              ("all 5 + 4 combs, geometric, prior 2", choose(SINGLES + ["comb3", "comb3g", "comb4g", "median4g"], key=lambda a: np.exp(np.nanmean(np.log(a))), prior=2))]
+    for m in SINGLES + ["comb3", "comb3g", "comb4g", "median4g"]:
+        print(f"  CV window MASE {m:12s} " + " ".join(f"{x:.3f}" for x in np.nanmean([WM[i][m] for i in ids], axis=0)))
+
+
+def pool_top(cands, k, fn=np.mean):
+    """Forecast pooling (Kourentzes, Barrow & Petropoulos 2019): per series the mean of the k
+    candidates best on CV, as a new forecast; returns the hold-out MASE."""
+    v = []
+    for i in ids:
+        if not scale(TRAIN[i]):
+            continue
+        top = sorted(cands, key=lambda m: np.nanmean(WM[i][m]))[:k]
+        f = fn(np.array([HOF[i][m] for m in top]), axis=0)
+        v.append(np.mean(np.abs(TEST[i] - f)) / scale(TRAIN[i]))
+    return np.mean(v)
+
+
+print("\nforecast pooling: mean of the k best singles on CV per series -> hold-out MASE")
+for k in (2, 3):
+    print(f"  top {k} of {len(SINGLES)} singles (mean / median): {pool_top(SINGLES, k):.4f} / {pool_top(SINGLES, k, np.median):.4f}")
 print("\nchoice per series on CV (candidates: the 4 singles and comb3 unless said) -> hold-out MASE")
 for name, picks in rules:
     print(f"  {name:46s} {holdout(picks):.4f}")

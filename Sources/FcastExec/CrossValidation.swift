@@ -205,15 +205,29 @@ extension Evaluation {
     /// and Winkler score.
     public static let cvPointMetrics = ["mae", "rmse", "smape", "mase", "rmsse"]
 
+    /// How `evaluate(cv)` averages one series' window scores.
+    public enum WindowAverage: String, Sendable, CaseIterable {
+        /// The arithmetic mean, as statsforecast's and fable's summaries of cross-validation.
+        case mean
+        /// The geometric mean of the error metrics (coverage keeps the arithmetic mean): one
+        /// unusually hard window, whose errors are a multiple of the others', does not decide
+        /// the ranking alone. Davydenko & Fildes (2013) recommend it for averaging ratio-scale
+        /// errors such as MASE, whose distribution is right-skewed. A zero error in a window
+        /// (a perfect forecast) makes the average zero.
+        case geometric
+    }
+
     /// Scores a cross-validation per series x model: each metric on each window that ran
     /// (MASE and RMSSE scaled on that window's training part), averaged over windows.
-    public static func evaluate(_ cv: CVResult, season: Int? = nil) -> ScoreTable {
+    public static func evaluate(_ cv: CVResult, season: Int? = nil, average: WindowAverage = .mean) -> ScoreTable {
         let run = cv.run
         let season = season ?? run.train.frequency.defaultSeason
         var metrics = cvPointMetrics
         for l in run.levels {
             metrics += ["cover" + ParameterLabel.number(l), "winkler" + ParameterLabel.number(l)]
         }
+        // Coverage is a proportion that may be 0: always the arithmetic mean.
+        let geometric = metrics.map { average == .geometric && !$0.hasPrefix("cover") }
         var rows: [ScoreTable.Row] = []
         var failed: [String: Int] = [:]
         var seconds: [String: Double] = [:]
@@ -232,12 +246,15 @@ extension Evaluation {
                     lastTask = k
                     let v = windowScores(cv, model: m, series: s, window: w, season: season)
                     for j in v.indices where !v[j].isNaN {
-                        sums[j] += v[j]
+                        sums[j] += geometric[j] ? log(v[j]) : v[j]
                         counts[j] += 1
                     }
                 }
                 guard windows > 0 else { continue }
-                let values = zip(sums, counts).map { $1 > 0 ? $0 / Double($1) : .nan }
+                // exp(-inf) = 0: a zero error in one window gives a zero geometric mean.
+                let values = metrics.indices.map { j in
+                    counts[j] == 0 ? .nan : geometric[j] ? exp(sums[j] / Double(counts[j])) : sums[j] / Double(counts[j])
+                }
                 let note = windows < cv.windowCount ? " (\(windows) of \(cv.windowCount) windows)" : ""
                 rows.append(.init(id: cv.data.ids[s], model: model.name, values: values,
                                   description: (lastTask.map { run.descriptions[$0] } ?? "") + note, task: nil))

@@ -1,4 +1,5 @@
 import FcastCore
+import Foundation
 @testable import FcastExec
 import FcastPlan
 import FcastPlugins
@@ -71,6 +72,22 @@ final class CrossValidationTests: XCTestCase {
         // RMSSE of window 1: sqrt(((2^2 + 1^2) / 2) / ((4 + 1 + 9 + 1 + 4) / 5)).
         let w1 = Evaluation.windowScores(cv, model: 0, series: 0, window: 0, season: 1)
         XCTAssertEqual(w1[try XCTUnwrap(scores.column("rmsse"))], (2.5 / (19.0 / 5)).squareRoot(), accuracy: 1e-12)
+    }
+
+    /// average: .geometric on the same example: MAE (1.5 · 1 · 2.5)^(1/3), MASE the cube root
+    /// of the product of the window MASEs; the coverage stays the arithmetic mean.
+    func testGeometricWindowAverageOfTheHandComputedExample() throws {
+        let cv = try crossValidate([try spec("naive")], tiny(), horizon: 2, windows: 3, step: 1, levels: [80])
+        let scores = Evaluation.evaluate(cv, season: 1, average: .geometric)
+        let row = try XCTUnwrap(scores.rows.first)
+        XCTAssertEqual(row.values[try XCTUnwrap(scores.column("mae"))], pow(1.5 * 1 * 2.5, 1.0 / 3), accuracy: 1e-12)
+        let windowMASE = [1.5 / (9.0 / 5), 1 / (11.0 / 6), 2.5 / (12.0 / 7)]
+        XCTAssertEqual(row.values[try XCTUnwrap(scores.column("mase"))], pow(windowMASE.reduce(1, *), 1.0 / 3), accuracy: 1e-12)
+        let cover = try XCTUnwrap(scores.column("cover80"))
+        let windows = (0..<3).map { Evaluation.windowScores(cv, model: 0, series: 0, window: $0, season: 1)[cover] }
+        XCTAssertEqual(row.values[cover], windows.reduce(0, +) / 3, accuracy: 1e-12)
+        // Never above the arithmetic mean (AM-GM), equal only when the windows agree.
+        XCTAssertLessThan(row.values[0], Evaluation.evaluate(cv, season: 1).rows[0].values[0])
     }
 
     func testWinklerScoreAddsTheMissesScaledByTwoOverAlpha() {

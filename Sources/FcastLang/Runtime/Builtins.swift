@@ -442,6 +442,8 @@ extension BuiltinLibrary {
                 .init(name: "test", positional: true, required: false, help: "the held-out actuals (not for a cross-validation)"),
                 .init(name: "season", positional: false, required: false,
                       help: "the seasonal lag that scales MASE (default: from the frequency, 12 for monthly)"),
+                .init(name: "average", positional: false, required: false,
+                      help: "a cross-validation's windows: \"mean\" (default) or \"geometric\" (of the errors)"),
             ],
             summary: "Scores forecasts against actuals per series and model: MAE, RMSE, sMAPE, MASE, interval coverage.",
             example: "scores = evaluate(res, test)",
@@ -452,12 +454,22 @@ extension BuiltinLibrary {
             a constant history) and, per interval level, coverage (share of actuals inside).
             Test points at timestamps the forecast does not have (beyond the horizon, or off the
             forecast's clock) are not scored: a note says how many, with the first.
+            A cross-validation is scored per window (MASE and RMSSE scaled on the window's
+            training part) and each series' windows are averaged: `average: "geometric"` takes
+            the geometric mean of the errors (coverage stays the mean), so one unusually hard
+            window does not decide `best()` alone (Davydenko & Fildes 2013).
             """,
             body: { interp, a in
                 if case .cv(let cv)? = a.values["run"]?.value {
                     if a.has("test") { throw Diagnostic("evaluate(): a cross-validation is scored on its own windows: no test data", at: a.span("test")) }
-                    return .scores(Evaluation.evaluate(cv, season: try a.int("season", min: 1)))
+                    let name = try a.string("average") ?? "mean"
+                    guard let average = Evaluation.WindowAverage(rawValue: name) else {
+                        throw Diagnostic("evaluate(): average: must be \"mean\" or \"geometric\", got \"\(name)\"", at: a.span("average"),
+                                         notes: Suggest.closest(to: name, among: Evaluation.WindowAverage.allCases.map(\.rawValue)).map { ["did you mean '\($0)'?"] } ?? [])
+                    }
+                    return .scores(Evaluation.evaluate(cv, season: try a.int("season", min: 1), average: average))
                 }
+                if a.has("average") { throw Diagnostic("evaluate(): average: is for a cross-validation's windows; a run is scored on one hold-out", at: a.span("average")) }
                 guard case .run(let run)? = a.values["run"]?.value else { throw a.wrongType("run", "a run result or a cross-validation") }
                 guard a.has("test") else { throw Diagnostic("evaluate() needs 'test' (the held-out actuals) for a run result", at: a.callSpan) }
                 let test = try a.data("test")

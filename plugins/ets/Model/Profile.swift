@@ -506,31 +506,38 @@ final class Profiler {
     }
 }
 
+/// (p0 · x, p1 · x) over n values, each summed as `dot` sums it (the same lanes and order), the
+/// loads of x shared by the two.
+@inline(__always)
+func twoDots(_ p0: UnsafeMutablePointer<Double>, _ p1: UnsafeMutablePointer<Double>, _ x: UnsafeMutablePointer<Double>,
+             _ n: Int) -> (Double, Double) {
+    typealias V = SIMD4<Double>
+    let a0 = UnsafeRawPointer(p0), a1 = UnsafeRawPointer(p1), rx = UnsafeRawPointer(x)
+    var s00 = V(), s01 = V(), s10 = V(), s11 = V()
+    var t = 0
+    while t + 8 <= n {
+        let o = t * 8
+        let x0 = rx.loadUnaligned(fromByteOffset: o, as: V.self), x1 = rx.loadUnaligned(fromByteOffset: o + 32, as: V.self)
+        s00 += a0.loadUnaligned(fromByteOffset: o, as: V.self) * x0
+        s01 += a0.loadUnaligned(fromByteOffset: o + 32, as: V.self) * x1
+        s10 += a1.loadUnaligned(fromByteOffset: o, as: V.self) * x0
+        s11 += a1.loadUnaligned(fromByteOffset: o + 32, as: V.self) * x1
+        t += 8
+    }
+    var y0 = (s00 + s01).sum(), y1 = (s10 + s11).sum()
+    while t < n { y0 += p0[t] * x[t]; y1 += p1[t] * x[t]; t += 1 }
+    return (y0, y1)
+}
+
 /// The lower triangle of A'B (columns of n values, column-major; row i, column j ≤ i: a_i · b_j)
 /// into g (k × k, row-major). Two rows at a time share the loads of b_j; each entry is summed
 /// as `dot` sums it (the same lanes and order), so the values equal dot's exactly.
 func lowerGram(_ a: UnsafeMutablePointer<Double>, _ b: UnsafeMutablePointer<Double>, _ n: Int, _ k: Int,
                _ g: UnsafeMutablePointer<Double>) {
-    typealias V = SIMD4<Double>
     var i = 0
     while i + 1 < k {
-        let a0 = UnsafeRawPointer(a + i * n), a1 = UnsafeRawPointer(a + (i + 1) * n)
         for j in 0...i {
-            let bj = UnsafeRawPointer(b + j * n)
-            var s00 = V(), s01 = V(), s10 = V(), s11 = V()
-            var t = 0
-            while t + 8 <= n {
-                let o = t * 8
-                let b0 = bj.loadUnaligned(fromByteOffset: o, as: V.self), b1 = bj.loadUnaligned(fromByteOffset: o + 32, as: V.self)
-                s00 += a0.loadUnaligned(fromByteOffset: o, as: V.self) * b0
-                s01 += a0.loadUnaligned(fromByteOffset: o + 32, as: V.self) * b1
-                s10 += a1.loadUnaligned(fromByteOffset: o, as: V.self) * b0
-                s11 += a1.loadUnaligned(fromByteOffset: o + 32, as: V.self) * b1
-                t += 8
-            }
-            var x0 = (s00 + s01).sum(), x1 = (s10 + s11).sum()
-            let p0 = a + i * n, p1 = a + (i + 1) * n, q = b + j * n
-            while t < n { x0 += p0[t] * q[t]; x1 += p1[t] * q[t]; t += 1 }
+            let (x0, x1) = twoDots(a + i * n, a + (i + 1) * n, b + j * n, n)
             g[i * k + j] = x0
             g[(i + 1) * k + j] = x1
         }
@@ -544,27 +551,9 @@ func lowerGram(_ a: UnsafeMutablePointer<Double>, _ b: UnsafeMutablePointer<Doub
 /// time sharing the loads of x; each summed as `dot` sums it, so the values equal dot's.
 func columnDots(_ a: UnsafeMutablePointer<Double>, _ x: UnsafeMutablePointer<Double>, _ n: Int, _ k: Int,
                 _ out: UnsafeMutablePointer<Double>) {
-    typealias V = SIMD4<Double>
-    let rx = UnsafeRawPointer(x)
     var i = 0
     while i + 1 < k {
-        let a0 = UnsafeRawPointer(a + i * n), a1 = UnsafeRawPointer(a + (i + 1) * n)
-        var s00 = V(), s01 = V(), s10 = V(), s11 = V()
-        var t = 0
-        while t + 8 <= n {
-            let o = t * 8
-            let x0 = rx.loadUnaligned(fromByteOffset: o, as: V.self), x1 = rx.loadUnaligned(fromByteOffset: o + 32, as: V.self)
-            s00 += a0.loadUnaligned(fromByteOffset: o, as: V.self) * x0
-            s01 += a0.loadUnaligned(fromByteOffset: o + 32, as: V.self) * x1
-            s10 += a1.loadUnaligned(fromByteOffset: o, as: V.self) * x0
-            s11 += a1.loadUnaligned(fromByteOffset: o + 32, as: V.self) * x1
-            t += 8
-        }
-        var y0 = (s00 + s01).sum(), y1 = (s10 + s11).sum()
-        let p0 = a + i * n, p1 = a + (i + 1) * n
-        while t < n { y0 += p0[t] * x[t]; y1 += p1[t] * x[t]; t += 1 }
-        out[i] = y0
-        out[i + 1] = y1
+        (out[i], out[i + 1]) = twoDots(a + i * n, a + (i + 1) * n, x, n)
         i += 2
     }
     if i < k { out[i] = dot(a + i * n, x, n) }
