@@ -82,7 +82,7 @@ let package = Package(
         .executableTarget(name: "arima-bench", dependencies: ["ArimaModel", "FcastCore"], path: "bench/arima",
                           exclude: ["README.md", "r_differences_and_models.R"],
                           sources: ["ArimaBench.swift"]),
-        .target(name: "ProphetModel", dependencies: ["CNLopt"], path: "plugins/prophet/Model"),
+        .target(name: "ProphetModel", dependencies: ["CNLopt", "PluginNumerics"], path: "plugins/prophet/Model"),
         .target(name: "ProphetPlugin", dependencies: ["ProphetModel", "FcastPluginKit"], path: "plugins/prophet/Plugin"),
         .target(name: "ThetaModel", dependencies: ["CNLopt", "PluginNumerics"], path: "plugins/theta/Model"),
         // What the model plugins share: the seeded generator of their simulated intervals, the

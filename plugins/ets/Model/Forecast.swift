@@ -121,7 +121,7 @@ public func quantiles7(_ values: UnsafeMutableBufferPointer<Double>, _ probs: [D
     var value: [Int: Double] = [:]
     var from = 0
     for r in ranks {
-        select(values, r, from, n)
+        select(values, r, from: from)
         value[r] = values[r]
         from = r + 1
     }
@@ -129,27 +129,6 @@ public func quantiles7(_ values: UnsafeMutableBufferPointer<Double>, _ probs: [D
         let hpos = Double(n - 1) * p
         let lo = Int(hpos.rounded(.down)), hi = min(lo + 1, n - 1)
         return value[lo]! + (hpos - Double(lo)) * (value[hi]! - value[lo]!)
-    }
-}
-
-/// Puts the k-th smallest of v[a..<b] at index k, smaller or equal ones before it and larger
-/// or equal ones after it (Hoare's quickselect, median-of-three pivots).
-func select(_ v: UnsafeMutableBufferPointer<Double>, _ k: Int, _ a: Int, _ b: Int) {
-    var lo = a, hi = b - 1
-    while hi > lo {
-        let mid = lo + (hi - lo) / 2
-        if v[mid] < v[lo] { v.swapAt(mid, lo) }
-        if v[hi] < v[lo] { v.swapAt(hi, lo) }
-        if v[hi] < v[mid] { v.swapAt(hi, mid) }
-        let pivot = v[mid]
-        var i = lo, j = hi
-        while i <= j {
-            while v[i] < pivot { i += 1 }
-            while pivot < v[j] { j -= 1 }
-            if i <= j { v.swapAt(i, j); i += 1; j -= 1 }
-        }
-        // now v[lo...j] <= pivot <= v[i...hi], and v[j+1..<i] == pivot
-        if k <= j { hi = j } else if k >= i { lo = i } else { return }
     }
 }
 

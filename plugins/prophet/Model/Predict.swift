@@ -1,3 +1,4 @@
+import PluginNumerics
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -223,31 +224,6 @@ func fastPercentile(_ v: UnsafeMutableBufferPointer<Double>, _ q: Double, scratc
     var b = Double.infinity
     for j in (k + 1)..<n where scratch[j] < b { b = scratch[j] }
     return a + frac * (b - a)
-}
-
-/// Quickselect on v[from...]: puts the k-th smallest at v[k], smaller ones before it.
-func select(_ v: UnsafeMutableBufferPointer<Double>, _ k: Int, from: Int = 0) -> Double {
-    var lo = from, hi = v.count &- 1
-    let p = v.baseAddress!
-    while hi > lo {
-        let mid = lo &+ (hi &- lo) / 2
-        if p[mid] < p[lo] { p.swapAt(mid, lo) }
-        if p[hi] < p[lo] { p.swapAt(hi, lo) }
-        if p[hi] < p[mid] { p.swapAt(hi, mid) }
-        let pivot = p[mid]
-        var i = lo, j = hi
-        while i <= j {
-            while p[i] < pivot { i = i &+ 1 }
-            while p[j] > pivot { j = j &- 1 }
-            if i <= j { p.swapAt(i, j); i = i &+ 1; j = j &- 1 }
-        }
-        if k <= j { hi = j } else if k >= i { lo = i } else { return p[k] }
-    }
-    return p[k]
-}
-
-extension UnsafeMutablePointer where Pointee == Double {
-    @inline(__always) func swapAt(_ a: Int, _ b: Int) { let t = self[a]; self[a] = self[b]; self[b] = t }
 }
 
 /// xoshiro256** seeded by splitmix64: fast, reproducible, no global state.
