@@ -18,6 +18,7 @@
 //   respect to the state: pp = y/s, t = y/q).
 // Multiplicative trends keep the joint optimisation (Fit.swift).
 import Foundation
+import PluginNumerics
 
 final class Profiler {
     let spec: EtsSpec
@@ -490,19 +491,10 @@ final class Profiler {
 
     /// step from rhs by the factor in chol.
     private func backSolve() -> Bool {
-        let k = self.k, c = chol, rhs = self.rhs, step = self.step
-                for i in 0..<k {
-                    var s = rhs[i]
-                    for r in 0..<i { s -= c[i * k + r] * step[r] }
-                    step[i] = s / c[i * k + i]
-                }
-                for i in stride(from: k - 1, through: 0, by: -1) {
-                    var s = step[i]
-                    for r in (i + 1)..<k { s -= c[r * k + i] * step[r] }
-                    step[i] = s / c[i * k + i]
-                }
-                for i in 0..<k where !step[i].isFinite { return false }
-                return true
+        step.update(from: rhs, count: k)
+        choleskySubstitute(chol, step, k)
+        for i in 0..<k where !step[i].isFinite { return false }
+        return true
     }
 }
 

@@ -1,3 +1,4 @@
+import PluginNumerics
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -143,16 +144,7 @@ func cholSolve(_ a: UnsafeMutablePointer<Double>, _ r: UnsafeMutablePointer<Doub
             a[i * n + j] = s / l
         }
     }
-    for i in 0..<n {
-        var s = r[i]
-        for k in 0..<i { s -= a[i * n + k] * r[k] }
-        r[i] = s / a[i * n + i]
-    }
-    for i in stride(from: n - 1, through: 0, by: -1) {
-        var s = r[i]
-        for k in (i + 1)..<max(i + 1, n) { s -= a[k * n + i] * r[k] }
-        r[i] = s / a[i * n + i]
-    }
+    choleskySubstitute(a, r, n)
     return true
 }
 
