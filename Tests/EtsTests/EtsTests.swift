@@ -109,6 +109,53 @@ final class IntervalTests: XCTestCase {
         }
     }
 
+    /// Hyndman et al. (2008) table 6.2, ETS(M,N,N): μ_h = l and v_h = l²[(1 + σ²)(1 + α²σ²)^{h-1} − 1],
+    /// against the class 2 recursion.
+    func testMNNClass2MatchesFormula() throws {
+        let f = try fit(exampleSeries("visnights.csv", "NSWMetro"), 4, "MNN")
+        let a = f.params.alpha, s2 = f.sigma2, l = f.level
+        let v = f.class2Variance(h: 8)
+        for h in 1...8 {
+            let formula = l * l * ((1 + s2) * pow(1 + a * a * s2, Double(h - 1)) - 1)
+            XCTAssertEqual(v[h - 1], formula, accuracy: 1e-9 * formula)
+        }
+    }
+
+    /// The class 2 variances (exact) and class 3 moments (approximate) against the
+    /// mean and variance of 20,000 simulated paths of the same fitted models: within 0.5% for
+    /// the means and 4% for the variances (the simulation's own standard error on a variance
+    /// is about 1%; measured deviations were at most 0.07% and 1.1%). Employment's σ² is small,
+    /// visnights' larger, so the class 3 approximation is tried at both.
+    func testClass2And3MomentsMatchSimulation() throws {
+        let cases: [([Double], Int, String, Int)] = [
+            (exampleSeries("visnights.csv", "NSWMetro"), 4, "MAA", 8),
+            (exampleSeries("visnights.csv", "NSWMetro"), 4, "MNA", 8),
+            (exampleSeries("visnights.csv", "NSWMetro"), 4, "MAdN", 8),
+            (exampleSeries("visnights.csv", "NSWMetro"), 4, "MNM", 8),
+            (exampleSeries("visnights.csv", "QLDMetro"), 4, "MAM", 8),
+            (exampleSeries("visnights.csv", "QLDMetro"), 4, "MAdM", 8),
+            (exampleSeries("us_employment.csv", "CEU0500000001", last: 240), 12, "MAM", 24),
+        ]
+        for (y, m, model, h) in cases {
+            let f = try fit(y, m, model)
+            let (mean, variance): ([Double], [Double])
+            if f.spec.season == .multiplicative {
+                (mean, variance) = f.class3Moments(h: h)
+            } else {
+                (mean, variance) = (f.pointForecast(h: h), f.class2Variance(h: h))
+            }
+            let paths = 20_000
+            let sims = f.simulatedColumns(h: h, paths: paths, seed: 2026)
+            for t in 0..<h {
+                let col = sims[(t * paths)..<((t + 1) * paths)]
+                let sm = col.reduce(0, +) / Double(paths)
+                let sv = col.reduce(0) { $0 + ($1 - sm) * ($1 - sm) } / Double(paths - 1)
+                XCTAssertEqual(mean[t], sm, accuracy: 0.005 * abs(sm), "\(model) mean, step \(t + 1)")
+                XCTAssertEqual(variance[t], sv, accuracy: 0.04 * sv, "\(model) variance, step \(t + 1)")
+            }
+        }
+    }
+
     /// quantiles7 selects only the order statistics it needs: the same values as quantile7 of
     /// the sorted values, exactly, with ties and at the ends; `simulate` and the by-step
     /// layout the plugin uses hold the same paths.

@@ -1,6 +1,8 @@
 // ets-bench: the ETS numerics straight, single-threaded, for profiling (perf, callgrind) and
 // quick accuracy checks; `scripts/bench ets` measures the plugin through fcast.
-//   ets-bench FILE M H [LIMIT]      env OPT=nelder_mead|bobyqa, MODEL=ZZZ, VERBOSE=1, JOINT=1 (no profiling)
+//   ets-bench FILE M H [LIMIT]      env OPT=nelder_mead|bobyqa, MODEL=ZZZ, VERBOSE=1, JOINT=1 (no profiling),
+//                                   INTERVALS=1 (80% intervals as the plugin makes them;
+//                                   INTERVALS=simulate: by simulation for every non-linear model)
 import EtsModel
 import FcastCore
 import Foundation
@@ -33,6 +35,13 @@ for (id, y0) in series.prefix(limit) {
     do {
         let fit = try Ets.fit(y: y, options: o)
         let f = fit.pointForecast(h: h)
+        // INTERVALS=1: the plugin's interval work too (moments, or 5000 simulated paths)
+        if let how = env["INTERVALS"], !fit.spec.isLinear && (how == "simulate" || fit.forecastMoments(h: h) == nil) {
+            var sims = fit.simulatedColumns(h: h, paths: 5000, seed: 1)
+            sims.withUnsafeMutableBufferPointer { b in
+                for t in 0..<h { _ = quantiles7(UnsafeMutableBufferPointer(rebasing: b[(t * 5000)..<((t + 1) * 5000)]), [0.1, 0.9]) }
+            }
+        }
         var scale = y.count > m ? mae(y[m...], y[..<(y.count - m)]) : 0
         if scale == 0 { scale = mae(y[1...], y[..<(y.count - 1)]) }
         let e = mae(f[...], test[...]) / scale

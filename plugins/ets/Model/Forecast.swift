@@ -33,8 +33,45 @@ extension EtsFit {
         return out
     }
 
+    /// The centre and variance of the forecast distribution for steps 1...h where Hyndman et
+    /// al. (2008, ch. 6) give them, as R's forecast.ets uses them: exact for classes 1 and 2,
+    /// approximate for class 3 (multiplicative error and season), whose centre is the
+    /// conditional mean with its σ² correction (the point forecast stays the recursion's, as R's
+    /// and statsforecast's fitted forms give it). nil where only simulation gives intervals
+    /// (a multiplicative trend; additive errors with a multiplicative season) or where the
+    /// moments are not finite.
+    public func forecastMoments(h: Int) -> (centre: [Double], variance: [Double])? {
+        guard spec.trend != .multiplicative else { return nil }
+        let moments: (centre: [Double], variance: [Double])
+        if spec.isLinear {
+            moments = (pointForecast(h: h), linearVariance(h: h))
+        } else if spec.error == .multiplicative && spec.season != .multiplicative {
+            moments = (pointForecast(h: h), class2Variance(h: h))
+        } else if spec.error == .multiplicative {
+            let c3 = class3Moments(h: h)
+            moments = (c3.mean, c3.variance)
+        } else {
+            return nil
+        }
+        guard moments.centre.allSatisfy({ $0.isFinite }), moments.variance.allSatisfy({ $0.isFinite }) else { return nil }
+        return moments
+    }
+
     /// Forecast variances for steps 1...h of a linear (class 1) model.
     public func linearVariance(h: Int) -> [Double] {
+        let c = linearCoefficients(h: h)
+        var out = [Double](repeating: 0, count: h)
+        var acc = 1.0
+        for step in 0..<h {
+            out[step] = sigma2 * acc
+            if step < c.count { acc += c[step] * c[step] }
+        }
+        return out
+    }
+
+    /// c_j = w'F^{j-1}g for j = 1...h-1: the weight of the innovation j steps back in the
+    /// forecast, for the additive form of the model (Hyndman et al. 2008, ch. 6).
+    func linearCoefficients(h: Int) -> [Double] {
         let m = spec.period
         let phi = spec.damped ? params.phi : 1
         let hasB = spec.trend != .none, hasS = spec.season != .none
@@ -55,16 +92,107 @@ extension EtsFit {
             }
             return r
         }
-        var out = [Double](repeating: 0, count: h)
-        var acc = 1.0
+        var out: [Double] = []
+        out.reserveCapacity(max(h - 1, 0))
         var fg = g   // F^{j-1} g
-        for step in 0..<h {
-            out[step] = sigma2 * acc
-            let c = zip(w, fg).reduce(0) { $0 + $1.0 * $1.1 }
-            acc += c * c
+        for _ in 1..<max(h, 1) {
+            out.append(zip(w, fg).reduce(0) { $0 + $1.0 * $1.1 })
             fg = applyF(fg)
         }
         return out
+    }
+
+    /// Forecast variances of a class 2 model (multiplicative error; trend and season none or
+    /// additive): Hyndman et al. (2008, ch. 6), v_h = (1 + σ²) θ_h − μ_h² with θ_1 = μ_1² and
+    /// θ_h = μ_h² + σ² Σ_{j<h} c_j² θ_{h−j}; μ the point forecasts, which are the exact
+    /// conditional means for this class.
+    public func class2Variance(h: Int) -> [Double] {
+        let mu = pointForecast(h: h), c = linearCoefficients(h: h)
+        var theta = [Double](repeating: 0, count: h)
+        for t in 0..<h {
+            var s = 0.0
+            for j in 1...max(t, 1) where j <= t { s += c[j - 1] * c[j - 1] * theta[t - j] }
+            theta[t] = mu[t] * mu[t] + sigma2 * s
+        }
+        return (0..<h).map { (1 + sigma2) * theta[$0] - mu[$0] * mu[$0] }
+    }
+
+    /// Approximate conditional means and variances of a class 3 model (multiplicative error
+    /// and season; trend none or additive, damped or not): Hyndman et al. (2008, ch. 6),
+    /// the level-and-trend part x₁ and the seasonal part x₂ carried as the moments of their
+    /// product M = x₁x₂' (vec(M) and its covariance V, d·m values), the book's approximation
+    /// as R's forecast.ets computes it. The observation is H₁ M H₂'(1 + ε), H₁ = (1, φ)
+    /// picking the trended level and H₂ the oldest seasonal state.
+    public func class3Moments(h: Int) -> (mean: [Double], variance: [Double]) {
+        let m = spec.period, hasB = spec.trend != .none
+        let d = hasB ? 2 : 1, n = d * m
+        let phi = spec.damped ? params.phi : 1
+        let a = params.alpha, b = params.beta, g = params.gamma, s2 = sigma2
+        // level-and-trend blocks: x₁ ← F₁ x₁ + G₁ x₁ ε (l ← (l + φb)(1 + αε), b ← φb + β(l + φb)ε)
+        let h1: [Double] = hasB ? [1, phi] : [1]
+        let f1: [Double] = hasB ? [1, phi, 0, phi] : [1]
+        let g1: [Double] = hasB ? [a, a * phi, b, b * phi] : [a]
+        // seasonal blocks, newest first: the oldest moves to the front and takes γε
+        var f2 = [Double](repeating: 0, count: m * m), g2 = f2
+        f2[m - 1] = 1
+        for i in 1..<m { f2[i * m + i - 1] = 1 }
+        g2[m - 1] = g
+        func kron(_ x: [Double], _ y: [Double], _ dy: Int) -> [Double] {   // x (m×m) ⊗ y (dy×dy)
+            let dx = Int(Double(x.count).squareRoot()), size = dx * dy
+            var out = [Double](repeating: 0, count: size * size)
+            for i in 0..<dx { for j in 0..<dx where x[i * dx + j] != 0 {
+                for p in 0..<dy { for q in 0..<dy { out[(i * dy + p) * size + j * dy + q] = x[i * dx + j] * y[p * dy + q] } }
+            } }
+            return out
+        }
+        let f21 = kron(f2, f1, d), g21 = kron(g2, g1, d)
+        let kk = zip(kron(g2, f1, d), kron(f2, g1, d)).map { $0 + $1 }
+        // X A Y' for n×n matrices (row-major)
+        func sandwich(_ x: [Double], _ v: [Double], _ y: [Double]) -> [Double] {
+            var xv = [Double](repeating: 0, count: n * n)
+            for i in 0..<n { for k in 0..<n where x[i * n + k] != 0 {
+                let xik = x[i * n + k]
+                for j in 0..<n { xv[i * n + j] += xik * v[k * n + j] }
+            } }
+            var out = [Double](repeating: 0, count: n * n)
+            for i in 0..<n { for j in 0..<n {
+                var s = 0.0
+                for k in 0..<n where y[j * n + k] != 0 { s += xv[i * n + k] * y[j * n + k] }
+                out[i * n + j] = s
+            } }
+            return out
+        }
+        // M = x₁ x₂' (d × m), vec column-major: index p + d·j
+        var vecM = [Double](repeating: 0, count: n)
+        let x1: [Double] = hasB ? [level, growth] : [level]
+        for j in 0..<m { for p in 0..<d { vecM[p + d * j] = x1[p] * seasonal[j] } }
+        var v = [Double](repeating: 0, count: n * n)
+        // H₂ ⊗ H₁ picks the oldest seasonal column's trended level
+        let pick = (m - 1) * d
+        var mean = [Double](repeating: 0, count: h), variance = mean
+        for t in 0..<h {
+            var mu = 0.0, hv = 0.0
+            for p in 0..<d { mu += h1[p] * vecM[pick + p] }
+            for p in 0..<d { for q in 0..<d { hv += h1[p] * h1[q] * v[(pick + p) * n + pick + q] } }
+            mean[t] = mu
+            variance[t] = (1 + s2) * hv + s2 * mu * mu
+            if t == h - 1 { break }
+            var outer = [Double](repeating: 0, count: n * n)
+            for i in 0..<n { for j in 0..<n { outer[i * n + j] = vecM[i] * vecM[j] } }
+            let fvf = sandwich(f21, v, f21), fvg = sandwich(f21, v, g21), gvf = sandwich(g21, v, f21)
+            let kvk = sandwich(kk, zip(v, outer).map { $0 + $1 }, kk)
+            let gvg = sandwich(g21, zip(v, outer).map { 3 * $0 + 2 * $1 }, g21)
+            for i in 0..<(n * n) { v[i] = fvf[i] + s2 * (fvg[i] + gvf[i] + kvk[i] + s2 * gvg[i]) }
+            // M ← F₁ M F₂' + σ² G₁ M G₂', i.e. vec(M) ← (F₂ ⊗ F₁ + σ² G₂ ⊗ G₁) vec(M)
+            var next = [Double](repeating: 0, count: n)
+            for i in 0..<n {
+                var s = 0.0
+                for j in 0..<n { s += (f21[i * n + j] + s2 * g21[i * n + j]) * vecM[j] }
+                next[i] = s
+            }
+            vecM = next
+        }
+        return (mean, variance)
     }
 
     /// `paths` simulated futures of h steps (paths[p][t]), Gaussian innovations with

@@ -116,13 +116,14 @@ final class EtsFitted: FittedModel {
         let h = request.horizon
         let mean = fit.pointForecast(h: h)
         if request.levels.isEmpty { return Forecast(mean: mean, lo: [], hi: []) }
-        if fit.spec.isLinear {
-            let se = fit.linearVariance(h: h).map { max($0, 0).squareRoot() }
-            let (lo, hi) = Normal.intervals(mean: mean, se: se, levels: request.levels)
+        if let (centre, variance) = fit.forecastMoments(h: h) {
+            let se = variance.map { max($0, 0).squareRoot() }
+            let (lo, hi) = Normal.intervals(mean: centre, se: se, levels: request.levels)
             return Forecast(mean: mean, lo: lo, hi: hi)
         }
-        // 5000 paths as R's forecast.ets; only the order statistics the levels need are
-        // selected from each step's values (quantiles7), not a full sort
+        // Otherwise (a multiplicative trend, additive errors with a multiplicative season) 5000
+        // paths as R's forecast.ets; only the order statistics the levels need are selected from
+        // each step's values (quantiles7), not a full sort
         let paths = 5000
         var sims = fit.simulatedColumns(h: h, paths: paths, seed: request.seed)
         let probs = request.levels.flatMap { [0.5 - $0 / 200, 0.5 + $0 / 200] }
