@@ -10,6 +10,19 @@ func loadCSV(_ path: String) -> [(String, [Double])] {
 
 let args = CommandLine.arguments
 let mode = args.count > 1 ? args[1] : "bench"
+// arguments each mode needs after the mode itself (FILE M H ...), so a short call prints
+// the usage instead of trapping on a missing argument
+let usage: [String: (Int, String)] = [
+    "diffs": (3, "diffs FILE M H"), "bench": (3, "bench FILE M H [LIMIT] [STEPWISE=1]"),
+    "trace": (4, "trace FILE M H ID"), "fixed": (10, "fixed FILE M H ID p d q P D Q"),
+    "methods": (10, "methods FILE M H ID p d q P D Q"),
+    "fuzz": (0, "fuzz"), "fuzzfixed": (0, "fuzzfixed"), "const": (0, "const"), "bigm": (0, "bigm"),
+]
+guard let (needed, form) = usage[mode], args.count >= 2 + needed else {
+    let forms = usage.values.map { "  arima-bench \($0.1)" }.sorted().joined(separator: "\n")
+    print("usage:\n\(forms)")
+    exit(2)
+}
 if mode == "diffs" {
     // diffs FILE M H : prints id n strength D d
     let series = loadCSV(args[2]); let m = Int(args[3])!; let h = Int(args[4])!
