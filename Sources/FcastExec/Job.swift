@@ -135,6 +135,23 @@ public final class Job: @unchecked Sendable {
         }
     }
 
+    /// Forecasts task `t`'s series from its fitted model as a run does: `predict`, or for a
+    /// global model `predict_global` with the series' history up to the task's cutoff (a model
+    /// store's server forecasts each request this way). `futureX`: the regressors' future
+    /// values, h x regressorCount row-major, or empty.
+    public func forecast(_ fitted: FittedModelHandle, task t: TaskRef, horizon h: Int, futureDs: [Int64],
+                         levels: [Double], seed: UInt64, futureX: [Double] = [],
+                         regressorCount: Int = 0) throws -> ForecastValues {
+        guard fitted.isGlobal else {
+            return try fitted.predict(horizon: h, futureDs: futureDs, levels: levels, seed: seed, futureX: futureX,
+                                      regressorCount: regressorCount)
+        }
+        return try withSeries(t) { series in
+            try fitted.predictGlobal(series: series, horizon: h, futureDs: futureDs, levels: levels, seed: seed,
+                                     futureX: futureX)
+        }
+    }
+
     /// Fits and forecasts task `k` into its slots of `results`, under the run's cancel token
     /// (which the plugin's should_cancel answers from).
     public func run(task k: Int, into results: ResultBuffers, cancel: CancelToken) {

@@ -369,9 +369,12 @@ public final class FittedModelHandle: @unchecked Sendable {
     }
 
     public func predictGlobal(series: SeriesRef, horizon h: Int, futureDs: [Int64], levels: [Double],
-                              seed: UInt64 = 0) throws(TaskFailure) -> ForecastValues {
+                              seed: UInt64 = 0, futureX: [Double] = []) throws(TaskFailure) -> ForecastValues {
         try Self.collect(horizon: h, futureDs: futureDs, levels: levels) { fds, m, l, u throws(TaskFailure) in
-            try predictGlobal(series: series, horizon: h, futureDs: fds, levels: levels, seed: seed, mean: m, lo: l, hi: u)
+            try futureX.withUnsafeBufferPointer { fx throws(TaskFailure) in
+                try predictGlobal(series: series, horizon: h, futureDs: fds, levels: levels, seed: seed,
+                                  futureX: futureX.isEmpty ? nil : fx, mean: m, lo: l, hi: u)
+            }
         }
     }
 

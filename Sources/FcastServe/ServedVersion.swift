@@ -34,7 +34,9 @@ public final class ServedVersion: @unchecked Sendable {
     }
 
     enum State: @unchecked Sendable {
-        case ready(FittedModelHandle, seed: UInt64)
+        /// The fitted model and the task that made it (a global model forecasts a series from
+        /// its history, which the job holds).
+        case ready(FittedModelHandle, task: TaskRef, seed: UInt64)
         case failed(String)
     }
 
@@ -49,6 +51,8 @@ public final class ServedVersion: @unchecked Sendable {
     public let storedLevels: [Double]
     /// Models loaded in memory (series that can forecast).
     public let readyCount: Int
+    /// The job that loaded the models: the stored data, for global models' forecasts.
+    let job: Job
 
     /// Loads `version`: resolves its models in `registry` (a model that cannot be resolved
     /// fails only its series), loads each saved model from its envelope and fits the others
@@ -90,7 +94,7 @@ public final class ServedVersion: @unchecked Sendable {
                 s = t.series
                 switch (buffers.outcomes[k], buffers.kept[k]) {
                 case (.ok, .fitted(let handle)?):
-                    state = .ready(handle, seed: job.seed(series: t.series, model: t.model))
+                    state = .ready(handle, task: t, seed: job.seed(series: t.series, model: t.model))
                     ready += 1
                 case (.failed(let f), _):
                     state = .failed("\(e.model.name) could not be loaded: \(f.message)")
@@ -114,6 +118,7 @@ public final class ServedVersion: @unchecked Sendable {
         storedHorizon = plan.horizon
         storedLevels = plan.levels
         readyCount = ready
+        self.job = job
     }
 
     public func series(id: String) -> Series? { index[id].map { series[$0] } }
@@ -130,20 +135,22 @@ public final class ServedVersion: @unchecked Sendable {
     /// row-major (empty when it uses none).
     func forecast(_ s: Series, horizon h: Int, levels: [Double],
                   futureX: [Double] = []) -> Result<(ds: [Int64], values: ForecastValues), ServeFailure> {
-        guard case .ready(let handle, let seed) = s.state else {
+        guard case .ready(let handle, let task, let seed) = s.state else {
             return .failure(ServeFailure(s.failure ?? "cannot forecast"))
         }
         let ds = future(after: s.last, horizon: h)
         do {
-            let v = try handle.predict(horizon: h, futureDs: ds, levels: levels, seed: seed, futureX: futureX,
-                                       regressorCount: futureX.isEmpty ? 0 : s.regressors.count)
+            let v = try job.forecast(handle, task: task, horizon: h, futureDs: ds, levels: levels, seed: seed,
+                                     futureX: futureX, regressorCount: futureX.isEmpty ? 0 : s.regressors.count)
             // The checks a run makes: finite means and bounds, lo <= hi, nested levels.
             if let problem = ForecastCheck.problem(model: s.model, levels: levels, values: v) {
                 return .failure(ServeFailure(problem))
             }
             return .success((ds, v))
+        } catch let failure as TaskFailure {
+            return .failure(ServeFailure("\(s.model) could not forecast: \(failure.message)"))
         } catch {
-            return .failure(ServeFailure("\(s.model) could not forecast: \(error.message)"))
+            return .failure(ServeFailure("\(s.model) could not forecast: \(error)"))
         }
     }
 }
