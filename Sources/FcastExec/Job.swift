@@ -135,6 +135,41 @@ public final class Job: @unchecked Sendable {
         }
     }
 
+    /// `tasks` cut into chunks of about `size` for executors whose workers are processes, each
+    /// keeping its own fits: the tasks that share one fit stay in one chunk, so that one worker
+    /// fits it once. Those are a global model's tasks of one window (one fit across every
+    /// series; spread over workers, each would fit it again) and a local model's windows of one
+    /// series that forward one fit (cross-validation with refit false or k). Whole groups are
+    /// packed in the tasks' order; a group larger than `size` is a chunk of its own.
+    public func chunks(_ tasks: [Int], size: Int) -> [[Int]] {
+        enum Group: Hashable { case global(model: Int, cutoff: Int), series(model: Int, series: Int, cutoff: Int) }
+        func group(_ k: Int) -> Group? {
+            let t = plan.task(k)
+            guard case .success(let config) = configs[t.model] else { return nil }
+            let window = plan.windows[t.window]
+            if isGlobal(config) { return .global(model: t.model, cutoff: window.fitCutoff ?? window.cutoff) }
+            if let c = window.fitCutoff, c != window.cutoff { return .series(model: t.model, series: t.series, cutoff: c) }
+            if seriesFits.isShared(cutoff: window.cutoff) { return .series(model: t.model, series: t.series, cutoff: window.cutoff) }
+            return nil
+        }
+        // units: a group's tasks (in order of its first task) or a single task
+        var units: [[Int]] = [], unitOf: [Group: Int] = [:]
+        for k in tasks {
+            if let g = group(k) {
+                if let u = unitOf[g] { units[u].append(k); continue }
+                unitOf[g] = units.count
+            }
+            units.append([k])
+        }
+        var out: [[Int]] = [], current: [Int] = []
+        for unit in units {
+            if !current.isEmpty && current.count + unit.count > size { out.append(current); current = [] }
+            current += unit
+        }
+        if !current.isEmpty { out.append(current) }
+        return out
+    }
+
     /// Forecasts task `t`'s series from its fitted model as a run does: `predict`, or for a
     /// global model `predict_global` with the series' history up to the task's cutoff (a model
     /// store's server forecasts each request this way). `futureX`: the regressors' future

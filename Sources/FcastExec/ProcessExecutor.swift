@@ -100,7 +100,7 @@ public struct ProcessExecutor: Executor {
         let pool = ProcessPool(job: job, results: results, progress: progress, executable: executable.path, setup: setup,
                                stop: CancelToken(parent: cancel), grace: cancelGrace, timeout: timeout, retries: retries,
                                memory: memory,
-                               chunks: stride(from: 0, to: n, by: chunkSize).map { Array(tasks[$0..<min($0 + chunkSize, n)]) })
+                               chunks: job.chunks(tasks, size: chunkSize))
         let group = DispatchGroup()
         for _ in 0..<count {
             group.enter()

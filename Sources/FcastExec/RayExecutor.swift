@@ -133,7 +133,7 @@ public struct RayExecutor: Executor {
                                stop: CancelToken(parent: cancel), grace: 10,
                                arguments: [driver, executable.path, address, String(cpus), String(retries)] + supervision,
                                ahead: 2 * slots,
-                               chunks: stride(from: 0, to: n, by: chunkSize).map { Array(tasks[$0..<min($0 + chunkSize, n)]) })
+                               chunks: job.chunks(tasks, size: chunkSize))
         pool.drive()
         if let error = pool.error { throw error }
     }

@@ -86,4 +86,42 @@ final class GlobalExecutorTests: XCTestCase {
         XCTAssertFalse(a === b)
         XCTAssertNotEqual(Array(r.meanSlice(model: 0, series: 0)), Array(r.meanSlice(model: 0, series: 0, window: 1)))
     }
+
+    /// Worker processes keep their own fits, so the processes and Ray executors hand out the
+    /// tasks of one global fit (a model and window) in one chunk: one worker fits it once.
+    /// Every task is in exactly one chunk; the local model's tasks go in chunks of at most the size asked.
+    func testChunksKeepTheTasksOfOneGlobalFitTogether() throws {
+        let m = try models()
+        let options = RunOptions(horizon: 8, levels: [80], seed: 7)
+        let job = Job(plan: Runner.plan(m, on: Self.visnights, options: options,
+                                        windows: [Window(cutoff: 0), Window(cutoff: 8)]),
+                      models: m, data: Self.visnights)
+        let all = Array(0..<job.plan.taskCount)
+        let chunks = job.chunks(all, size: 3)
+        XCTAssertEqual(chunks.flatMap { $0 }.sorted(), all)
+        for w in 0..<2 {
+            let global = Set((0..<Self.visnights.count).map { job.plan.taskIndex(TaskRef(series: $0, model: 0, window: w)) })
+            let holding = chunks.filter { !global.isDisjoint(with: $0) }
+            XCTAssertEqual(holding.count, 1, "window \(w)'s global tasks are spread over \(holding.count) chunks")
+        }
+        let local = chunks.filter { $0.allSatisfy { job.plan.task($0).model == 1 } }
+        XCTAssertFalse(local.isEmpty)
+        XCTAssertTrue(local.allSatisfy { $0.count <= 3 }, "\(local.map(\.count))")
+        XCTAssertEqual(local.reduce(0) { $0 + $1.count }, 2 * Self.visnights.count)
+    }
+
+    /// The same numbers from two worker processes as inline (the processes executor sends the
+    /// job to each worker; the global fit happens in the worker that gets its chunk).
+    func testProcessesExecutorForecastsAsInline() throws {
+        let inline = try run(on: InlineExecutor(), keep: .none, windows: [Window(cutoff: 0), Window(cutoff: 8)])
+        let processes = try run(on: try ProcessExecutor(workers: 2, executable: TestSupport.fcastBinary), keep: .none,
+                                windows: [Window(cutoff: 0), Window(cutoff: 8)])
+        XCTAssertEqual(processes.failedTasks, 0)
+        for s in 0..<Self.visnights.count {
+            for w in 0..<2 {
+                XCTAssertEqual(Array(processes.meanSlice(model: 0, series: s, window: w)).map(\.bitPattern),
+                               Array(inline.meanSlice(model: 0, series: s, window: w)).map(\.bitPattern), "series \(s) window \(w)")
+            }
+        }
+    }
 }
