@@ -147,20 +147,25 @@ extension EtsFit {
         }
         let f21 = kron(f2, f1, d), g21 = kron(g2, g1, d)
         let kk = zip(kron(g2, f1, d), kron(f2, g1, d)).map { $0 + $1 }
-        // X A Y' for n×n matrices (row-major)
-        func sandwich(_ x: [Double], _ v: [Double], _ y: [Double]) -> [Double] {
-            var xv = [Double](repeating: 0, count: n * n)
-            for i in 0..<n { for k in 0..<n where x[i * n + k] != 0 {
-                let xik = x[i * n + k]
-                for j in 0..<n { xv[i * n + j] += xik * v[k * n + j] }
-            } }
-            var out = [Double](repeating: 0, count: n * n)
+        // The transition matrices are sparse (at most 4 entries a row): kept as their rows'
+        // nonzero entries, so that X A Y' costs O(n²) a step rather than O(n³).
+        typealias SparseRows = [[(Int, Double)]]
+        func sparse(_ x: [Double]) -> SparseRows {
+            (0..<n).map { i in (0..<n).compactMap { k in x[i * n + k] != 0 ? (k, x[i * n + k]) : nil } }
+        }
+        let sf21 = sparse(f21), sg21 = sparse(g21), skk = sparse(kk)
+        var xv = [Double](repeating: 0, count: n * n)
+        // X A Y' for n×n matrices (row-major), added into out with weight w
+        func sandwich(_ x: SparseRows, _ a: [Double], _ y: SparseRows, _ w: Double, into out: inout [Double]) {
+            for i in 0..<n {
+                for j in 0..<n { xv[i * n + j] = 0 }
+                for (k, xik) in x[i] { for j in 0..<n { xv[i * n + j] += xik * a[k * n + j] } }
+            }
             for i in 0..<n { for j in 0..<n {
                 var s = 0.0
-                for k in 0..<n where y[j * n + k] != 0 { s += xv[i * n + k] * y[j * n + k] }
-                out[i * n + j] = s
+                for (k, yjk) in y[j] { s += xv[i * n + k] * yjk }
+                out[i * n + j] += w * s
             } }
-            return out
         }
         // M = x₁ x₂' (d × m), vec column-major: index p + d·j
         var vecM = [Double](repeating: 0, count: n)
@@ -177,20 +182,29 @@ extension EtsFit {
             mean[t] = mu
             variance[t] = (1 + s2) * hv + s2 * mu * mu
             if t == h - 1 { break }
-            var outer = [Double](repeating: 0, count: n * n)
-            for i in 0..<n { for j in 0..<n { outer[i * n + j] = vecM[i] * vecM[j] } }
-            let fvf = sandwich(f21, v, f21), fvg = sandwich(f21, v, g21), gvf = sandwich(g21, v, f21)
-            let kvk = sandwich(kk, zip(v, outer).map { $0 + $1 }, kk)
-            let gvg = sandwich(g21, zip(v, outer).map { 3 * $0 + 2 * $1 }, g21)
-            for i in 0..<(n * n) { v[i] = fvf[i] + s2 * (fvg[i] + gvf[i] + kvk[i] + s2 * gvg[i]) }
+            // V ← F V F' + σ²(F V G' + G V F' + K(V + mm')K' + σ² G(3V + 2mm')G'), m = vec(M)
+            var withOuter = v, weighted = v
+            for i in 0..<n { for j in 0..<n {
+                let o = vecM[i] * vecM[j]
+                withOuter[i * n + j] += o
+                weighted[i * n + j] = 3 * v[i * n + j] + 2 * o
+            } }
+            var next = [Double](repeating: 0, count: n * n)
+            sandwich(sf21, v, sf21, 1, into: &next)
+            sandwich(sf21, v, sg21, s2, into: &next)
+            sandwich(sg21, v, sf21, s2, into: &next)
+            sandwich(skk, withOuter, skk, s2, into: &next)
+            sandwich(sg21, weighted, sg21, s2 * s2, into: &next)
+            v = next
             // M ← F₁ M F₂' + σ² G₁ M G₂', i.e. vec(M) ← (F₂ ⊗ F₁ + σ² G₂ ⊗ G₁) vec(M)
-            var next = [Double](repeating: 0, count: n)
+            var nextM = [Double](repeating: 0, count: n)
             for i in 0..<n {
                 var s = 0.0
-                for j in 0..<n { s += (f21[i * n + j] + s2 * g21[i * n + j]) * vecM[j] }
-                next[i] = s
+                for (j, f) in sf21[i] { s += f * vecM[j] }
+                for (j, g) in sg21[i] { s += s2 * g * vecM[j] }
+                nextM[i] = s
             }
-            vecM = next
+            vecM = nextM
         }
         return (mean, variance)
     }
