@@ -675,7 +675,7 @@ def bench_cv():
     intervals (the choice's cross-validation reused), and score every single model (conformal
     intervals from the same cross-validation, cv:) and the choice on the hold-out (PEERS.md's
     protocol), then the hold-out coverage of the same forecasts under each calibrate(scores:)
-    (profile, the default; series; pooled). FCAST_BENCH_LIMIT=N takes the first N series of each set; FCAST_CV_SETS=employment
+    (recent, the default; profile; series; pooled). FCAST_BENCH_LIMIT=N takes the first N series of each set; FCAST_CV_SETS=employment
     (or visnights) runs one set; FCAST_CV_WINDOWS=k other windows; FCAST_CV_PRIOR=k best(prior: k);
     FCAST_CV_AVERAGE=geometric evaluate(folds, average: "geometric"); FCAST_CV_GLOBAL=1 adds global_xgb and
     its combinations with the local models (mean of ets, auto_arima, global_xgb; mean and median of
@@ -717,8 +717,10 @@ write(summary(evaluate(every, test, season: {season})), "{out}/every.csv")
 write(pick, "{out}/wins.csv")
 write(evaluate(calibrate(res, folds, scores: "series"), test, season: {season}), "{out}/pick_series.csv")
 write(evaluate(calibrate(res, folds, scores: "pooled"), test, season: {season}), "{out}/pick_pooled.csv")
+write(evaluate(calibrate(res, folds, scores: "profile"), test, season: {season}), "{out}/pick_profile.csv")
 write(summary(evaluate(calibrate(every, folds, scores: "series"), test, season: {season})), "{out}/every_series.csv")
 write(summary(evaluate(calibrate(every, folds, scores: "pooled"), test, season: {season})), "{out}/every_pooled.csv")
+write(summary(evaluate(calibrate(every, folds, scores: "profile"), test, season: {season})), "{out}/every_profile.csv")
 """
         wall, p = run_captured(script)
         # The runs in order: the cross-validation, the choice's run, the run of every model.
@@ -748,13 +750,14 @@ write(summary(evaluate(calibrate(every, folds, scores: "pooled"), test, season: 
         print("wins: " + ", ".join(f"{k} {v}" for k, v in sorted(wins.items(), key=lambda kv: -kv[1])))
         # Hold-out coverage 80 / 95 of the same forecasts under each way of gathering conformal scores.
         cover = {"CV choice per series": {m: f"{mean('cover80', 'pick' + x):.3f} / {mean('cover95', 'pick' + x):.3f}"
-                                          for m, x in [("profile", ""), ("series", "_series"), ("pooled", "_pooled")]}}
-        for m, name in [("profile", "every"), ("series", "every_series"), ("pooled", "every_pooled")]:
+                                          for m, x in [("recent", ""), ("profile", "_profile"), ("series", "_series"), ("pooled", "_pooled")]}}
+        for m, name in [("recent", "every"), ("profile", "every_profile"), ("series", "every_series"), ("pooled", "every_pooled")]:
             with open(f"{out}/{name}.csv") as f:
                 for r in csv.DictReader(f):
                     cover.setdefault(r["model"], {})[m] = f"{float(r['cover80']):.3f} / {float(r['cover95']):.3f}"
-        table(f"conformal coverage 80 / 95 on the {label} hold-out by scores (profile: the default)",
-              ["model", "profile", "series", "pooled"], [[k, v["profile"], v["series"], v["pooled"]] for k, v in cover.items()])
+        table(f"conformal coverage 80 / 95 on the {label} hold-out by scores (recent: the default)",
+              ["model", "recent", "profile", "series", "pooled"],
+              [[k, v["recent"], v["profile"], v["series"], v["pooled"]] for k, v in cover.items()])
         print("task seconds (wall of each run: cv, choice, every model): " + ", ".join(f"{x:.1f}" for x in stages))
         for n in notes:
             print(n)

@@ -195,6 +195,15 @@ def radii(m, method, level):
         elif method == "profile":
             own = rank(4, level) <= 4
             out[i] = np.max(E[i], axis=0) if own else kth((E[i] / g).ravel(), level) * g
+        elif method in ("recent", "recent2"):
+            # each window's errors divided by D_w, the model's mean scaled error on window w over
+            # every series and step; the radius is the quantile of those times the newest
+            # window's D ("recent") or the mean D of the newest two ("recent2")
+            D = np.array([np.nanmean([E[j][k] / S[j][k] for j in ids if S[j][k]]) for k in range(4)])
+            own = rank(4, level) <= 4
+            N = E[i] / D[:, None]
+            future = D[-1] if method == "recent" else D[-2:].mean()
+            out[i] = (np.max(N, axis=0) if own else kth((N / g).ravel(), level) * g) * future
         elif method == "pooled":
             pool = [[E[j][k, t] / S[j][k] for j in ids for k in range(4) if S[j][k]] for t in range(H)]
             out[i] = np.array([neighbours(pool, t, level) for t in range(H)]) * scale(TRAIN[i])
@@ -220,9 +229,12 @@ def intervals(picks, method):
 
 print("\nconformal intervals on the hold-out: cover80 / cover95 (Winkler80 / Winkler95, each series' divided by its scale)")
 flow = rules[0][1]
-for name, picks in [("CV choice", flow)] + [(m, {i: m for i in ids}) for m in C5]:
+choices = [("CV choice", flow)]
+if GLOBAL:
+    choices.append(("choice B", rules[-1][1]))   # all 5 + 4 combs, geometric, prior 2
+for name, picks in choices + [(m, {i: m for i in ids}) for m in C5]:
     cells = []
-    for method in ("profile", "series", "pooled"):
+    for method in ("profile", "series", "pooled", "recent", "recent2"):
         (c80, w80), (c95, w95) = intervals(picks, method)
         cells.append(f"{method} {c80:.3f}/{c95:.3f} ({w80:.2f}/{w95:.2f})")
     print(f"  {name:11s} " + "  ".join(cells))

@@ -19,7 +19,11 @@ import FcastPlugins
 ///   scores do not come only from the series that chose it on those very windows (a winner's
 ///   CV errors are biased low: the choice selected them). A series without a scale (constant
 ///   history) falls back to its own errors.
-/// - `profile` (the default, ConformalProfile.swift): a series' own errors at step t where
+/// - `recent` (the default, ConformalProfile.swift): as `profile`, each window's errors first
+///   multiplied by D(newest) / D(w), D(w) the model's mean scaled error in window w over every
+///   series and step: errors measured in a hard window (a recession) or an easy one count at
+///   the difficulty of the newest window, the best guess for the next.
+/// - `profile` (ConformalProfile.swift): a series' own errors at step t where
 ///   they give the level's rank, else its errors of every step scaled by the model's error
 ///   profile over the horizon.
 /// - `series`: the absolute errors of the series' own windows (statsforecast's
@@ -54,7 +58,7 @@ public enum Conformal {
 
     /// Where the scores of a step come from (see the type's documentation).
     public enum Scores: String, Sendable, CaseIterable {
-        case profile, series, pooled
+        case recent, profile, series, pooled
     }
 
     /// What calibration did: tasks calibrated, tasks left without intervals, the most steps
@@ -68,8 +72,11 @@ public enum Conformal {
         public var fewestScores: Int? = nil
         /// Tasks calibrated on their own errors because their series has no scale.
         public var ownErrors = 0
-        /// Tasks (`profile` scores) with a level whose radius came from the profile pool.
+        /// Tasks (`profile` or `recent` scores) with a level whose radius came from the profile pool.
         public var profiled = 0
+        /// Models (`recent` scores) whose windows' error levels could not be measured (a window
+        /// without any scaled error): their tasks were calibrated as with `profile`.
+        public var unlevelled: [String] = []
     }
 
     public enum CalibrationError: Error, CustomStringConvertible {
@@ -83,14 +90,14 @@ public enum Conformal {
     /// |actual - forecast| at step t divided by the window's in-sample scale (`scale`), over
     /// the series and windows whose task ran.
     static func forEachScaledError(_ cv: CVResult, model mc: Int, horizon h: Int, season: Int,
-                                   _ body: (_ step: Int, _ error: Double) -> Void) {
+                                   _ body: (_ step: Int, _ window: Int, _ error: Double) -> Void) {
         for s in 0..<cv.data.count {
             for w in 0..<cv.windowCount where cv.isOK(model: mc, series: s, window: w) {
                 guard let unit = scale(cv.train(series: s, window: w), season: season) else { continue }
                 let a = cv.actual(series: s, window: w), f = cv.run.meanSlice(model: mc, series: s, window: w)
                 for t in 0..<h {
                     let e = abs(a[a.startIndex + t] - f[f.startIndex + t]) / unit
-                    if e.isFinite { body(t, e) }
+                    if e.isFinite { body(t, w, e) }
                 }
             }
         }
@@ -106,7 +113,7 @@ public enum Conformal {
     /// `series` scores a task with fewer than two successful windows gets no interval (NaN);
     /// with `pooled` scores a task gets none when its model has no scored window at all.
     /// Those are listed in the report. `season` sets the scale's lag (default: the data's).
-    public static func calibrate(_ res: RunResult, with cv: CVResult, only: Set<String>? = nil, scores method: Scores = .profile,
+    public static func calibrate(_ res: RunResult, with cv: CVResult, only: Set<String>? = nil, scores method: Scores = .recent,
                                  season: Int? = nil) throws -> (RunResult, Report) {
         guard !res.levels.isEmpty else {
             throw CalibrationError.mismatch("the run has no interval levels: give level: [80, 95] to run()")
@@ -125,19 +132,28 @@ public enum Conformal {
         report.scores = method
         let h = res.horizon, nLevels = res.levels.count
 
-        /// One series' own absolute errors per step, and its successful windows.
-        func ownScores(model mc: Int, series sc: Int) -> (scores: [[Double]], windows: Int) {
+        /// One series' own absolute errors per step, each window's multiplied by `factors[w]`
+        /// when given, and its successful windows.
+        func ownScores(model mc: Int, series sc: Int, factors: [Double]? = nil) -> (scores: [[Double]], windows: Int) {
             var scores = [[Double]](repeating: [], count: h)
             var windows = 0
             for w in 0..<cv.windowCount where cv.isOK(model: mc, series: sc, window: w) {
                 windows += 1
                 let a = cv.actual(series: sc, window: w), f = cv.run.meanSlice(model: mc, series: sc, window: w)
                 for t in 0..<h {
-                    let e = abs(a[a.startIndex + t] - f[f.startIndex + t])
+                    let e = abs(a[a.startIndex + t] - f[f.startIndex + t]) * (factors?[w] ?? 1)
                     if !e.isNaN { scores[t].append(e) }
                 }
             }
             return (scores, windows)
+        }
+        var levelFactors: [Int: [Double]?] = [:]
+        func recentFactors(model mc: Int) -> [Double]? {
+            if let f = levelFactors[mc] { return f }
+            let f = windowFactors(cv, model: mc, horizon: h, season: season)
+            if f == nil { report.unlevelled.append(cv.run.models[mc].name) }
+            levelFactors[mc] = f
+            return f
         }
         // Pooled radii per CV model: [level][step] in units of a series' scale.
         var pooledRadii: [Int: [[Double]]] = [:]
@@ -151,7 +167,7 @@ public enum Conformal {
         func pooled(model mc: Int) -> [[Double]] {
             if let r = pooledRadii[mc] { return r }
             var scores = [[Double]](repeating: [], count: h)
-            forEachScaledError(cv, model: mc, horizon: h, season: season) { t, e in scores[t].append(e) }
+            forEachScaledError(cv, model: mc, horizon: h, season: season) { t, _, e in scores[t].append(e) }
             let fewest = scores.map(\.count).min() ?? 0
             let radii = res.levels.map { level in
                 (0..<h).map { t -> Double in
@@ -182,6 +198,9 @@ public enum Conformal {
                     radii = pooled(model: mc).map { $0.map { $0 * ownScale } }
                 } else if method == .profile && own.windows >= 2 {
                     radii = profileRadii(own: own.scores, profile: profile(model: mc), levels: res.levels, report: &report)
+                } else if method == .recent && own.windows >= 2 {
+                    let scaled = recentFactors(model: mc).map { ownScores(model: mc, series: sc, factors: $0).scores } ?? own.scores
+                    radii = profileRadii(own: scaled, profile: profile(model: mc), levels: res.levels, report: &report)
                 } else if own.windows >= 2 {
                     if method == .pooled { report.ownErrors += 1 }
                     for l in 0..<nLevels {

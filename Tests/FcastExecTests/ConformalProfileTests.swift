@@ -5,9 +5,11 @@ import FcastPlugins
 import FcastTestSupport
 import XCTest
 
-/// `profile` conformal scores (the default) on the bundled quarterly tourism data: a series'
-/// own errors at step t where they give a level's rank, else its errors of every step divided
-/// by the model's error profile over the horizon, the quantile multiplied back by step t's.
+/// `profile` conformal scores on the bundled quarterly tourism data: a series' own errors at
+/// step t where they give a level's rank, else its errors of every step divided by the model's
+/// error profile over the horizon, the quantile multiplied back by step t's. And `recent`
+/// scores (the default): the same with each window's errors first brought to the newest
+/// window's error level.
 final class ConformalProfileTests: XCTestCase {
     static let registry: PluginRegistry = {
         let r = PluginRegistry()
@@ -37,7 +39,7 @@ final class ConformalProfileTests: XCTestCase {
         let cvJob = try CrossValidation.job(models, on: data, horizon: h, windows: windows, step: nil, levels: [])
         let cv = CVResult(run: try Runner.run(cvJob, on: InlineExecutor(), cancel: CancelToken(), progress: .none, progressOutput: .silent),
                           step: h)
-        let (calibrated, report) = try Conformal.calibrate(res, with: cv)   // the default scores
+        let (calibrated, report) = try Conformal.calibrate(res, with: cv, scores: .profile)
         XCTAssertEqual(report.calibrated, data.count)
         XCTAssertEqual(report.profiled, data.count, "every task's 95% radius comes from the profile pool")
 
@@ -71,6 +73,62 @@ final class ConformalProfileTests: XCTestCase {
         for s in 0..<data.count {
             let hi95 = calibrated.hiSlice(model: 0, series: s, level: l95), hi80 = calibrated.hiSlice(model: 0, series: s, level: l80)
             for t in 0..<h { XCTAssertGreaterThanOrEqual(hi95[hi95.startIndex + t], hi80[hi80.startIndex + t]) }
+        }
+    }
+
+    /// `recent` (the default): window w's errors multiplied by D(newest) / D(w), D(w) the mean
+    /// of error / window scale over every series and step of window w; then as `profile`. The
+    /// 80% radius is the largest of the 4 rescaled own errors at the step, the 95% one the
+    /// 32nd smallest (ceil(33 x 0.95) = 32, the largest) of the 32 rescaled errors divided by
+    /// the profile, times the profile at the step (and never below the 80% one). Computed here
+    /// by hand.
+    func testRecentScoresBringEachWindowToTheNewestWindowsLevel() throws {
+        let data = Self.visnights
+        let a = try XCTUnwrap(Self.registry.algorithm(named: "snaive"), "plugin for snaive not built")
+        var models = [ModelSpec(algorithm: a, values: ["season": .int(4)])]
+        ModelSpec.assignNames(&models)
+        let h = 8, windows = 4
+        let job = Job(plan: Runner.plan(models, on: data, options: RunOptions(horizon: h, levels: [80, 95], seed: 1)),
+                      models: models, data: data)
+        let res = try Runner.run(job, on: InlineExecutor(), cancel: CancelToken(), progress: .none, progressOutput: .silent)
+        let cvJob = try CrossValidation.job(models, on: data, horizon: h, windows: windows, step: nil, levels: [])
+        let cv = CVResult(run: try Runner.run(cvJob, on: InlineExecutor(), cancel: CancelToken(), progress: .none, progressOutput: .silent),
+                          step: h)
+        let (calibrated, report) = try Conformal.calibrate(res, with: cv)   // the default scores
+        XCTAssertEqual(report.scores, .recent)
+        XCTAssertEqual(report.calibrated, data.count)
+        XCTAssertTrue(report.unlevelled.isEmpty)
+
+        func error(_ s: Int, _ w: Int, _ t: Int) -> Double {
+            let y = cv.actual(series: s, window: w), f = cv.run.meanSlice(model: 0, series: s, window: w)
+            return abs(y[y.startIndex + t] - f[f.startIndex + t])
+        }
+        func scaled(_ s: Int, _ w: Int, _ t: Int) -> Double { error(s, w, t) / seasonalMAE(cv.train(series: s, window: w)) }
+        let level = (0..<windows).map { w in
+            (0..<data.count).flatMap { s in (0..<h).map { t in scaled(s, w, t) } }.reduce(0, +) / Double(data.count * h)
+        }
+        // windows run oldest first: the newest is the last (the smallest cutoff)
+        XCTAssertEqual((0..<windows).min { cv.run.plan.windows[$0].cutoff < cv.run.plan.windows[$1].cutoff }, windows - 1)
+        let factor = level.map { level[windows - 1] / $0 }
+        XCTAssertGreaterThan(factor.max()! / factor.min()!, 1.1, "the windows' levels differ, so the rescaling matters")
+        let profile = (0..<h).map { t in
+            (0..<data.count).flatMap { s in (0..<windows).map { w in scaled(s, w, t) } }.reduce(0, +) / Double(data.count * windows)
+        }
+        let l80 = try XCTUnwrap(calibrated.levels.firstIndex(of: 80)), l95 = try XCTUnwrap(calibrated.levels.firstIndex(of: 95))
+        for s in [0, 7, 19] {
+            let mean = calibrated.meanSlice(model: 0, series: s)
+            let hi80 = calibrated.hiSlice(model: 0, series: s, level: l80), hi95 = calibrated.hiSlice(model: 0, series: s, level: l95)
+            let lo80 = calibrated.loSlice(model: 0, series: s, level: l80)
+            let pool = (0..<h).flatMap { u in (0..<windows).map { w in error(s, w, u) * factor[w] / profile[u] } }.sorted()
+            XCTAssertEqual(pool.count, 32)
+            for t in 0..<h {
+                let m = mean[mean.startIndex + t]
+                let r80 = (0..<windows).map { error(s, $0, t) * factor[$0] }.max()!
+                XCTAssertEqual(hi80[hi80.startIndex + t] - m, r80, accuracy: 1e-9 * max(1, r80), "series \(s) step \(t + 1)")
+                XCTAssertEqual(m - lo80[lo80.startIndex + t], r80, accuracy: 1e-9 * max(1, r80))
+                let r95 = max(pool[31] * profile[t], r80)
+                XCTAssertEqual(hi95[hi95.startIndex + t] - m, r95, accuracy: 1e-9 * max(1, r95))
+            }
         }
     }
 

@@ -64,7 +64,7 @@ extension BuiltinLibrary {
                 .init(name: "run", positional: true, required: true, help: "a run result with levels"),
                 .init(name: "cv", positional: true, required: true, help: "a cross-validation of the same models and series"),
                 .init(name: "scores", positional: false, required: false,
-                      help: "\"profile\" (default), \"series\" (each series' own errors per step) or \"pooled\" (scaled errors pooled over series)"),
+                      help: "\"recent\" (default: own errors, each window's at the newest window's error level), \"profile\", \"series\" (each series' own errors per step) or \"pooled\" (scaled errors pooled over series)"),
             ],
             summary: "Replaces a run's intervals with conformal ones from a cross-validation's errors.",
             example: "res2 = calibrate(res, folds)",
@@ -72,8 +72,14 @@ extension BuiltinLibrary {
             Split-conformal intervals: per model and horizon step, the interval at level L is the
             forecast plus or minus the ceil((n + 1) L)-th smallest of n nonconformity scores, the
             finite-sample conformal rank (Vovk et al. 2005; Angelopoulos and Bates 2021), which
-            covers at least L when the errors are exchangeable. With `scores: "profile"` (the
-            default) the scores of step t are the series' own absolute errors at step t where they
+            covers at least L when the errors are exchangeable. With `scores: "recent"` (the
+            default) each window's errors are first multiplied by D(newest) / D(w), D(w) the
+            model's mean scaled error in window w over every series and step: error levels drift
+            between windows (a recession in one, a calm stretch in the next), and the newest
+            window's level is the best guess for the forecast's; then as "profile". On the
+            hold-outs of visnights and employment it brought the 80% coverage of the choice into
+            0.75-0.85 on both, where "profile" gave 0.71 and 0.89 (docs/cv.md). With
+            `scores: "profile"` the scores of step t are the series' own absolute errors at step t where they
             are enough for the level's rank (4 windows: 80%); otherwise (95% with 4 windows) the
             series' errors of every step and window, each divided by the model's mean scaled error
             at its step over all series (how errors grow over the horizon), with the quantile
@@ -100,9 +106,9 @@ extension BuiltinLibrary {
             body: { interp, a in
                 guard case .run(let res)? = a.values["run"]?.value else { throw a.wrongType("run", "a run result") }
                 guard case .cv(let cv)? = a.values["cv"]?.value else { throw a.wrongType("cv", "a cross-validation (cv(...))") }
-                let name = try a.string("scores") ?? "profile"
+                let name = try a.string("scores") ?? "recent"
                 guard let scores = Conformal.Scores(rawValue: name) else {
-                    throw Diagnostic("calibrate(): scores: must be \"profile\", \"series\" or \"pooled\", got \"\(name)\"", at: a.span("scores"),
+                    throw Diagnostic("calibrate(): scores: must be \"recent\", \"profile\", \"series\" or \"pooled\", got \"\(name)\"", at: a.span("scores"),
                                      notes: Suggest.closest(to: name, among: Conformal.Scores.allCases.map(\.rawValue)).map { ["did you mean '\($0)'?"] } ?? [])
                 }
                 return .run(try interp.calibrated(res, with: cv, scores: scores, at: a.callSpan))
@@ -378,7 +384,7 @@ extension Interpreter {
         return cv
     }
 
-    func calibrated(_ res: RunResult, with cv: CVResult, only: Set<String>? = nil, scores: Conformal.Scores = .profile,
+    func calibrated(_ res: RunResult, with cv: CVResult, only: Set<String>? = nil, scores: Conformal.Scores = .recent,
                     reused: Bool = false, at span: SourceSpan) throws(Diagnostic) -> RunResult {
         do {
             let (out, report) = try Conformal.calibrate(res, with: cv, only: only, scores: scores)
@@ -390,8 +396,14 @@ extension Interpreter {
                 if let fewest = report.fewestScores { note += " (at least \(fewest) scores a step)" }
             case .series:
                 note += " (per series, model and step)"
-            case .profile:
+            case .profile, .recent:
                 note += " (per series, model and step"
+                if scores == .recent {
+                    note += "; each window's errors at the newest window's error level"
+                    if !report.unlevelled.isEmpty {
+                        note += " (not for \(report.unlevelled.joined(separator: ", ")): a window without a scored error)"
+                    }
+                }
                 if report.profiled > 0 {
                     note += "; where one step has too few errors for a level's rank, the series' errors of all steps scaled by the model's error profile over the horizon"
                 }
