@@ -23,22 +23,29 @@ final class ConformalProfileTests: XCTestCase {
         return (4..<v.count).map { abs(v[$0] - v[$0 - 4]) }.reduce(0, +) / Double(v.count - 4)
     }
 
+    /// snaive (season 4) on visnights: a run with `levels` and its cross-validation.
+    func snaiveRunAndCV(horizon h: Int, windows: Int, levels: [Double]) throws -> (RunResult, CVResult) {
+        let data = Self.visnights
+        let a = try XCTUnwrap(Self.registry.algorithm(named: "snaive"), "plugin for snaive not built")
+        var models = [ModelSpec(algorithm: a, values: ["season": .int(4)])]
+        ModelSpec.assignNames(&models)
+        let job = Job(plan: Runner.plan(models, on: data, options: RunOptions(horizon: h, levels: levels, seed: 1)),
+                      models: models, data: data)
+        let res = try Runner.run(job, on: InlineExecutor(), cancel: CancelToken(), progress: .none, progressOutput: .silent)
+        let cvJob = try CrossValidation.job(models, on: data, horizon: h, windows: windows, step: nil, levels: [])
+        let cv = CVResult(run: try Runner.run(cvJob, on: InlineExecutor(), cancel: CancelToken(), progress: .none, progressOutput: .silent),
+                          step: h)
+        return (res, cv)
+    }
+
     /// 5 windows of 8 quarters: at 80% each step has its own rank (ceil(6 x 0.8) = 5, the
     /// largest of the series' 5 errors at that step); at 95% it has not (ceil(6 x 0.95) = 6),
     /// so the radius is the 39th smallest (ceil(41 x 0.95)) of the series' 40 errors each
     /// divided by the profile at its step, times the profile at step t.
     func testOwnStepWhereTheRankExistsElseTheSeriesErrorsScaledByTheStepProfile() throws {
         let data = Self.visnights
-        let a = try XCTUnwrap(Self.registry.algorithm(named: "snaive"), "plugin for snaive not built")
-        var models = [ModelSpec(algorithm: a, values: ["season": .int(4)])]
-        ModelSpec.assignNames(&models)
         let h = 8, windows = 5
-        let options = RunOptions(horizon: h, levels: [95, 80], seed: 1)
-        let job = Job(plan: Runner.plan(models, on: data, options: options), models: models, data: data)
-        let res = try Runner.run(job, on: InlineExecutor(), cancel: CancelToken(), progress: .none, progressOutput: .silent)
-        let cvJob = try CrossValidation.job(models, on: data, horizon: h, windows: windows, step: nil, levels: [])
-        let cv = CVResult(run: try Runner.run(cvJob, on: InlineExecutor(), cancel: CancelToken(), progress: .none, progressOutput: .silent),
-                          step: h)
+        let (res, cv) = try snaiveRunAndCV(horizon: h, windows: windows, levels: [95, 80])
         let (calibrated, report) = try Conformal.calibrate(res, with: cv, scores: .profile)
         XCTAssertEqual(report.calibrated, data.count)
         XCTAssertEqual(report.profiled, data.count, "every task's 95% radius comes from the profile pool")
@@ -84,16 +91,8 @@ final class ConformalProfileTests: XCTestCase {
     /// by hand.
     func testRecentScoresBringEachWindowToTheNewestWindowsLevel() throws {
         let data = Self.visnights
-        let a = try XCTUnwrap(Self.registry.algorithm(named: "snaive"), "plugin for snaive not built")
-        var models = [ModelSpec(algorithm: a, values: ["season": .int(4)])]
-        ModelSpec.assignNames(&models)
         let h = 8, windows = 4
-        let job = Job(plan: Runner.plan(models, on: data, options: RunOptions(horizon: h, levels: [80, 95], seed: 1)),
-                      models: models, data: data)
-        let res = try Runner.run(job, on: InlineExecutor(), cancel: CancelToken(), progress: .none, progressOutput: .silent)
-        let cvJob = try CrossValidation.job(models, on: data, horizon: h, windows: windows, step: nil, levels: [])
-        let cv = CVResult(run: try Runner.run(cvJob, on: InlineExecutor(), cancel: CancelToken(), progress: .none, progressOutput: .silent),
-                          step: h)
+        let (res, cv) = try snaiveRunAndCV(horizon: h, windows: windows, levels: [80, 95])
         let (calibrated, report) = try Conformal.calibrate(res, with: cv)   // the default scores
         XCTAssertEqual(report.scores, .recent)
         XCTAssertEqual(report.calibrated, data.count)
