@@ -193,14 +193,12 @@ public enum Conformal {
                     throw CalibrationError.mismatch("the cross-validation has no series '\(res.train.ids[s])'")
                 }
                 var radii = [[Double]](repeating: [Double](repeating: .nan, count: h), count: nLevels)
-                let own = ownScores(model: mc, series: sc)
+                let own = ownScores(model: mc, series: sc, factors: method == .recent ? recentFactors(model: mc) : nil)
                 if method == .pooled, let ownScale = scale(res.train.y[res.train.range(s)], season: season) {
                     radii = pooled(model: mc).map { $0.map { $0 * ownScale } }
-                } else if method == .profile && own.windows >= 2 {
+                } else if (method == .profile || method == .recent) && own.windows >= 2 {
+                    // recent: own.scores are already at the newest window's level
                     radii = profileRadii(own: own.scores, profile: profile(model: mc), levels: res.levels, report: &report)
-                } else if method == .recent && own.windows >= 2 {
-                    let scaled = recentFactors(model: mc).map { ownScores(model: mc, series: sc, factors: $0).scores } ?? own.scores
-                    radii = profileRadii(own: scaled, profile: profile(model: mc), levels: res.levels, report: &report)
                 } else if own.windows >= 2 {
                     if method == .pooled { report.ownErrors += 1 }
                     for l in 0..<nLevels {

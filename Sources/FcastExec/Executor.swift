@@ -52,8 +52,7 @@ public struct ThreadExecutor: Executor {
         let group = DispatchGroup()
         for _ in 0..<threads {
             group.enter()
-            // Model fits recurse (optimisers, searches): more than the default 512 KiB.
-            WorkerThread.start(stackSize: 8 << 20) {
+            WorkerThread.start(stackSize: WorkerThread.fitStackSize) {
                 defer { group.leave() }
                 while !cancel.isCancelled {
                     let first = next.add(chunk, ordering: .relaxed).oldValue

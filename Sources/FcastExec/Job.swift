@@ -135,6 +135,23 @@ public final class Job: @unchecked Sendable {
         }
     }
 
+    /// A fit that several tasks share, keyed as the fits are kept: a global model's per
+    /// (model, fitting cutoff), fitted across every series; a local model's per (model,
+    /// series, fitting cutoff) when windows forward it (cross-validation with refit false or
+    /// k). nil: the task fits its own model.
+    enum SharedFit: Hashable {
+        case global(model: Int, cutoff: Int)
+        case series(model: Int, series: Int, cutoff: Int)
+    }
+
+    func sharedFit(_ t: TaskRef, _ config: ModelConfiguration) -> SharedFit? {
+        let window = plan.windows[t.window]
+        if isGlobal(config) { return .global(model: t.model, cutoff: window.fitCutoff ?? window.cutoff) }
+        if let c = window.fitCutoff, c != window.cutoff { return .series(model: t.model, series: t.series, cutoff: c) }
+        if seriesFits.isShared(cutoff: window.cutoff) { return .series(model: t.model, series: t.series, cutoff: window.cutoff) }
+        return nil
+    }
+
     /// `tasks` cut into chunks of about `size` for executors whose workers are processes, each
     /// keeping its own fits: the tasks that share one fit stay in one chunk, so that one worker
     /// fits it once. Those are a global model's tasks of one window (one fit across every
@@ -142,18 +159,13 @@ public final class Job: @unchecked Sendable {
     /// series that forward one fit (cross-validation with refit false or k). Whole groups are
     /// packed in the tasks' order; a group larger than `size` is a chunk of its own.
     public func chunks(_ tasks: [Int], size: Int) -> [[Int]] {
-        enum Group: Hashable { case global(model: Int, cutoff: Int), series(model: Int, series: Int, cutoff: Int) }
-        func group(_ k: Int) -> Group? {
+        func group(_ k: Int) -> SharedFit? {
             let t = plan.task(k)
             guard case .success(let config) = configs[t.model] else { return nil }
-            let window = plan.windows[t.window]
-            if isGlobal(config) { return .global(model: t.model, cutoff: window.fitCutoff ?? window.cutoff) }
-            if let c = window.fitCutoff, c != window.cutoff { return .series(model: t.model, series: t.series, cutoff: c) }
-            if seriesFits.isShared(cutoff: window.cutoff) { return .series(model: t.model, series: t.series, cutoff: window.cutoff) }
-            return nil
+            return sharedFit(t, config)
         }
         // units: a group's tasks (in order of its first task) or a single task
-        var units: [[Int]] = [], unitOf: [Group: Int] = [:]
+        var units: [[Int]] = [], unitOf: [SharedFit: Int] = [:]
         for k in tasks {
             if let g = group(k) {
                 if let u = unitOf[g] { units[u].append(k); continue }
@@ -222,24 +234,24 @@ public final class Job: @unchecked Sendable {
             case .saved(let bytes)?: fitted = try config.load(bytes, global: isGlobal(config))
             // Not kept (a worker process's model that its plugin cannot save): fit it again.
             case nil:
-                let window = plan.windows[t.window]
-                if isGlobal(config) {
+                switch sharedFit(t, config) {
+                case .global(_, let cutoff)?:
                     // Without refitting, a later window forecasts its series from the fit of
                     // an earlier window's data (predict_global takes the series).
-                    let cutoff = window.fitCutoff ?? window.cutoff
                     fitted = try globalFits.fit(model: t.model, cutoff: cutoff, waited: &waited) {
                         try self.fitGlobal(config, cutoff: cutoff)
                     }
-                } else if let fitCutoff = window.fitCutoff, fitCutoff != window.cutoff {
-                    let base = try seriesFits.fit(model: t.model, series: t.series, cutoff: fitCutoff, waited: &waited) {
-                        try self.withSeries(t, cutoff: fitCutoff) { series in try config.fit(series) }
+                case .series(_, _, let cutoff)? where cutoff != plan.windows[t.window].cutoff:
+                    // an earlier window's fit, forwarded over this window's newer points
+                    let base = try seriesFits.fit(model: t.model, series: t.series, cutoff: cutoff, waited: &waited) {
+                        try self.withSeries(t, cutoff: cutoff) { series in try config.fit(series) }
                     }
                     fitted = try withSeries(t) { series in try config.forward(base, to: series) }
-                } else if seriesFits.isShared(cutoff: window.cutoff) {
-                    fitted = try seriesFits.fit(model: t.model, series: t.series, cutoff: window.cutoff, waited: &waited) {
+                case .series(_, _, let cutoff)?:
+                    fitted = try seriesFits.fit(model: t.model, series: t.series, cutoff: cutoff, waited: &waited) {
                         try self.withSeries(t) { series in try config.fit(series) }
                     }
-                } else {
+                case nil:
                     fitted = try withSeries(t) { series in try config.fit(series) }
                 }
             }

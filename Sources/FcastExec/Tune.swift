@@ -154,7 +154,7 @@ public enum Tuner {
         let group = DispatchGroup()
         for _ in 0..<threads {
             group.enter()
-            WorkerThread.start(stackSize: 8 << 20) {
+            WorkerThread.start(stackSize: WorkerThread.fitStackSize) {
                 defer { group.leave() }
                 state.work(objective, cancel: cancel)
             }

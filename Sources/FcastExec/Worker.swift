@@ -89,8 +89,7 @@ public enum Worker {
         let cancel = CancelToken()
         let queue = ChunkQueue()
         let done = DispatchSemaphore(value: 0)
-        // Model fits recurse (optimisers, searches): more than the default 512 KiB.
-        WorkerThread.start(stackSize: 8 << 20) {
+        WorkerThread.start(stackSize: WorkerThread.fitStackSize) {
             runChunks(job, queue: queue, cancel: cancel, writer: writer)
             done.signal()
         }

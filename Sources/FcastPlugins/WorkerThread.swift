@@ -10,6 +10,10 @@ import Foundation
 /// the heap (crashes in `free()` seen long after, in whatever allocated next). Here the
 /// block holds only an emptied box at teardown.
 public enum WorkerThread {
+    /// The stack of threads that run model fits, which recurse (optimisers, searches): more
+    /// than Foundation's default 512 KiB.
+    public static let fitStackSize = 8 << 20
+
     /// Runs `body` once on a new thread with `stackSize` bytes of stack (Foundation's default
     /// when nil).
     public static func start(stackSize: Int? = nil, _ body: @escaping @Sendable () -> Void) {
